@@ -1,0 +1,78 @@
+// AMI watches Asterisk itself (ARI watches the calls): it tells health whether Asterisk is up
+// and logs restarts, which end every call in progress. asterisk-manager's own reconnect logs to
+// stdout and waits 10-60 s, so this keeps its own short backoff.
+import { EventEmitter } from 'node:events';
+import AsteriskManager from 'asterisk-manager';
+import type { Logger } from 'pino';
+
+export interface AmiSettings {
+  host: string;
+  port: number;
+  user: string;
+  secret: string;
+}
+
+export class AmiMonitor extends EventEmitter<{ up: []; down: [] }> {
+  private manager: ReturnType<typeof AsteriskManager> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private delay = 500;
+  private stopped = false;
+  connected = false;
+
+  constructor(private readonly settings: AmiSettings, private readonly logger: Logger) {
+    super();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.drop();
+  }
+
+  private connect(): void {
+    const { port, host, user, secret } = this.settings;
+    const manager = AsteriskManager(port, host, user, secret, true);
+    this.manager = manager;
+    manager.on('error', (err) => this.logger.debug({ err: err.message }, 'AMI socket error'));
+    manager.on('managerevent', (event) => {
+      // FullyBooted is sent to every client right after a successful login.
+      if (event.event === 'FullyBooted' && !this.connected) {
+        this.connected = true;
+        this.delay = 500;
+        this.logger.info('AMI connected');
+        this.emit('up');
+      } else if (event.event === 'Shutdown') {
+        this.logger.warn({ restart: event.restart }, 'Asterisk is shutting down: calls in progress will end');
+      }
+    });
+    manager.on('close', () => this.onClose());
+  }
+
+  private onClose(): void {
+    this.drop();
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.connect(), this.delay);
+    this.timer.unref();
+    this.delay = Math.min(this.delay * 2, 10_000);
+  }
+
+  private drop(): void {
+    if (this.connected) {
+      this.connected = false;
+      this.logger.warn('AMI disconnected');
+      this.emit('down');
+    }
+    const manager = this.manager;
+    this.manager = undefined;
+    if (manager) {
+      manager.removeAllListeners();
+      manager.on('error', () => undefined);
+      manager.disconnect();
+    }
+  }
+}

@@ -1,0 +1,230 @@
+// The one module that talks to ari-client. It owns the REST client and the events socket,
+// routes events to per-channel emitters, turns "channel not found" into ChannelGoneError,
+// and on every (re)connect reconciles its channels with what Asterisk really has: channels
+// that entered the app while nobody listened are adopted, channels that vanished are ended.
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import ari, { type AriRestClient } from 'ari-client';
+import type { Logger } from 'pino';
+import { EventSocket } from './event-socket.js';
+import { ChannelGoneError, type AriEvent, type ChannelEventMap, type ChannelInfo } from './types.js';
+
+export interface AriSettings {
+  url: string;
+  user: string;
+  password: string;
+  app: string;
+}
+
+export interface AdapterEvents {
+  /** A channel is ours to handle; adopted when it was already in the app at (re)connect. */
+  call: [channel: ChannelInfo, adopted: boolean];
+  connected: [];
+  disconnected: [];
+}
+
+export type PlaybackOutcome = 'done' | 'failed' | 'stopped' | 'gone';
+
+export type ChannelEvents = EventEmitter<ChannelEventMap & { destroyed: [cause: number | undefined] }>;
+
+const GONE = /not found|not in stasis|channel.*(gone|hung ?up)|unprocessable/i;
+// How long a channel's emitter outlives StasisEnd, waiting for ChannelDestroyed's cause.
+const DESTROY_GRACE_MS = 3000;
+
+export class AriAdapter extends EventEmitter<AdapterEvents> {
+  private rest: AriRestClient | undefined;
+  private readonly socket: EventSocket;
+  private readonly channels = new Map<string, ChannelEvents>();
+  private readonly ending = new Set<string>();
+  private readonly playbacks = new Map<string, (outcome: PlaybackOutcome) => void>();
+  private readonly stopController = new AbortController();
+
+  constructor(private readonly settings: AriSettings, private readonly logger: Logger) {
+    super();
+    this.socket = new EventSocket({ ...settings, logger });
+    this.socket.on('event', (event) => this.onEvent(event));
+    this.socket.on('open', () => {
+      this.emit('connected');
+      this.reconcile().catch((err: unknown) => this.logger.error({ err }, 'reconcile after connect failed'));
+    });
+    this.socket.on('close', () => this.emit('disconnected'));
+  }
+
+  get connected(): boolean {
+    return this.socket.connected && this.rest !== undefined;
+  }
+
+  /** Loads the REST client (retrying while Asterisk is down), then opens the events socket. */
+  async start(): Promise<void> {
+    let delay = 250;
+    while (!this.rest && !this.stopController.signal.aborted) {
+      try {
+        this.rest = await ari.connect(this.settings.url, this.settings.user, this.settings.password);
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'ARI not reachable yet');
+        await sleep(delay, undefined, { signal: this.stopController.signal }).catch(() => undefined);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+    if (!this.stopController.signal.aborted) this.socket.start();
+  }
+
+  stop(): void {
+    this.stopController.abort();
+    this.socket.stop();
+    for (const settle of this.playbacks.values()) settle('gone');
+    this.playbacks.clear();
+  }
+
+  /** The event stream of a channel this adapter handed out; undefined once it is gone. */
+  events(channelId: string): ChannelEvents | undefined {
+    return this.channels.get(channelId);
+  }
+
+  ring(channelId: string): Promise<void> {
+    return this.channelOp('ring', channelId, (r) => r.channels.ring({ channelId }));
+  }
+
+  answer(channelId: string): Promise<void> {
+    return this.channelOp('answer', channelId, (r) => r.channels.answer({ channelId }));
+  }
+
+  hangup(channelId: string, reason = 'normal'): Promise<void> {
+    return this.channelOp('hangup', channelId, (r) => r.channels.hangup({ channelId, reason }));
+  }
+
+  setVar(channelId: string, variable: string, value: string): Promise<void> {
+    return this.channelOp('setVar', channelId, (r) => r.channels.setChannelVar({ channelId, variable, value }));
+  }
+
+  /**
+   * Starts a playback and returns a promise of its outcome. The waiter is registered before
+   * the request goes out, so a PlaybackFinished that beats the REST reply is not missed.
+   */
+  async play(channelId: string, media: string[], playbackId: string): Promise<Promise<PlaybackOutcome>> {
+    const finished = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, resolve));
+    try {
+      await this.channelOp('play', channelId, (r) => r.channels.play({ channelId, media, playbackId }));
+    } catch (err) {
+      this.playbacks.delete(playbackId);
+      throw err;
+    }
+    return finished;
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    try {
+      await this.restCall((r) => r.playbacks.stop({ playbackId }));
+    } catch (err) {
+      // Already finished or its channel gone: nothing left to stop.
+      if (!GONE.test((err as Error).message)) throw err;
+    } finally {
+      // The waiter must end whatever the REST call did, or its call would wait forever.
+      this.settlePlayback(playbackId, 'stopped');
+    }
+  }
+
+  async listChannels(): Promise<ChannelInfo[]> {
+    return (await this.restCall((r) => r.channels.list({}))) as ChannelInfo[];
+  }
+
+  private async restCall<T>(fn: (rest: AriRestClient) => Promise<T>): Promise<T> {
+    if (!this.rest) throw new Error('ARI is not connected');
+    return fn(this.rest);
+  }
+
+  private async channelOp(op: string, channelId: string, fn: (rest: AriRestClient) => Promise<unknown>): Promise<void> {
+    try {
+      await this.restCall(fn);
+    } catch (err) {
+      const message = (err as Error).message ?? String(err);
+      if (GONE.test(message)) throw new ChannelGoneError(channelId, op, message);
+      throw err;
+    }
+  }
+
+  private onEvent(event: AriEvent): void {
+    const channel = event.channel;
+    switch (event.type) {
+      case 'StasisStart':
+        if (channel && !this.channels.has(channel.id)) this.adopt(channel, false);
+        return;
+      case 'StasisEnd':
+        if (channel) this.endChannel(channel.id, undefined, undefined);
+        return;
+      case 'ChannelDestroyed':
+        if (channel) this.destroyed(channel.id, event.cause);
+        return;
+      case 'ChannelHangupRequest':
+        if (channel) this.channels.get(channel.id)?.emit('hangup-request', event.cause);
+        return;
+      case 'ChannelDtmfReceived':
+        if (channel && event.digit) this.channels.get(channel.id)?.emit('dtmf', event.digit);
+        return;
+      case 'ChannelTalkingStarted':
+        if (channel) this.channels.get(channel.id)?.emit('talk-start');
+        return;
+      case 'ChannelTalkingFinished':
+        if (channel) this.channels.get(channel.id)?.emit('talk-end', event.duration_ms ?? 0);
+        return;
+      case 'PlaybackFinished':
+        if (event.playback) this.settlePlayback(event.playback.id, event.playback.state === 'failed' ? 'failed' : 'done');
+        return;
+      default:
+        return; // other events are not used; unknown types are fine
+    }
+  }
+
+  private adopt(channel: ChannelInfo, adopted: boolean): void {
+    this.channels.set(channel.id, new EventEmitter());
+    this.emit('call', channel, adopted);
+  }
+
+  private endChannel(channelId: string, cause: number | undefined, causeText: string | undefined): void {
+    const events = this.channels.get(channelId);
+    if (!events || this.ending.has(channelId)) return;
+    this.ending.add(channelId);
+    events.emit('end', cause, causeText);
+    // Keep the emitter a little longer so the hang-up cause from ChannelDestroyed reaches the call.
+    const timer = setTimeout(() => this.destroyed(channelId, undefined), DESTROY_GRACE_MS);
+    timer.unref();
+  }
+
+  private destroyed(channelId: string, cause: number | undefined): void {
+    const events = this.channels.get(channelId);
+    if (!events) return;
+    if (!this.ending.has(channelId)) events.emit('end', cause, undefined);
+    this.channels.delete(channelId);
+    this.ending.delete(channelId);
+    events.emit('destroyed', cause);
+    events.removeAllListeners();
+  }
+
+  private settlePlayback(playbackId: string, outcome: PlaybackOutcome): void {
+    const settle = this.playbacks.get(playbackId);
+    this.playbacks.delete(playbackId);
+    settle?.(outcome);
+  }
+
+  /** After (re)connect: adopt channels in the app that we do not know, end the ones that are gone. */
+  private async reconcile(): Promise<void> {
+    const live = await this.listChannels();
+    const inApp = live.filter(
+      (c) => c.dialplan?.app_name === 'Stasis' && (c.dialplan.app_data ?? '').split(',')[0] === this.settings.app,
+    );
+    const liveIds = new Set(live.map((c) => c.id));
+    for (const id of [...this.channels.keys()]) {
+      if (!liveIds.has(id)) {
+        this.logger.warn({ channelId: id }, 'channel vanished while events were not flowing');
+        this.endChannel(id, undefined, 'vanished');
+        this.destroyed(id, undefined);
+      }
+    }
+    for (const channel of inApp) {
+      if (!this.channels.has(channel.id)) {
+        this.logger.info({ channelId: channel.id, state: channel.state }, 'adopting channel already in the app');
+        this.adopt(channel, true);
+      }
+    }
+  }
+}

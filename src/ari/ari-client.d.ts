@@ -1,0 +1,13 @@
+// ari-client ships no types; this declares the small part the adapter uses (REST only).
+declare module 'ari-client' {
+  type Rest = (params: Record<string, unknown>) => Promise<unknown>;
+  export interface AriRestClient {
+    channels: Record<'ring' | 'ringStop' | 'answer' | 'hangup' | 'play' | 'setChannelVar' | 'list' | 'originate' | 'get', Rest>;
+    playbacks: Record<'stop', Rest>;
+    bridges: Record<'create' | 'addChannel' | 'destroy', Rest>;
+    endpoints: Record<'list' | 'get', Rest>;
+  }
+  export function connect(url: string, user: string, password: string): Promise<AriRestClient>;
+  const ari: { connect: typeof connect };
+  export default ari;
+}

@@ -1,0 +1,59 @@
+// Typed shapes of the ARI events and resources this controller uses. Only the fields we read
+// are declared; Asterisk sends more.
+
+export interface ChannelInfo {
+  id: string;
+  name: string;
+  state: string;
+  caller: { number: string; name: string };
+  connected?: { number: string; name: string };
+  dialplan?: { context: string; exten: string; priority: number; app_name?: string; app_data?: string };
+  creationtime: string;
+  language?: string;
+}
+
+export interface PlaybackInfo {
+  id: string;
+  target_uri: string;
+  state: string;
+  media_uri?: string;
+}
+
+export interface AriEvent {
+  type: string;
+  application?: string;
+  timestamp?: string;
+  channel?: ChannelInfo;
+  playback?: PlaybackInfo;
+  args?: string[];
+  digit?: string;
+  duration_ms?: number;
+  cause?: number;
+  cause_txt?: string;
+  soft?: boolean;
+}
+
+/** What a channel tells the call that owns it. */
+export interface ChannelEventMap {
+  dtmf: [digit: string];
+  'talk-start': [];
+  'talk-end': [durationMs: number];
+  'hangup-request': [cause: number | undefined];
+  /** The channel left the app (hung up, or taken away): every wait of the call ends. */
+  end: [cause: number | undefined, causeText: string | undefined];
+}
+
+/**
+ * A channel that is no longer there (hung up, or left the application) when a REST call
+ * reached Asterisk. After a hang-up this is a normal outcome, not a failure.
+ */
+export class ChannelGoneError extends Error {
+  constructor(readonly channelId: string, readonly operation: string, detail: string) {
+    super(`channel ${channelId} gone during ${operation}: ${detail}`);
+    this.name = 'ChannelGoneError';
+  }
+}
+
+export function isChannelGone(err: unknown): err is ChannelGoneError {
+  return err instanceof ChannelGoneError;
+}

@@ -1,0 +1,78 @@
+// From StasisStart to the last row: builds the call's session, runs its flow, and always
+// finishes the record (hang-up side, cause, outcome) whatever way the call ended.
+import type { Logger } from 'pino';
+import type { AriAdapter } from '../ari/ari-adapter.js';
+import { isChannelGone, type ChannelInfo } from '../ari/types.js';
+import type { Clock, FlowContext } from '../flow/context.js';
+import { runFlow } from '../flow/run-flow.js';
+import type { Flow } from '../flow/schema.js';
+import type { EventData, EventType, Recorder } from '../store/events.js';
+import { CallSession } from './call-session.js';
+import type { CallRegistry } from './call-registry.js';
+
+export interface CallHandlerDeps {
+  ari: AriAdapter;
+  recorder: Recorder;
+  registry: CallRegistry;
+  /** The flow in force now; a call keeps the flow it started with across reloads. */
+  currentFlow: () => Flow;
+  clock: Clock;
+  logger: Logger;
+}
+
+// How long to wait after the flow for Asterisk's ChannelDestroyed and its hang-up cause.
+const DESTROY_WAIT_MS = 2000;
+
+export function createCallHandler(deps: CallHandlerDeps): (channel: ChannelInfo, adopted: boolean) => Promise<void> {
+  return (channel, adopted) => handleCall(deps, channel, adopted);
+}
+
+async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: boolean): Promise<void> {
+  const { ari, recorder, registry, clock } = deps;
+  const events = ari.events(channel.id);
+  if (!events || registry.has(channel.id)) return;
+  const flow = deps.currentFlow();
+  const logger = deps.logger.child({ callId: channel.id, caller: channel.caller?.number ?? '' });
+  const call = new CallSession({ ari, events, channel, language: flow.hotline.language, logger });
+  registry.add(call);
+  recorder.callStarted({
+    id: call.id,
+    channelId: channel.id,
+    caller: call.caller,
+    called: call.called,
+    startedAt: call.createdAt,
+  });
+  const record = <T extends EventType>(type: T, data: EventData[T]) => {
+    recorder.event(call.id, type, data, clock.now());
+    // The calls row carries the answer figures too, so reports need no event scan.
+    if (type === 'call.answered') {
+      const { delayMs } = data as EventData['call.answered'];
+      recorder.callAnswered(call.id, clock.now(), delayMs);
+    }
+  };
+  const ctx: FlowContext = { call, flow, clock, logger, record };
+  logger.info({ called: call.called, adopted }, 'call started');
+  if (adopted) record('call.adopted', { state: channel.state });
+
+  let outcome = 'completed';
+  try {
+    await runFlow(ctx, flow.start);
+    await call.hangup();
+  } catch (err) {
+    if (call.signal.aborted || isChannelGone(err)) {
+      outcome = 'abandoned';
+    } else {
+      outcome = 'failed';
+      logger.error({ err }, 'flow failed');
+      record('flow.error', { message: (err as Error).message });
+      await call.hangup().catch((e: unknown) => logger.warn({ err: e }, 'hang-up after a failure failed'));
+    }
+  } finally {
+    const cause = await call.destroyed(DESTROY_WAIT_MS);
+    const by = call.hungUpBySystem ? 'system' : 'caller';
+    record('call.hangup', { by, cause });
+    recorder.callEnded(call.id, { endedAt: clock.now(), hangupBy: by, hangupCause: cause ?? null, outcome });
+    registry.remove(call.id);
+    logger.info({ outcome, by, cause }, 'call ended');
+  }
+}

@@ -1,0 +1,93 @@
+// The composition root: builds every part from the config and wires them together. Nothing
+// else constructs long-lived objects, so there are no singletons and tests can start a whole
+// controller in-process with their own database and flow.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { AmiMonitor } from './ami/ami-monitor.js';
+import { AriAdapter } from './ari/ari-adapter.js';
+import { CallRegistry } from './calls/call-registry.js';
+import { createCallHandler } from './calls/handle-call.js';
+import type { Config } from './config/env.js';
+import { systemClock } from './flow/clock.js';
+import type { Clock } from './flow/context.js';
+import { loadFlow } from './flow/load-flow.js';
+import type { Flow } from './flow/schema.js';
+import { createHttpApp } from './http/app.js';
+import { loadCatalogue } from './prompts/catalogue.js';
+import { createCallQueries } from './store/call-queries.js';
+import { openDatabase } from './store/database.js';
+import { createSqliteRecorder } from './store/sqlite-recorder.js';
+
+export interface ControllerOptions {
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface Controller {
+  readonly ari: AriAdapter;
+  readonly registry: CallRegistry;
+  /** Where the HTTP API listens (the port is real even when the config said 0). */
+  readonly httpUrl: string;
+  currentFlow(): Flow;
+  /** Loads the flow file again; on error the running flow stays and the error is thrown. */
+  reloadFlow(): Flow;
+  stop(): Promise<void>;
+}
+
+export async function startController(config: Readonly<Config>, options: ControllerOptions): Promise<Controller> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const catalogue = loadCatalogue(config.promptCatalogue);
+  let flow = loadFlow(config.flowFile, catalogue.ids);
+
+  const db = openDatabase(config.database);
+  const recorder = createSqliteRecorder(db, { logger });
+  const queries = createCallQueries(db);
+  const registry = new CallRegistry();
+  const ari = new AriAdapter(config.ari, logger.child({ part: 'ari' }));
+  const ami = new AmiMonitor(config.ami, logger.child({ part: 'ami' }));
+
+  const handleCall = createCallHandler({ ari, recorder, registry, clock, logger, currentFlow: () => flow });
+  ari.on('call', (channel, adopted) => {
+    handleCall(channel, adopted).catch((err: unknown) => logger.error({ err, channelId: channel.id }, 'call handler failed'));
+  });
+
+  const app = createHttpApp({
+    queries,
+    apiToken: config.http.apiToken,
+    logger,
+    health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size }),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const httpUrl = `http://${config.http.host}:${port}`;
+
+  ami.start();
+  // Not awaited: the HTTP API (health) is up while ARI is still unreachable.
+  ari.start().catch((err: unknown) => logger.error({ err }, 'ARI start failed'));
+  logger.info({ http: httpUrl, flow: flow.source, app: config.ari.app }, 'controller started');
+
+  return {
+    ari,
+    registry,
+    httpUrl,
+    currentFlow: () => flow,
+    reloadFlow() {
+      flow = loadFlow(config.flowFile, catalogue.ids);
+      logger.info({ flow: flow.source }, 'flow reloaded');
+      return flow;
+    },
+    async stop() {
+      ari.stop();
+      ami.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      recorder.close();
+      db.close();
+      logger.info('controller stopped');
+    },
+  };
+}

@@ -1,0 +1,22 @@
+// What every verb receives. Nothing global: the call, its flow, its recorder and its clock.
+import type { Logger } from 'pino';
+import type { CallPort } from '../calls/call-port.js';
+import type { EventData, EventType } from '../store/events.js';
+import type { Flow, StepOf, Verb } from './schema.js';
+
+export interface Clock {
+  now(): number;
+  /** Resolves after ms, rejects when the signal aborts (the call ended). */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export interface FlowContext {
+  call: CallPort;
+  flow: Flow;
+  clock: Clock;
+  logger: Logger;
+  record<T extends EventType>(type: T, data: EventData[T]): void;
+}
+
+/** A verb runs one step and names the next one (undefined ends the flow). */
+export type VerbHandler<V extends Verb> = (ctx: FlowContext, step: StepOf<V>, stepId: string) => Promise<string | undefined>;

@@ -1,0 +1,275 @@
+// Loads a flow file and reports every problem in it at once, each with file:line:column, so an
+// operator fixes a broken dialplan in one edit instead of one restart per typo.
+import { readFileSync } from 'node:fs';
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Document,
+} from 'yaml';
+import type { z } from 'zod';
+import { FlowFile, promptsOf, targetsOf, type Flow } from './schema.js';
+
+export interface FlowIssue {
+  file: string;
+  line: number;
+  column: number;
+  /** Dotted path of the offending node, e.g. `steps.main-menu.options.9`; empty for the document. */
+  path: string;
+  message: string;
+}
+
+export class FlowError extends Error {
+  override readonly name = 'FlowError';
+
+  constructor(
+    readonly file: string,
+    readonly issues: FlowIssue[],
+  ) {
+    super(issues.map(formatIssue).join('\n'));
+  }
+}
+
+export function formatIssue(issue: FlowIssue): string {
+  const where = `${issue.file}:${issue.line}:${issue.column}`;
+  return issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where} ${issue.message}`;
+}
+
+export function loadFlow(file: string, promptIds: ReadonlySet<string>): Flow {
+  return parseFlow(readFileSync(file, 'utf8'), file, promptIds);
+}
+
+export function parseFlow(text: string, source: string, promptIds: ReadonlySet<string>): Flow {
+  const lineCounter = new LineCounter();
+  // merge: operators share retry blocks with `<<: *retry`; YAML 1.2 leaves merge keys off by default.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  const at = new Locator(doc, lineCounter, source);
+
+  // A broken document yields nonsense shapes; schema issues on top would only bury the real error.
+  const syntax = [...doc.errors, ...doc.warnings].map((e) => at.at(e.pos[0], e.message));
+  syntax.push(...unresolvedAliases(doc, at));
+  if (syntax.length > 0) throw new FlowError(source, sorted(syntax));
+
+  const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined) {
+    throw new FlowError(source, [at.value([], 'the flow file is empty; it needs hotline and steps')]);
+  }
+  const parsed = FlowFile.safeParse(raw);
+  if (!parsed.success) throw new FlowError(source, sorted(schemaIssues(parsed.error.issues, raw, at)));
+
+  const data = parsed.data;
+  const start = data.start ?? firstStep(data, at);
+  const issues = crossCheck(data, promptIds, at);
+  if (issues.length > 0 || start === undefined) throw new FlowError(source, sorted(issues));
+
+  return deepFreeze({ ...data, start, source });
+}
+
+type Segment = string | number;
+
+// Object.keys lists integer-like keys ("1") first, so "the first step listed" comes from the document.
+function firstStep(flow: FlowFile, at: Locator): string | undefined {
+  const listed = at.firstKey(['steps']);
+  return listed !== undefined && Object.hasOwn(flow.steps, listed) ? listed : Object.keys(flow.steps)[0];
+}
+
+function crossCheck(flow: FlowFile, promptIds: ReadonlySet<string>, at: Locator): FlowIssue[] {
+  const issues: FlowIssue[] = [];
+  const hasStep = (id: string) => Object.hasOwn(flow.steps, id);
+
+  if (Object.keys(flow.steps).length === 0) issues.push(at.value(['steps'], 'a flow needs at least one step'));
+  if (flow.start !== undefined && !hasStep(flow.start)) {
+    issues.push(at.value(['start'], `unknown step '${flow.start}'`));
+  }
+
+  for (const [id, step] of Object.entries(flow.steps)) {
+    const base = ['steps', id];
+    // targetsOf/promptsOf decide what is checked; the leaf scan only finds where to point.
+    for (const target of new Set(targetsOf(step))) {
+      if (!hasStep(target)) issues.push(...at.leaves(step, base, target, isTargetPath, `unknown step '${target}'`));
+    }
+    for (const prompt of new Set(promptsOf(step))) {
+      if (!promptIds.has(prompt)) {
+        issues.push(...at.leaves(step, base, prompt, isPromptPath, `unknown prompt '${prompt}'`));
+      }
+    }
+  }
+  if (!promptIds.has(flow.unavailable.prompt)) {
+    issues.push(at.value(['unavailable', 'prompt'], `unknown prompt '${flow.unavailable.prompt}'`));
+  }
+  const ringIssue = ringBudget(flow);
+  if (ringIssue) issues.push(at.value(['ring', 'answerAfterRings'], ringIssue));
+  return issues;
+}
+
+/** N1: the schema caps answerAfterRings, but the cap and the 3-ring rule must not drift apart. */
+function ringBudget(flow: FlowFile): string | undefined {
+  const { onMs, offMs } = flow.ring.cadence;
+  const answerAt = flow.ring.answerAfterRings * (onMs + offMs);
+  const thirdRingEnds = 2 * (onMs + offMs) + onMs;
+  if (answerAt < thirdRingEnds) return undefined;
+  return (
+    `answering after ${flow.ring.answerAfterRings} rings (${answerAt} ms) is past the end of ` +
+    `the 3rd ring (${thirdRingEnds} ms) (N1)`
+  );
+}
+
+// Step and prompt references are recognised by key name, so a new verb that follows the naming
+// (next/then/options for steps, prompt for prompts) is located without changes here.
+const isTargetPath = (p: Segment[]) => p.at(-1) === 'next' || p.at(-1) === 'then' || p.at(-2) === 'options';
+const isPromptPath = (p: Segment[]) => p.at(-1) === 'prompt' || p.at(-2) === 'prompt';
+
+function schemaIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, at: Locator): FlowIssue[] {
+  return issues.flatMap((issue): FlowIssue[] => {
+    const path = issue.path.map((s) => (typeof s === 'number' ? s : String(s)));
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        return issue.keys.map((key) => at.key([...path, key], `unknown key '${key}'`));
+      case 'invalid_key':
+        return [at.key(path, issue.issues.map((i) => i.message).join('; ') || issue.message)];
+      case 'invalid_union': {
+        const present = isPresent(raw, path);
+        if (issue.discriminator !== undefined && 'options' in issue && issue.options) {
+          const allowed = issue.options.map(String).join(', ');
+          return [
+            present
+              ? at.value(path, `unknown ${issue.discriminator} '${String(valueAt(raw, path))}'; use one of ${allowed}`)
+              : at.value(path, `missing required key '${issue.discriminator}' (one of ${allowed})`),
+          ];
+        }
+        const forms = issue.errors.map((branch) => branch[0]?.message).filter(Boolean);
+        return [at.value(path, forms.length ? `matches none of: ${forms.join(' | ')}` : issue.message)];
+      }
+      case 'invalid_type':
+        if (path.length > 0 && !isPresent(raw, path)) {
+          return [at.value(path, `missing required key '${String(path.at(-1))}'`)];
+        }
+        return [at.value(path, issue.message)];
+      default:
+        return [at.value(path, issue.message)];
+    }
+  });
+}
+
+function valueAt(raw: unknown, path: Segment[]): unknown {
+  let node = raw;
+  for (const seg of path) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, seg)) return undefined;
+    node = (node as Record<Segment, unknown>)[seg];
+  }
+  return node;
+}
+
+function isPresent(raw: unknown, path: Segment[]): boolean {
+  return valueAt(raw, path) !== undefined;
+}
+
+/** Maps paths of the parsed data back to offsets in the YAML text. */
+class Locator {
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+    private readonly file: string,
+  ) {}
+
+  at(offset: number, message: string): FlowIssue {
+    return this.issue(offset, [], message);
+  }
+
+  /** An issue about a node's value; a missing key points at the map that should hold it. */
+  value(path: Segment[], message: string): FlowIssue {
+    const found = this.walk(path);
+    // `key:` with nothing after it has an empty node at the end of the line; the key reads better.
+    const empty = isScalar(found.value) && found.value.value === null && found.key !== undefined;
+    const node = empty ? found.key : (found.value ?? found.key);
+    return this.issue(node?.range?.[0] ?? 0, path, message);
+  }
+
+  /** An issue about a map key itself: unknown keys, keys that fail their pattern. */
+  key(path: Segment[], message: string): FlowIssue {
+    const found = this.walk(path);
+    const node = found.complete ? (found.key ?? found.value) : found.value;
+    return this.issue(node?.range?.[0] ?? 0, path, message);
+  }
+
+  /** One issue per leaf under `path` holding `id` at a path `match` accepts. */
+  leaves(value: unknown, path: Segment[], id: string, match: (p: Segment[]) => boolean, message: string) {
+    const hits = leafPaths(value, path).filter(([p, v]) => v === id && match(p));
+    if (hits.length === 0) return [this.value(path, message)];
+    return hits.map(([p]) => this.value(p, message));
+  }
+
+  firstKey(path: Segment[]): string | undefined {
+    const found = this.walk(path);
+    const value = isAlias(found.value) ? found.value.resolve(this.doc) : found.value;
+    const first = found.complete && isMap(value) ? value.items[0]?.key : undefined;
+    return first === undefined ? undefined : keyText(first);
+  }
+
+  private issue(offset: number, path: Segment[], message: string): FlowIssue {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, column: col, path: path.join('.'), message };
+  }
+
+  /** The node at `path`, or the deepest one on the way when the rest of the path does not exist. */
+  private walk(path: Segment[]): { value?: Ranged; key?: Ranged; complete: boolean } {
+    let value: unknown = this.doc.contents;
+    let key: unknown;
+    for (const seg of path) {
+      if (isAlias(value)) value = value.resolve(this.doc);
+      let next: { key?: unknown; value: unknown } | undefined;
+      if (isMap(value)) {
+        const pair = value.items.find((p) => keyText(p.key) === String(seg));
+        if (pair) next = { key: pair.key, value: pair.value };
+      } else if (isSeq(value)) {
+        const item = value.items[Number(seg)];
+        if (item !== undefined) next = { value: item };
+      }
+      if (!next) return { value: ranged(value), key: ranged(key), complete: false };
+      ({ key, value } = next);
+    }
+    return { value: ranged(value), key: ranged(key), complete: true };
+  }
+}
+
+type Ranged = { range?: readonly number[] | null } & object;
+
+function ranged(node: unknown): Ranged | undefined {
+  return node !== null && typeof node === 'object' ? node : undefined;
+}
+
+function keyText(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+function unresolvedAliases(doc: Document, at: Locator): FlowIssue[] {
+  const issues: FlowIssue[] = [];
+  visit(doc, {
+    Alias(_, node) {
+      if (!node.resolve(doc)) issues.push(at.at(node.range?.[0] ?? 0, `unknown alias *${node.source}`));
+    },
+  });
+  return issues;
+}
+
+function leafPaths(value: unknown, path: Segment[]): Array<[Segment[], unknown]> {
+  if (value === null || typeof value !== 'object') return [[path, value]];
+  const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
+  return entries.flatMap(([k, v]) => leafPaths(v, [...path, k]));
+}
+
+function sorted(issues: FlowIssue[]): FlowIssue[] {
+  return issues.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

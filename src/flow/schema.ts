@@ -1,0 +1,179 @@
+// The flow file format (dialplans/*.yaml): one zod definition gives the runtime validation,
+// the TypeScript types and the JSON schema for editors (npm run schema).
+// Every object is strict: an unknown key is an operator's typo, and a typo must not be ignored.
+import { z } from 'zod';
+
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export const Language = z.enum(LANGUAGES);
+export type Language = z.infer<typeof Language>;
+
+export const StepId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'step ids use lower-case letters, digits, "-" and "_"');
+export const PromptId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'prompt ids use lower-case letters, digits, ".", "-" and "_"');
+const Digit = z.string().regex(/^[0-9*#]$/, 'a menu key is one of 0-9, * or #');
+const Clock = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'a time of day is HH:MM');
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is YYYY-MM-DD');
+const TimeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not an IANA time zone (e.g. Asia/Shanghai)' },
+);
+const Ms = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const Cadence = z
+  .object({
+    onMs: Ms(100, 10_000).default(1000).describe('ring burst length'),
+    offMs: Ms(0, 10_000).default(4000).describe('silence between bursts'),
+  })
+  .strict();
+export type Cadence = z.infer<typeof Cadence>;
+
+export const Hotline = z
+  .object({
+    name: z.string().min(1).describe('spoken in the greeting and other phrases'),
+    number: z.string().regex(/^[0-9]{3,20}$/).describe('the number callers dial'),
+    timezone: TimeZone.default('Asia/Shanghai'),
+    language: Language.default('zh-CN'),
+    dayparts: z
+      .object({
+        morning: Clock.default('05:00'),
+        noon: Clock.default('11:00'),
+        afternoon: Clock.default('13:00'),
+        evening: Clock.default('18:00'),
+      })
+      .strict()
+      .default({ morning: '05:00', noon: '11:00', afternoon: '13:00', evening: '18:00' })
+      .describe('N2: when each greeting starts, in the hotline time zone'),
+    holidays: z.array(IsoDate).default([]).describe('N2/N10/N15: public holidays'),
+    workdays: z.array(IsoDate).default([]).describe('make-up working days that fall on a weekend'),
+  })
+  .strict();
+
+export const Ring = z
+  .object({
+    cadence: Cadence.default({ onMs: 1000, offMs: 4000 }),
+    answerAfterRings: z
+      .number()
+      .int()
+      .min(0)
+      .max(2)
+      .default(1)
+      .describe('N1: complete rings before answering; 1 answers on the 2nd ring, never past the 3rd'),
+  })
+  .strict();
+export type Ring = z.infer<typeof Ring>;
+
+export const Unavailable = z
+  .object({
+    prompt: PromptId.default('unavailable'),
+    then: z
+      .union([
+        z.literal('hangup'),
+        z.object({ dial: z.string().min(1), timeoutS: Ms(1, 120).default(30) }).strict(),
+      ])
+      .default('hangup'),
+  })
+  .strict()
+  .describe('what the Asterisk dialplan does when the controller is not connected');
+
+const Next = { next: StepId };
+
+export const AnswerStep = z.object({ verb: z.literal('answer'), ...Next }).strict();
+export const GreetStep = z.object({ verb: z.literal('greet'), ...Next }).strict();
+export const PlayStep = z
+  .object({
+    verb: z.literal('play'),
+    prompt: z.union([PromptId, z.array(PromptId).min(1)]),
+    ...Next,
+  })
+  .strict();
+
+const Retry = z
+  .object({
+    prompt: PromptId.default('unclear.retry'),
+    tries: z.number().int().min(1).max(9).default(3),
+    then: StepId,
+  })
+  .strict();
+
+export const MenuStep = z
+  .object({
+    verb: z.literal('menu'),
+    prompt: PromptId,
+    options: z.record(Digit, StepId).refine((o) => Object.keys(o).length > 0, 'a menu needs options'),
+    timeoutMs: Ms(1000, 30_000).default(5000).describe('wait for a key after the prompt ends'),
+    invalid: Retry.describe('N4: a key that is not an option'),
+    noInput: Retry.describe('N4: no key before the timeout'),
+  })
+  .strict();
+
+export const GoodbyeStep = z
+  .object({ verb: z.literal('goodbye'), next: StepId.optional() })
+  .strict()
+  .describe('N10 closing phrase; next defaults to hanging up');
+export const HangupStep = z.object({ verb: z.literal('hangup') }).strict();
+
+export const Step = z.discriminatedUnion('verb', [
+  AnswerStep,
+  GreetStep,
+  PlayStep,
+  MenuStep,
+  GoodbyeStep,
+  HangupStep,
+]);
+export type Step = z.infer<typeof Step>;
+export type Verb = Step['verb'];
+export type StepOf<V extends Verb> = Extract<Step, { verb: V }>;
+
+export const FlowFile = z
+  .object({
+    hotline: Hotline,
+    ring: Ring.default({ cadence: { onMs: 1000, offMs: 4000 }, answerAfterRings: 1 }),
+    unavailable: Unavailable.default({ prompt: 'unavailable', then: 'hangup' }),
+    start: StepId.optional().describe('first step; defaults to the first one listed'),
+    steps: z.record(StepId, Step),
+  })
+  .strict();
+export type FlowFile = z.infer<typeof FlowFile>;
+
+/** A flow after loading: validated, cross-checked, with its entry step resolved. */
+export interface Flow extends FlowFile {
+  start: string;
+  /** Where it came from, for messages and reloads. */
+  source: string;
+}
+
+/** Every step id a step can lead to, for goto checks and graph walks. */
+export function targetsOf(step: Step): string[] {
+  switch (step.verb) {
+    case 'menu':
+      return [...Object.values(step.options), step.invalid.then, step.noInput.then];
+    case 'goodbye':
+      return step.next ? [step.next] : [];
+    case 'hangup':
+      return [];
+    default:
+      return [step.next];
+  }
+}
+
+/** Every prompt id a step plays, for missing-prompt checks. */
+export function promptsOf(step: Step): string[] {
+  switch (step.verb) {
+    case 'menu':
+      return [step.prompt, step.invalid.prompt, step.noInput.prompt];
+    case 'play':
+      return Array.isArray(step.prompt) ? step.prompt : [step.prompt];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,12 @@
+// The verb table: one module per verb. Adding a verb = a schema entry + a module + a line here;
+// the mapped type makes a missing handler a compile error.
+import type { VerbHandler } from '../context.js';
+import type { Verb } from '../schema.js';
+import { answer } from './answer.js';
+import { goodbye } from './goodbye.js';
+import { greet } from './greet.js';
+import { hangup } from './hangup.js';
+import { menu } from './menu.js';
+import { play } from './play.js';
+
+export const verbs: { [V in Verb]: VerbHandler<V> } = { answer, greet, menu, play, goodbye, hangup };

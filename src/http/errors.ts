@@ -1,0 +1,38 @@
+// Errors at the HTTP edge carry a stable code: clients branch on `error`, never on `message`.
+
+export type ApiErrorCode = 'unauthorized' | 'invalid-request' | 'call-not-found' | 'not-found' | 'internal';
+
+export interface ApiErrorBody {
+  error: ApiErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  toBody(): ApiErrorBody {
+    return this.details === undefined
+      ? { error: this.code, message: this.message }
+      : { error: this.code, message: this.message, details: this.details };
+  }
+}
+
+export const unauthorized = (message: string): ApiError => new ApiError(401, 'unauthorized', message);
+
+export const invalidRequest = (message: string, details: unknown): ApiError =>
+  new ApiError(400, 'invalid-request', message, details);
+
+export const callNotFound = (id: string): ApiError => new ApiError(404, 'call-not-found', `no call with id ${id}`);
+
+export const routeNotFound = (method: string, path: string): ApiError =>
+  new ApiError(404, 'not-found', `no route for ${method} ${path}`);

@@ -1,0 +1,44 @@
+// Process entry (npm start): config, logger, controller, signals.
+import { ConfigError, loadConfig } from './config/env.js';
+import { startController } from './controller.js';
+import { createLogger } from './log/logger.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${err.message}\nSet these in the environment or in hotline.env (npm run asterisk:up writes one).`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const controller = await startController(config, { logger });
+
+  process.on('SIGHUP', () => {
+    try {
+      controller.reloadFlow();
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'flow reload rejected; the running flow stays');
+    }
+  });
+  const shutdown = (signal: string) => {
+    logger.info({ signal, activeCalls: controller.registry.size }, 'shutting down');
+    controller.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

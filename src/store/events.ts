@@ -1,0 +1,69 @@
+// The call event catalogue: every event type a call can log, the SPEC rule it proves, and the
+// shape of its data. The rule is derived from the type, so a verb cannot log the wrong rule id.
+
+export type RuleId = `N${number}`;
+
+export interface EventData {
+  'call.ringing': { cadenceOnMs: number; cadenceOffMs: number; answerAfterRings: number };
+  'call.answered': { delayMs: number; targetMs: number; rings: number; withinBudget: boolean };
+  'call.answer-breach': { delayMs: number; limitMs: number };
+  'call.adopted': { state: string };
+  'greeting.played': { variant: string; holiday: boolean; weekend: boolean; prompts: string[]; interrupted: boolean };
+  'prompt.played': { prompts: string[]; interrupted: boolean };
+  'menu.prompted': { step: string; prompt: string; attempt: number };
+  'menu.choice': { step: string; digit: string; target: string; typeAhead: boolean };
+  'menu.invalid': { step: string; digit: string; count: number; tries: number };
+  'menu.no-input': { step: string; count: number; tries: number };
+  'menu.fallback': { step: string; reason: 'invalid' | 'no-input'; target: string };
+  'goodbye.played': { variant: string; prompts: string[] };
+  'call.hangup': { by: 'caller' | 'system'; cause?: number; causeText?: string; step?: string };
+  'flow.error': { step?: string; message: string };
+}
+
+export type EventType = keyof EventData;
+
+export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
+  'call.ringing': 'N1',
+  'call.answered': 'N1',
+  'call.answer-breach': 'N1',
+  'call.adopted': 'N14',
+  'greeting.played': 'N2',
+  'prompt.played': null,
+  'menu.prompted': 'N4',
+  'menu.choice': 'N4',
+  'menu.invalid': 'N4',
+  'menu.no-input': 'N4',
+  'menu.fallback': 'N4',
+  'goodbye.played': 'N10',
+  'call.hangup': 'N10',
+  'flow.error': 'N14',
+};
+
+export interface CallStart {
+  id: string;
+  channelId: string;
+  caller: string;
+  called: string;
+  startedAt: number;
+}
+
+export interface CallEnd {
+  endedAt: number;
+  hangupBy: 'caller' | 'system' | 'unknown';
+  hangupCause: number | null;
+  outcome: string;
+}
+
+/**
+ * The audit trail writer. Methods never throw into a call: a store failure is logged by the
+ * implementation and the call goes on. Rows are buffered and written in batched transactions;
+ * flush() writes what is buffered now (called at call end and on shutdown).
+ */
+export interface Recorder {
+  callStarted(call: CallStart): void;
+  callAnswered(callId: string, answeredAt: number, delayMs: number): void;
+  callEnded(callId: string, end: CallEnd): void;
+  event<T extends EventType>(callId: string, type: T, data: EventData[T], ts?: number): void;
+  flush(): void;
+  close(): void;
+}

@@ -1,0 +1,98 @@
+// The schema, as an ordered list of migrations. A migration is never edited once released: a
+// change is a new entry, so every database, old or new, ends up with the same schema.
+import type { Database } from './database.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'calls and call events',
+    // call_events.call_id deliberately has no foreign key: the audit trail must keep an event even
+    // when its call row is missing (a bug upstream, or a call adopted after a restart), and a
+    // batch must not be rejected because of one row's ordering.
+    up: `
+      CREATE TABLE calls (
+        id              TEXT PRIMARY KEY,
+        channel_id      TEXT NOT NULL,
+        caller          TEXT NOT NULL,
+        called          TEXT NOT NULL,
+        started_at      INTEGER NOT NULL,
+        answered_at     INTEGER,
+        answer_delay_ms INTEGER,
+        ended_at        INTEGER,
+        hangup_cause    INTEGER,
+        hangup_by       TEXT CHECK (hangup_by IN ('caller', 'system', 'unknown')),
+        outcome         TEXT
+      );
+      CREATE INDEX calls_started_at ON calls (started_at, id);
+
+      CREATE TABLE call_events (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id TEXT NOT NULL,
+        ts      INTEGER NOT NULL,
+        type    TEXT NOT NULL,
+        rule    TEXT,
+        data    TEXT NOT NULL CHECK (json_valid(data))
+      );
+      CREATE INDEX call_events_call_id ON call_events (call_id, id);
+      CREATE INDEX call_events_ts ON call_events (ts);
+
+      -- N14: the event log is the audit trail; rows can be added, never changed or removed.
+      CREATE TRIGGER call_events_no_update BEFORE UPDATE ON call_events
+      BEGIN
+        SELECT RAISE(ABORT, 'call_events is append-only: UPDATE is not allowed');
+      END;
+      CREATE TRIGGER call_events_no_delete BEFORE DELETE ON call_events
+      BEGIN
+        SELECT RAISE(ABORT, 'call_events is append-only: DELETE is not allowed');
+      END;
+    `,
+  },
+];
+
+/**
+ * Applies the migrations not yet recorded in schema_migrations, each in its own transaction.
+ * Returns the versions applied by this call (empty when the schema is current).
+ */
+export function runMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`migration list is out of order: entry ${i} has version ${m.version}, expected ${i + 1}`);
+    }
+  });
+
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    )
+  `);
+
+  const current = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  const known = migrations.length;
+  if ((current.v ?? 0) > known) {
+    // Running an older build against a newer database would write rows the schema no longer fits.
+    throw new Error(`database schema is at version ${current.v}, this build knows up to ${known}; upgrade the controller`);
+  }
+
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const applied: number[] = [];
+  for (const m of migrations) {
+    // IMMEDIATE takes the write lock before the check, so two processes opening the same file
+    // at once cannot both apply a migration.
+    db.transaction(() => {
+      if (isApplied.get(m.version) !== undefined) return;
+      db.exec(m.up);
+      record.run(m.version, m.name, Date.now());
+      applied.push(m.version);
+    }).immediate();
+  }
+  return applied;
+}

@@ -1,0 +1,263 @@
+// The Recorder backed by SQLite. Calls never wait for the disk and never see a store error:
+// rows go to an in-memory buffer that is written in one transaction per batch.
+import BetterSqlite3 from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Database } from './database.js';
+import { EVENT_RULES, type CallEnd, type CallStart, type EventData, type EventType, type Recorder } from './events.js';
+
+export interface SqliteRecorderOptions {
+  logger: Pick<Logger, 'error' | 'warn'>;
+  /** How long a row may wait in the buffer before it is written. */
+  flushIntervalMs?: number;
+  /** Buffer size that triggers an immediate write. */
+  maxBatch?: number;
+  /**
+   * Rows kept while the database refuses writes. Beyond it the oldest rows are dropped (and
+   * counted): an outage must not grow the process's memory without limit.
+   */
+  maxBuffered?: number;
+  now?: () => number;
+}
+
+export interface RecorderStats {
+  buffered: number;
+  written: number;
+  batches: number;
+  failures: number;
+  /** Rows dropped because the buffer was full during an outage. */
+  dropped: number;
+  /** Rows the schema refused (a constraint failed): they can never be written, so they are logged and skipped. */
+  rejected: number;
+}
+
+export interface SqliteRecorder extends Recorder {
+  stats(): RecorderStats;
+}
+
+// Flat rows, so that a logged row keeps `caller`/`called` one level down, where the logger masks them.
+type Row =
+  | { kind: 'call.start'; id: string; channelId: string; caller: string; called: string; startedAt: number }
+  | { kind: 'call.answer'; callId: string; answeredAt: number; delayMs: number }
+  | {
+      kind: 'call.end';
+      callId: string;
+      endedAt: number;
+      hangupBy: CallEnd['hangupBy'];
+      hangupCause: number | null;
+      outcome: string;
+    }
+  | { kind: 'event'; callId: string; ts: number; type: EventType; rule: string | null; data: string };
+
+const MAX_RETRY_DELAY_MS = 5000;
+
+export function createSqliteRecorder(db: Database, options: SqliteRecorderOptions): SqliteRecorder {
+  const { logger } = options;
+  const flushIntervalMs = options.flushIntervalMs ?? 50;
+  const maxBatch = Math.max(1, options.maxBatch ?? 200);
+  const maxBuffered = Math.max(maxBatch, options.maxBuffered ?? 10_000);
+  const now = options.now ?? Date.now;
+
+  const insertCall = db.prepare(
+    // A call adopted after a restart is started again with the same id; the first row wins.
+    `INSERT INTO calls (id, channel_id, caller, called, started_at)
+     VALUES (@id, @channelId, @caller, @called, @startedAt)
+     ON CONFLICT (id) DO NOTHING`,
+  );
+  const answerCall = db.prepare('UPDATE calls SET answered_at = ?, answer_delay_ms = ? WHERE id = ?');
+  const endCall = db.prepare(
+    'UPDATE calls SET ended_at = ?, hangup_by = ?, hangup_cause = ?, outcome = ? WHERE id = ?',
+  );
+  const insertEvent = db.prepare(
+    'INSERT INTO call_events (call_id, ts, type, rule, data) VALUES (?, ?, ?, ?, ?)',
+  );
+
+  function apply(row: Row): number {
+    switch (row.kind) {
+      case 'call.start':
+        return insertCall.run(row).changes;
+      case 'call.answer':
+        return answerCall.run(row.answeredAt, row.delayMs, row.callId).changes;
+      case 'call.end':
+        return endCall.run(row.endedAt, row.hangupBy, row.hangupCause, row.outcome, row.callId).changes;
+      case 'event':
+        return insertEvent.run(row.callId, row.ts, row.type, row.rule, row.data).changes;
+    }
+  }
+
+  interface BatchResult {
+    rejected: { row: Row; err: unknown }[];
+    missingCall: Row[];
+  }
+
+  const writeBatch = db.transaction((rows: readonly Row[]): BatchResult => {
+    const result: BatchResult = { rejected: [], missingCall: [] };
+    for (const row of rows) {
+      try {
+        const changes = apply(row);
+        if (changes === 0 && (row.kind === 'call.answer' || row.kind === 'call.end')) result.missingCall.push(row);
+      } catch (err) {
+        // A constraint failure aborts only its statement; the transaction goes on. Retrying such a
+        // row would fail forever and hold back every row behind it, so it is set aside. Any other
+        // error (busy, disk full, I/O) rolls the whole batch back to be retried.
+        if (err instanceof BetterSqlite3.SqliteError && err.code.startsWith('SQLITE_CONSTRAINT')) {
+          result.rejected.push({ row, err });
+        } else {
+          throw err;
+        }
+      }
+    }
+    return result;
+  });
+
+  let buffer: Row[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let failStreak = 0;
+  let dropLogged = false;
+  let closed = false;
+  const counts = { written: 0, batches: 0, failures: 0, dropped: 0, rejected: 0 };
+
+  function schedule(delayMs: number): void {
+    if (timer !== undefined || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      write();
+    }, delayMs);
+    // A pending write must not keep a shutting-down process alive; close() flushes it.
+    timer.unref();
+  }
+
+  function write(): boolean {
+    if (buffer.length === 0) return true;
+    const rows = buffer;
+    let result: BatchResult;
+    try {
+      result = writeBatch(rows);
+    } catch (err) {
+      failStreak += 1;
+      counts.failures += 1;
+      // Back off so that a locked or full disk costs a log line every few seconds, not 20 a second.
+      const retryMs = Math.min(flushIntervalMs * 2 ** failStreak, MAX_RETRY_DELAY_MS);
+      logger.error(
+        { err, buffered: rows.length, dropped: counts.dropped, failStreak, retryMs },
+        'recorder: write failed; rows kept for the next attempt',
+      );
+      schedule(retryMs);
+      return false;
+    }
+    // The transaction runs synchronously, so nothing was buffered meanwhile.
+    buffer = [];
+    counts.batches += 1;
+    counts.written += rows.length - result.rejected.length;
+    counts.rejected += result.rejected.length;
+    if (failStreak > 0) logger.warn({ failStreak, written: rows.length }, 'recorder: writes resumed');
+    failStreak = 0;
+    dropLogged = false;
+    for (const { row, err } of result.rejected) {
+      logger.error({ err, row }, 'recorder: row refused by the schema; skipped');
+    }
+    for (const row of result.missingCall) {
+      logger.warn({ row }, 'recorder: update for a call that was never started');
+    }
+    return true;
+  }
+
+  function push(row: Row, urgent: boolean): void {
+    buffer.push(row);
+    if (buffer.length > maxBuffered) {
+      buffer.shift();
+      counts.dropped += 1;
+      if (!dropLogged) {
+        dropLogged = true;
+        logger.error({ maxBuffered }, 'recorder: buffer full while the database refuses writes; dropping oldest rows');
+      }
+    }
+    if (closed) {
+      // After close() there is no timer: write through, so late rows still reach the disk.
+      write();
+    } else if ((urgent || buffer.length >= maxBatch) && failStreak === 0) {
+      // While writes fail, the back-off timer alone retries: a busy database would otherwise
+      // block the event loop for busy_timeout on every event.
+      write();
+    } else {
+      schedule(flushIntervalMs);
+    }
+  }
+
+  function serialize(callId: string, type: EventType, data: unknown): string {
+    try {
+      const json = JSON.stringify(data);
+      if (json !== undefined) return json;
+    } catch (err) {
+      logger.error({ err, callId, type }, 'recorder: event data is not serializable; stored without it');
+      return JSON.stringify({ unserializable: true });
+    }
+    return 'null';
+  }
+
+  return {
+    callStarted(call: CallStart): void {
+      push(
+        {
+          kind: 'call.start',
+          id: call.id,
+          channelId: call.channelId,
+          caller: call.caller,
+          called: call.called,
+          startedAt: call.startedAt,
+        },
+        false,
+      );
+    },
+
+    callAnswered(callId: string, answeredAt: number, delayMs: number): void {
+      push({ kind: 'call.answer', callId, answeredAt, delayMs }, false);
+    },
+
+    callEnded(callId: string, end: CallEnd): void {
+      // A finished call is complete on disk: reports and the API see it at once.
+      push(
+        {
+          kind: 'call.end',
+          callId,
+          endedAt: end.endedAt,
+          hangupBy: end.hangupBy,
+          hangupCause: end.hangupCause,
+          outcome: end.outcome,
+        },
+        true,
+      );
+    },
+
+    event<T extends EventType>(callId: string, type: T, data: EventData[T], ts?: number): void {
+      push(
+        { kind: 'event', callId, ts: ts ?? now(), type, rule: EVENT_RULES[type], data: serialize(callId, type, data) },
+        false,
+      );
+    },
+
+    flush(): void {
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      // On failure write() has logged it and re-armed the retry timer (none after close()).
+      write();
+    },
+
+    close(): void {
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      if (closed) return;
+      closed = true;
+      if (!write()) {
+        logger.error({ buffered: buffer.length }, 'recorder: closed with rows not written');
+      }
+    },
+
+    stats(): RecorderStats {
+      return { buffered: buffer.length, ...counts };
+    },
+  };
+}

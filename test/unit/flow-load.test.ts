@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FLOW_SCHEMA_PATH, flowSchemaJson } from '../../src/cli/write-flow-schema.js';
+import { FlowError, loadFlow, parseFlow, type FlowIssue } from '../../src/flow/load-flow.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixture = (name: string) => `${root}test/fixtures/flows/${name}`;
+
+// The ids prompts/catalogue.yaml ships that flows may use.
+const PROMPTS: ReadonlySet<string> = new Set([
+  'unavailable',
+  'menu.main',
+  'unclear.retry',
+  'unclear.goodbye',
+  'info.business',
+  'info.repair',
+  'info.complaint',
+]);
+
+function issuesOf(load: () => unknown): FlowIssue[] {
+  try {
+    load();
+  } catch (e) {
+    if (e instanceof FlowError) return e.issues;
+    throw e;
+  }
+  throw new Error('expected a FlowError');
+}
+
+const HEAD = 'hotline:\n  name: Test line\n  number: "100"\n';
+
+describe('loadFlow: good flows', () => {
+  it('loads the shipped hotline flow', () => {
+    const flow = loadFlow(`${root}dialplans/hotline.yaml`, PROMPTS);
+    expect(flow.start).toBe('answer');
+    expect(flow.source).toBe(`${root}dialplans/hotline.yaml`);
+    expect(flow.hotline).toMatchObject({ name: '客服热线', number: '4008008000', timezone: 'Asia/Shanghai' });
+    // YAML 1.2 keeps unquoted dates as text, which the schema expects.
+    expect(flow.hotline.holidays).toContain('2026-10-01');
+    expect(flow.hotline.workdays).toContain('2026-02-28');
+    expect(flow.ring).toEqual({ cadence: { onMs: 1000, offMs: 4000 }, answerAfterRings: 1 });
+    expect(flow.unavailable).toEqual({ prompt: 'unavailable', then: 'hangup' });
+    expect(flow.steps['main-menu']).toMatchObject({
+      verb: 'menu',
+      options: { '0': 'main-menu', '1': 'business', '2': 'repair', '3': 'complaint' },
+      invalid: { prompt: 'unclear.retry', tries: 3, then: 'unclear-goodbye' },
+    });
+  });
+
+  it('loads the e2e flow with its fast timings', () => {
+    const flow = loadFlow(fixture('e2e.yaml'), PROMPTS);
+    expect(flow.ring.cadence).toEqual({ onMs: 300, offMs: 200 });
+    expect(flow.steps['main-menu']).toMatchObject({ timeoutMs: 3000, noInput: { tries: 2 } });
+  });
+
+  it('fills defaults and starts at the first step listed', () => {
+    const flow = loadFlow(fixture('minimal.yaml'), PROMPTS);
+    expect(flow.start).toBe('hello');
+    expect(flow.hotline).toMatchObject({ timezone: 'Asia/Shanghai', language: 'zh-CN', holidays: [] });
+    expect(flow.ring.answerAfterRings).toBe(1);
+    expect(flow.unavailable.prompt).toBe('unavailable');
+  });
+
+  it('takes the first step in document order even when a later id looks like a number', () => {
+    const flow = parseFlow(`${HEAD}steps:\n  intro:\n    verb: answer\n    next: "1"\n  "1":\n    verb: hangup\n`, 'x', PROMPTS);
+    expect(flow.start).toBe('intro');
+  });
+
+  it('returns a deeply frozen flow', () => {
+    const flow = loadFlow(fixture('minimal.yaml'), PROMPTS);
+    expect(Object.isFrozen(flow)).toBe(true);
+    expect(Object.isFrozen(flow.steps)).toBe(true);
+    expect(Object.isFrozen(flow.hotline.dayparts)).toBe(true);
+    expect(Object.isFrozen(flow.hotline.holidays)).toBe(true);
+  });
+});
+
+describe('loadFlow: bad flows point at file, line and path', () => {
+  const cases: Array<[file: string, line: number, path: string, message: string]> = [
+    ['bad-unknown-key.yaml', 10, 'steps.menu.timout', "unknown key 'timout'"],
+    ['bad-unknown-target.yaml', 10, 'steps.menu.options.9', "unknown step 'operator'"],
+    ['bad-missing-prompt.yaml', 9, 'steps.intro.prompt.1', "unknown prompt 'info.weather'"],
+    ['bad-digit.yaml', 10, 'steps.menu.options.10', 'a menu key is one of 0-9, * or #'],
+    ['bad-verb.yaml', 9, 'steps.bye.verb', "unknown verb 'hangupp'"],
+    ['bad-syntax.yaml', 10, '', 'All mapping items must start at the same column'],
+    // A missing key points at the map that lacks it.
+    ['bad-missing-field.yaml', 6, 'steps.menu.invalid', "missing required key 'invalid'"],
+    ['bad-timezone.yaml', 4, 'hotline.timezone', 'not an IANA time zone'],
+  ];
+
+  it.each(cases)('%s', (name, line, path, message) => {
+    const file = fixture(name);
+    const issues = issuesOf(() => loadFlow(file, PROMPTS));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ file, line, path });
+    expect(issues[0]?.message).toContain(message);
+  });
+
+  it('formats the error message as file:line:column path: message', () => {
+    const file = fixture('bad-unknown-key.yaml');
+    expect(() => loadFlow(file, PROMPTS)).toThrow(`${file}:10:5 steps.menu.timout: unknown key 'timout'`);
+  });
+
+  it('collects every issue in one error, in file order', () => {
+    const flow = (timezone: string, tries: number, extra: string) =>
+      [
+        HEAD.trimEnd(),
+        `  timezone: ${timezone}`,
+        'start: nowhere',
+        'steps:',
+        '  menu:',
+        '    verb: menu',
+        '    prompt: menu.nope',
+        '    options: { 1: gone, "*": menu }',
+        `    invalid: { then: menu, tries: ${tries} }`,
+        '    noInput: { then: menu }',
+        extra,
+      ].join('\n');
+    // Cross checks need a well-formed flow to walk, so schema issues are reported on their own.
+    const schema = issuesOf(() => parseFlow(flow('Mars/Olympus', 0, '    extra: 1'), 'f.yaml', PROMPTS));
+    expect(schema.map((i) => `${i.line} ${i.path}`)).toEqual([
+      '4 hotline.timezone',
+      '11 steps.menu.invalid.tries',
+      '13 steps.menu.extra',
+    ]);
+
+    const cross = issuesOf(() => parseFlow(flow('UTC', 2, ''), 'f.yaml', PROMPTS));
+    expect(cross.map((i) => `${i.line} ${i.path}: ${i.message}`)).toEqual([
+      "5 start: unknown step 'nowhere'",
+      "9 steps.menu.prompt: unknown prompt 'menu.nope'",
+      "10 steps.menu.options.1: unknown step 'gone'",
+    ]);
+  });
+
+  it('points a defaulted prompt that is missing at the map that would hold it', () => {
+    const issues = issuesOf(() =>
+      parseFlow(`${HEAD}steps:\n  bye:\n    verb: hangup\n`, 'f.yaml', new Set(['menu.main'])),
+    );
+    expect(issues).toEqual([
+      { file: 'f.yaml', line: 1, column: 1, path: 'unavailable.prompt', message: "unknown prompt 'unavailable'" },
+    ]);
+  });
+
+  it('rejects a flow without steps and an empty file', () => {
+    expect(issuesOf(() => parseFlow(`${HEAD}steps: {}\n`, 'f.yaml', PROMPTS))).toMatchObject([
+      { line: 4, path: 'steps', message: 'a flow needs at least one step' },
+    ]);
+    expect(issuesOf(() => parseFlow('# nothing yet\n', 'f.yaml', PROMPTS))).toMatchObject([
+      { line: 1, path: '', message: expect.stringContaining('empty') as unknown },
+    ]);
+  });
+
+  it('reports a missing verb and duplicate keys', () => {
+    expect(issuesOf(() => parseFlow(`${HEAD}steps:\n  bye:\n    next: bye\n`, 'f.yaml', PROMPTS))).toMatchObject([
+      { line: 6, path: 'steps.bye.verb', message: expect.stringContaining("missing required key 'verb'") as unknown },
+    ]);
+    const dup = `${HEAD}steps:\n  bye:\n    verb: hangup\n    verb: hangup\n`;
+    expect(issuesOf(() => parseFlow(dup, 'f.yaml', PROMPTS))).toMatchObject([
+      { line: 7, message: expect.stringContaining('unique') as unknown },
+    ]);
+  });
+});
+
+describe('flow.schema.json', () => {
+  it('is up to date with src/flow/schema.ts (run npm run schema)', () => {
+    expect(readFileSync(FLOW_SCHEMA_PATH, 'utf8')).toBe(flowSchemaJson());
+  });
+});
