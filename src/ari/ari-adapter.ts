@@ -101,7 +101,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
    * Starts a playback and returns a promise of its outcome. The waiter is registered before
    * the request goes out, so a PlaybackFinished that beats the REST reply is not missed.
    */
-  async play(channelId: string, media: string[], playbackId: string): Promise<Promise<PlaybackOutcome>> {
+  async play(channelId: string, media: string[], playbackId: string): Promise<{ finished: Promise<PlaybackOutcome> }> {
     const finished = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, resolve));
     try {
       await this.channelOp('play', channelId, (r) => r.channels.play({ channelId, media, playbackId }));
@@ -109,7 +109,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       this.playbacks.delete(playbackId);
       throw err;
     }
-    return finished;
+    // Wrapped: an async function returning a bare promise would make the caller wait for the end.
+    return { finished };
   }
 
   async stopPlayback(playbackId: string): Promise<void> {

@@ -49,7 +49,10 @@ export class CallSession implements CallPort {
     const initial: CallState = channel.state === 'Up' ? 'answered' : 'ringing';
     this.lifecycle = new Lifecycle(initial, (from, to) => this.logger.debug({ from, to }, 'call state'));
 
-    this.events.on('dtmf', (digit) => this.digits.push(digit));
+    this.events.on('dtmf', (digit) => {
+      this.logger.debug({ digit }, 'key pressed');
+      this.digits.push(digit);
+    });
     this.events.on('hangup-request', (cause) => {
       this.hangupCause ??= cause;
     });
@@ -74,7 +77,10 @@ export class CallSession implements CallPort {
 
   /** Resolves with the hang-up cause once Asterisk has destroyed the channel (or soon after). */
   async destroyed(graceMs: number): Promise<number | undefined> {
-    if (this.isDestroyed) return this.hangupCause;
+    // Asterisk usually sends the cause with the hang-up request, before StasisEnd; only when
+    // it did not is ChannelDestroyed worth waiting for.
+    if (this.isDestroyed || this.hangupCause !== undefined) return this.hangupCause;
+    if (this.hungUpBySystem) return 16; // we cleared the call: normal clearing
     const timeout = AbortSignal.timeout(graceMs);
     try {
       const [cause] = (await once(this.events, 'destroyed', { signal: timeout })) as [number | undefined];
@@ -112,8 +118,9 @@ export class CallSession implements CallPort {
     if (options.bargeIn && this.hasTypeAhead()) return { interrupted: true };
     const playbackId = randomUUID();
     const media = promptIds.map((id) => mediaFor(id, this.language));
-    const finished = await this.ari.play(this.id, media, playbackId);
+    const { finished } = await this.ari.play(this.id, media, playbackId);
     const stop = () => {
+      this.logger.debug({ playbackId }, 'stopping prompt');
       this.ari.stopPlayback(playbackId).catch((err: unknown) => this.logger.warn({ err }, 'stopping a prompt failed'));
     };
     let interrupted = false;

@@ -21,7 +21,7 @@ export interface CallHandlerDeps {
 }
 
 // How long to wait after the flow for Asterisk's ChannelDestroyed and its hang-up cause.
-const DESTROY_WAIT_MS = 2000;
+const DESTROY_WAIT_MS = 500;
 
 export function createCallHandler(deps: CallHandlerDeps): (channel: ChannelInfo, adopted: boolean) => Promise<void> {
   return (channel, adopted) => handleCall(deps, channel, adopted);

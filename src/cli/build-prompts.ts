@@ -1,7 +1,7 @@
 // Builds the default prompt audio from prompts/catalogue.yaml: espeak-ng speaks each text inside
 // the sandbox root (its 1.52 reads Chinese characters; older hosts' espeak-ng does not), sox turns
 // it into the 8 kHz mono 16-bit WAV Asterisk plays without transcoding, and the file lands where
-// `sound:hotline/<lang>/<id>` resolves. Recorded prompts dropped in place are never overwritten.
+// `sound:hotline/<lang>/<id>` resolves. Recordings dropped in place are kept unless --force.
 //
 //   npm run prompts:build -- [--root DIR] [--flow FILE] [--catalogue FILE] [--force]
 import { execFile } from 'node:child_process';
@@ -60,6 +60,8 @@ export interface BuildReport {
   results: PromptResult[];
   counts: Record<PromptStatus, number>;
   elapsedMs: number;
+  /** Problems that do not stop the build but will be heard on a call. */
+  warnings: string[];
 }
 
 interface ManifestEntry {
@@ -223,9 +225,24 @@ export async function buildPrompts(options: BuildOptions): Promise<BuildReport> 
   });
 
   writeManifest(manifestPath, manifest);
+  const warnings: string[] = [];
+  // The en voice reads each Han character as "Chinese letter": a Chinese hotline name inside an
+  // English prompt comes out as noise, which only a listener would notice.
+  if (/\p{Script=Han}/u.test(hotline)) {
+    const marker = '\u0000';
+    const affected = jobs.filter(
+      ({ id, lang }) => lang === 'en' && catalogue.text(id, lang, { hotline: marker }).includes(marker),
+    );
+    if (affected.length > 0) {
+      warnings.push(
+        `hotline name "${hotline}" has Chinese characters the en voice cannot read; ` +
+          `record these en prompts or reword them: ${affected.map((j) => j.id).join(', ')}`,
+      );
+    }
+  }
   const counts: Record<PromptStatus, number> = { built: 0, skipped: 0, recorded: 0, failed: 0 };
   for (const r of results) counts[r.status]++;
-  return { results, counts, elapsedMs: performance.now() - started };
+  return { results, counts, elapsedMs: performance.now() - started, warnings };
 }
 
 function formatRate(rate: SpeechRate): string {
@@ -278,6 +295,7 @@ async function main(argv: string[]): Promise<number> {
         slow.map((r) => `${r.id} (${Math.round(r.rate?.perMinute ?? 0)})`).join(', '),
     );
   }
+  for (const warning of report.warnings) console.log(`warning: ${warning}`);
   return failed > 0 ? 1 : 0;
 }
 

@@ -54,7 +54,13 @@ export function parseFlow(text: string, source: string, promptIds: ReadonlySet<s
   syntax.push(...unresolvedAliases(doc, at));
   if (syntax.length > 0) throw new FlowError(source, sorted(syntax));
 
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (e) {
+    // Alias bombs stop here (yaml caps alias expansion) rather than in the parser.
+    throw new FlowError(source, [at.at(0, e instanceof Error ? e.message : String(e))]);
+  }
   if (raw === null || raw === undefined) {
     throw new FlowError(source, [at.value([], 'the flow file is empty; it needs hotline and steps')]);
   }
