@@ -53,6 +53,8 @@ export async function startController(config: Readonly<Config>, options: Control
     handleCall(channel, adopted).catch((err: unknown) => logger.error({ err, channelId: channel.id }, 'call handler failed'));
   });
 
+  ami.on('hangup', (uniqueId, cause) => registry.get(uniqueId)?.noteHangupCause(cause));
+
   const app = createHttpApp({
     queries,
     apiToken: config.http.apiToken,

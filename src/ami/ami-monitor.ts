@@ -1,5 +1,6 @@
-// AMI watches Asterisk itself (ARI watches the calls): it tells health whether Asterisk is up
-// and logs restarts, which end every call in progress. asterisk-manager's own reconnect logs to
+// AMI watches Asterisk itself (ARI watches the calls): it tells health whether Asterisk is up,
+// logs restarts (they end every call in progress), and reports hang-up causes, which ARI does
+// not send for a SIP BYE (no cause on ChannelHangupRequest, no ChannelDestroyed after StasisEnd). asterisk-manager's own reconnect logs to
 // stdout and waits 10-60 s, so this keeps its own short backoff.
 import { EventEmitter } from 'node:events';
 import AsteriskManager from 'asterisk-manager';
@@ -12,7 +13,14 @@ export interface AmiSettings {
   secret: string;
 }
 
-export class AmiMonitor extends EventEmitter<{ up: []; down: [] }> {
+export interface AmiEvents {
+  up: [];
+  down: [];
+  /** A channel hung up; uniqueId is the ARI channel id. */
+  hangup: [uniqueId: string, cause: number, causeText: string];
+}
+
+export class AmiMonitor extends EventEmitter<AmiEvents> {
   private manager: ReturnType<typeof AsteriskManager> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private delay = 500;
@@ -46,6 +54,11 @@ export class AmiMonitor extends EventEmitter<{ up: []; down: [] }> {
         this.delay = 500;
         this.logger.info('AMI connected');
         this.emit('up');
+      } else if (event.event === 'Hangup') {
+        const cause = Number(event.cause);
+        if (typeof event.uniqueid === 'string' && Number.isInteger(cause)) {
+          this.emit('hangup', event.uniqueid, cause, String(event['cause-txt'] ?? ''));
+        }
       } else if (event.event === 'Shutdown') {
         this.logger.warn({ restart: event.restart }, 'Asterisk is shutting down: calls in progress will end');
       }

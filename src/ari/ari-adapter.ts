@@ -146,6 +146,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
 
   private onEvent(event: AriEvent): void {
     const channel = event.channel;
+    this.logger.trace({ type: event.type, channelId: channel?.id, cause: event.cause }, 'ARI event');
     switch (event.type) {
       case 'StasisStart':
         if (channel && !this.channels.has(channel.id)) this.adopt(channel, false);

@@ -12,6 +12,10 @@ export class CallRegistry {
     this.calls.delete(id);
   }
 
+  get(id: string): CallSession | undefined {
+    return this.calls.get(id);
+  }
+
   has(id: string): boolean {
     return this.calls.has(id);
   }

@@ -2,7 +2,7 @@
 // It owns the call's AbortController (aborted when the channel leaves the app), the type-ahead
 // key buffer, and the lifecycle. Everything it starts ends with the call.
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import type { Logger } from 'pino';
 import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
 import { isChannelGone, type ChannelInfo } from '../ari/types.js';
@@ -29,7 +29,7 @@ export class CallSession implements CallPort {
   readonly lifecycle: Lifecycle;
   hungUpBySystem = false;
   hangupCause: number | undefined;
-  private isDestroyed = false;
+  private readonly causeNoted = new EventEmitter<{ cause: [] }>();
   private readonly controller = new AbortController();
   private readonly digits: string[] = [];
   private readonly ari: AriAdapter;
@@ -54,14 +54,13 @@ export class CallSession implements CallPort {
       this.digits.push(digit);
     });
     this.events.on('hangup-request', (cause) => {
-      this.hangupCause ??= cause;
+      if (cause) this.noteHangupCause(cause); // 0 or absent: not a cause, just a request
     });
     this.events.once('destroyed', (cause) => {
-      this.isDestroyed = true;
-      this.hangupCause = cause ?? this.hangupCause;
+      if (cause !== undefined) this.noteHangupCause(cause);
     });
     this.events.once('end', (cause) => {
-      this.hangupCause ??= cause;
+      if (cause !== undefined) this.noteHangupCause(cause);
       this.lifecycle.to('ended');
       this.controller.abort(new Error('call ended'));
     });
@@ -75,19 +74,22 @@ export class CallSession implements CallPort {
     return this.lifecycle.state !== 'ringing';
   }
 
-  /** Resolves with the hang-up cause once Asterisk has destroyed the channel (or soon after). */
-  async destroyed(graceMs: number): Promise<number | undefined> {
-    // Asterisk usually sends the cause with the hang-up request, before StasisEnd; only when
-    // it did not is ChannelDestroyed worth waiting for.
-    if (this.isDestroyed || this.hangupCause !== undefined) return this.hangupCause;
+  /** The hang-up cause as AMI reported it (ARI does not always carry one). */
+  noteHangupCause(cause: number): void {
+    this.hangupCause ??= cause;
+    this.causeNoted.emit('cause');
+  }
+
+  /** The hang-up cause, waiting up to graceMs for a late report from AMI or ChannelDestroyed. */
+  async finalCause(graceMs: number): Promise<number | undefined> {
+    if (this.hangupCause !== undefined) return this.hangupCause;
     if (this.hungUpBySystem) return 16; // we cleared the call: normal clearing
-    const timeout = AbortSignal.timeout(graceMs);
     try {
-      const [cause] = (await once(this.events, 'destroyed', { signal: timeout })) as [number | undefined];
-      return cause ?? this.hangupCause;
+      await once(this.causeNoted, 'cause', { signal: AbortSignal.timeout(graceMs) });
     } catch {
-      return this.hangupCause;
+      // no report in time: the cause stays unknown
     }
+    return this.hangupCause;
   }
 
   async ring(): Promise<void> {

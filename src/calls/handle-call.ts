@@ -20,8 +20,8 @@ export interface CallHandlerDeps {
   logger: Logger;
 }
 
-// How long to wait after the flow for Asterisk's ChannelDestroyed and its hang-up cause.
-const DESTROY_WAIT_MS = 500;
+// How long to wait after the flow for a hang-up cause that ARI did not carry (AMI reports it).
+const CAUSE_WAIT_MS = 500;
 
 export function createCallHandler(deps: CallHandlerDeps): (channel: ChannelInfo, adopted: boolean) => Promise<void> {
   return (channel, adopted) => handleCall(deps, channel, adopted);
@@ -68,7 +68,7 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
       await call.hangup().catch((e: unknown) => logger.warn({ err: e }, 'hang-up after a failure failed'));
     }
   } finally {
-    const cause = await call.destroyed(DESTROY_WAIT_MS);
+    const cause = await call.finalCause(CAUSE_WAIT_MS);
     const by = call.hungUpBySystem ? 'system' : 'caller';
     record('call.hangup', { by, cause });
     recorder.callEnded(call.id, { endedAt: clock.now(), hangupBy: by, hangupCause: cause ?? null, outcome });

@@ -1,0 +1,48 @@
+// N1 N14 over real SIP: SIPp dials 4008008000 through PJSIP on 127.0.0.1:5060.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataOf, types } from './support/call-helpers.js';
+import { runSipp } from './support/sipp.js';
+import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
+
+describe('a SIP caller (SIPp) through PJSIP', () => {
+  let hotline: TestController;
+
+  beforeAll(async () => {
+    hotline = await startTestController('test/fixtures/flows/e2e.yaml');
+  });
+  afterAll(async () => {
+    await hotline?.stop();
+  });
+
+  it('N1 N14: 4008008000 rings (180) before it is answered (200), and the call is logged', async () => {
+    const number = freshCaller();
+    const run = await runSipp({
+      scenario: 'test/e2e/sipp/caller-ringback.xml',
+      service: '4008008000',
+      keys: { caller: number },
+      holdMs: 2000,
+    });
+    expect(run.exitCode, run.output).toBe(0);
+
+    const received = run.messages.filter((m) => m.direction === 'received').map((m) => m.firstLine);
+    const ringing = received.findIndex((l) => l.startsWith('SIP/2.0 180'));
+    const ok = received.findIndex((l) => l.startsWith('SIP/2.0 200'));
+    expect(ringing).toBeGreaterThanOrEqual(0);
+    expect(ok).toBeGreaterThan(ringing);
+    // The answer came a full ring cycle (500 ms in this flow) after ringing started.
+    const ringAt = run.messages.filter((m) => m.direction === 'received')[ringing]!.at;
+    const okAt = run.messages.filter((m) => m.direction === 'received')[ok]!.at;
+    expect(okAt - ringAt).toBeGreaterThanOrEqual(400);
+    expect(okAt - ringAt).toBeLessThanOrEqual(1300);
+
+    const call = await hotline.endedCall(number);
+    expect(call).toMatchObject({ caller: number, called: '4008008000', hangupBy: 'caller', outcome: 'abandoned' });
+    const events = await hotline.events(call.id);
+    expect(types(events).slice(0, 2)).toEqual(['call.ringing', 'call.answered']);
+    expect(dataOf(events, 'call.answered')).toMatchObject({ withinBudget: true, rings: 2 });
+    // A BYE without a Reason header carries no Q.850 cause: Asterisk reports 0 ("not set").
+    // What matters is that the cause Asterisk gave is on record, from AMI's Hangup event.
+    expect(dataOf(events, 'call.hangup')).toMatchObject({ by: 'caller', cause: 0 });
+    expect(call.hangupCause).toBe(0);
+  });
+});
