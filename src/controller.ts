@@ -49,8 +49,12 @@ export async function startController(config: Readonly<Config>, options: Control
   const ami = new AmiMonitor(config.ami, logger.child({ part: 'ami' }));
 
   const handleCall = createCallHandler({ ari, recorder, registry, clock, logger, currentFlow: () => flow });
+  const running = new Set<Promise<void>>();
   ari.on('call', (channel, adopted) => {
-    handleCall(channel, adopted).catch((err: unknown) => logger.error({ err, channelId: channel.id }, 'call handler failed'));
+    const done = handleCall(channel, adopted)
+      .catch((err: unknown) => logger.error({ err, channelId: channel.id }, 'call handler failed'))
+      .finally(() => running.delete(done));
+    running.add(done);
   });
 
   ami.on('hangup', (uniqueId, cause) => registry.get(uniqueId)?.noteHangupCause(cause));
@@ -84,6 +88,9 @@ export async function startController(config: Readonly<Config>, options: Control
       return flow;
     },
     async stop() {
+      // Calls in progress stay up in Asterisk for the next controller to adopt.
+      for (const call of registry.all()) call.detach();
+      await Promise.allSettled([...running]);
       ari.stop();
       ami.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -28,6 +28,8 @@ export class CallSession implements CallPort {
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
   hungUpBySystem = false;
+  /** Set when the controller let go of the call (shutting down) without hanging it up. */
+  detached = false;
   hangupCause: number | undefined;
   private readonly causeNoted = new EventEmitter<{ cause: [] }>();
   private readonly controller = new AbortController();
@@ -64,6 +66,15 @@ export class CallSession implements CallPort {
       this.lifecycle.to('ended');
       this.controller.abort(new Error('call ended'));
     });
+  }
+
+  /**
+   * Stops this controller's work on the call but leaves the channel up in the application,
+   * so the next controller to connect adopts it (no caller is cut off by a restart).
+   */
+  detach(): void {
+    this.detached = true;
+    this.controller.abort(new Error('controller stopping'));
   }
 
   get signal(): AbortSignal {
@@ -131,7 +142,11 @@ export class CallSession implements CallPort {
       stop();
     };
     if (options.bargeIn) this.events.on('dtmf', onDigit);
-    this.signal.addEventListener('abort', stop, { once: true });
+    // A detached call keeps its prompt playing: the caller hears it while the next controller starts.
+    const stopUnlessDetached = () => {
+      if (!this.detached) stop();
+    };
+    this.signal.addEventListener('abort', stopUnlessDetached, { once: true });
     try {
       const outcome = await finished;
       if (outcome === 'failed') this.logger.warn({ media }, 'prompt failed to play (missing audio?)');
@@ -139,7 +154,7 @@ export class CallSession implements CallPort {
       return { interrupted };
     } finally {
       this.events.off('dtmf', onDigit);
-      this.signal.removeEventListener('abort', stop);
+      this.signal.removeEventListener('abort', stopUnlessDetached);
     }
   }
 

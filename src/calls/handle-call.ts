@@ -59,7 +59,9 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
     await runFlow(ctx, flow.start);
     await call.hangup();
   } catch (err) {
-    if (call.signal.aborted || isChannelGone(err)) {
+    if (call.detached) {
+      outcome = 'detached';
+    } else if (call.signal.aborted || isChannelGone(err)) {
       outcome = 'abandoned';
     } else {
       outcome = 'failed';
@@ -68,11 +70,17 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
       await call.hangup().catch((e: unknown) => logger.warn({ err: e }, 'hang-up after a failure failed'));
     }
   } finally {
-    const cause = await call.finalCause(CAUSE_WAIT_MS);
-    const by = call.hungUpBySystem ? 'system' : 'caller';
-    record('call.hangup', { by, cause });
-    recorder.callEnded(call.id, { endedAt: clock.now(), hangupBy: by, hangupCause: cause ?? null, outcome });
+    if (outcome === 'detached') {
+      // The call goes on under the next controller, which adopts it and finishes its record.
+      record('call.detached', {});
+      logger.info('call left to the next controller');
+    } else {
+      const cause = await call.finalCause(CAUSE_WAIT_MS);
+      const by = call.hungUpBySystem ? 'system' : 'caller';
+      record('call.hangup', { by, cause });
+      recorder.callEnded(call.id, { endedAt: clock.now(), hangupBy: by, hangupCause: cause ?? null, outcome });
+      logger.info({ outcome, by, cause }, 'call ended');
+    }
     registry.remove(call.id);
-    logger.info({ outcome, by, cause }, 'call ended');
   }
 }

@@ -8,6 +8,7 @@ export interface EventData {
   'call.answered': { delayMs: number; targetMs: number; rings: number; withinBudget: boolean };
   'call.answer-breach': { delayMs: number; limitMs: number };
   'call.adopted': { state: string };
+  'call.detached': { step?: string };
   'greeting.played': { variant: string; holiday: boolean; weekend: boolean; prompts: string[]; interrupted: boolean };
   'prompt.played': { prompts: string[]; interrupted: boolean };
   'menu.prompted': { step: string; prompt: string; attempt: number };
@@ -27,6 +28,7 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'call.answered': 'N1',
   'call.answer-breach': 'N1',
   'call.adopted': 'N14',
+  'call.detached': 'N14',
   'greeting.played': 'N2',
   'prompt.played': null,
   'menu.prompted': 'N4',

@@ -262,8 +262,11 @@ export interface RecordedEvent<T extends EventType = EventType> {
   ts: number;
 }
 
+/** Any recorded event, with its data typed by its type. */
+export type AnyRecordedEvent = { [T in EventType]: RecordedEvent<T> }[EventType];
+
 export interface TestContext extends FlowContext {
-  events: RecordedEvent[];
+  events: AnyRecordedEvent[];
   /** Event types in order. */
   types(): EventType[];
   /** Data of every event of a type, in order. */
@@ -303,19 +306,19 @@ export const fakeClock: Clock = {
 };
 
 export function makeContext(flow: Flow, call: CallPort): TestContext {
-  const events: RecordedEvent[] = [];
+  const events: AnyRecordedEvent[] = [];
   return {
     call,
     flow,
     clock: fakeClock,
     logger: pino({ level: 'silent' }),
     record(type, data) {
-      events.push({ type, data, ts: Date.now() } as RecordedEvent);
+      events.push({ type, data, ts: Date.now() } as AnyRecordedEvent);
     },
     events,
     types: () => events.map((e) => e.type),
     dataOf: <T extends EventType>(type: T) =>
-      events.filter((e): e is RecordedEvent<T> => e.type === type).map((e) => e.data),
+      events.filter((e) => e.type === type).map((e) => e.data as EventData[T]),
   };
 }
 

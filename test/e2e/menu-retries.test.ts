@@ -1,0 +1,64 @@
+// N4 end to end: invalid keys and silence are separate outcomes with separate counters, and
+// each ends in its fallback after the configured tries (2 in the e2e flow).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { types, waitForEvent } from './support/call-helpers.js';
+import { TestCallers } from './support/test-caller.js';
+import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
+
+describe('N4 unclear input on the real Asterisk', () => {
+  let hotline: TestController;
+  const callers = new TestCallers();
+
+  beforeAll(async () => {
+    hotline = await startTestController('test/fixtures/flows/e2e.yaml');
+    await callers.connect();
+  });
+  afterAll(async () => {
+    callers.close();
+    await hotline?.stop();
+  });
+
+  it('N4: two invalid keys, or two silences, each reach their own fallback; both run at once', async () => {
+    const presser = freshCaller();
+    const silent = freshCaller();
+    const [a, b] = await Promise.all([callers.dial(presser), callers.dial(silent)]);
+    await Promise.all([a.answered(), b.answered()]);
+
+    const pressInvalid = async () => {
+      await waitForEvent(hotline, presser, 'menu.prompted');
+      await a.press('9');
+      await waitForEvent(hotline, presser, 'menu.invalid');
+      await a.press('7');
+    };
+    await pressInvalid();
+    await Promise.all([a.ended(90_000), b.ended(90_000)]);
+
+    const invalidCall = await hotline.endedCall(presser);
+    const invalidEvents = await hotline.events(invalidCall.id);
+    const invalids = invalidEvents.filter((e) => e.type === 'menu.invalid').map((e) => e.data);
+    expect(invalids).toEqual([
+      { step: 'main-menu', digit: '9', count: 1, tries: 2 },
+      { step: 'main-menu', digit: '7', count: 2, tries: 2 },
+    ]);
+    expect(types(invalidEvents)).not.toContain('menu.no-input');
+    expect(invalidEvents.find((e) => e.type === 'menu.fallback')?.data).toEqual({
+      step: 'main-menu', reason: 'invalid', target: 'unclear-goodbye',
+    });
+    expect(invalidEvents.find((e) => e.type === 'prompt.played')?.data).toMatchObject({ prompts: ['unclear.goodbye'] });
+    expect(invalidCall).toMatchObject({ hangupBy: 'system', outcome: 'completed' });
+
+    const silentCall = await hotline.endedCall(silent);
+    const silentEvents = await hotline.events(silentCall.id);
+    const noInputs = silentEvents.filter((e) => e.type === 'menu.no-input');
+    expect(noInputs.map((e) => e.data)).toEqual([
+      { step: 'main-menu', count: 1, tries: 2 },
+      { step: 'main-menu', count: 2, tries: 2 },
+    ]);
+    expect(types(silentEvents)).not.toContain('menu.invalid');
+    expect(silentEvents.find((e) => e.type === 'menu.fallback')?.data).toMatchObject({ reason: 'no-input' });
+    // The retry re-prompts: the second menu.prompted follows the first no-input.
+    const prompted = silentEvents.filter((e) => e.type === 'menu.prompted');
+    expect(prompted).toHaveLength(2);
+    expect(prompted[1]!.ts).toBeGreaterThanOrEqual(noInputs[0]!.ts);
+  });
+});

@@ -1,0 +1,62 @@
+// What callers meet when the controller is down or restarts: never a phone that rings forever,
+// never a call dropped or left in dead air by a restart.
+import { describe, expect, it } from 'vitest';
+import { dataOf, types, waitForEvent } from './support/call-helpers.js';
+import { TestCallers } from './support/test-caller.js';
+import { freshCaller, startTestController } from './support/test-controller.js';
+
+describe('controller down or restarting', () => {
+  it('N1: with no controller connected, Asterisk still rings, answers inside the ring budget, apologises and hangs up', async () => {
+    const callers = new TestCallers();
+    await callers.connect();
+    try {
+      const dialledAt = Date.now();
+      const caller = await callers.dial(freshCaller());
+      // The caller side listens for audio: the apology must reach it (no dead air).
+      const answeredAt = await caller.answered();
+      await callers.rest('POST', `/channels/${caller.id}/variable`, { variable: 'TALK_DETECT(set)', value: '' });
+      const heard = await callers.waitForEvent((e) => e.type === 'ChannelTalkingStarted' && e.channel?.id === caller.id);
+      const endedAt = await caller.ended(30_000);
+
+      // Sandbox flow (dialplans/hotline.yaml): 1 ring of 1 s on + 4 s off, limit = end of the 3rd burst (11 s).
+      expect(answeredAt - dialledAt).toBeGreaterThanOrEqual(4500);
+      expect(answeredAt - dialledAt).toBeLessThanOrEqual(11_000);
+      expect(heard).toBeDefined();
+      // The apology (about 9.5 s) ends the call: Asterisk hung up, not the caller.
+      expect(endedAt - answeredAt).toBeGreaterThan(5000);
+      expect(endedAt - answeredAt).toBeLessThan(20_000);
+    } finally {
+      callers.close();
+    }
+  });
+
+  it('N14: a call in progress survives a controller restart: the new controller adopts it and finishes it', async () => {
+    const callers = new TestCallers();
+    await callers.connect();
+    const first = await startTestController('test/fixtures/flows/e2e.yaml');
+    let second: Awaited<ReturnType<typeof startTestController>> | undefined;
+    try {
+      const number = freshCaller();
+      const caller = await callers.dial(number);
+      await caller.answered();
+      await waitForEvent(first, number, 'menu.prompted');
+      await first.stop();
+
+      second = await startTestController('test/fixtures/flows/e2e.yaml');
+      await waitForEvent(second, number, 'menu.prompted');
+      await caller.press('1');
+      await caller.ended();
+
+      const call = await second.endedCall(number);
+      const events = await second.events(call.id);
+      expect(types(events)[0]).toBe('call.adopted');
+      expect(dataOf(events, 'call.adopted')).toMatchObject({ state: 'Up' });
+      expect(types(events)).not.toContain('call.answered'); // already answered: not answered twice
+      expect(dataOf(events, 'menu.choice')).toMatchObject({ digit: '1', target: 'business' });
+      expect(call).toMatchObject({ hangupBy: 'system', outcome: 'completed' });
+    } finally {
+      callers.close();
+      await second?.stop();
+    }
+  });
+});
