@@ -57,7 +57,8 @@ export class AmiMonitor extends EventEmitter<AmiEvents> {
       } else if (event.event === 'Hangup') {
         const cause = Number(event.cause);
         if (typeof event.uniqueid === 'string' && Number.isInteger(cause)) {
-          this.emit('hangup', event.uniqueid, cause, String(event['cause-txt'] ?? ''));
+          const causeText = event['cause-txt'];
+          this.emit('hangup', event.uniqueid, cause, typeof causeText === 'string' ? causeText : '');
         }
       } else if (event.event === 'Shutdown') {
         this.logger.warn({ restart: event.restart }, 'Asterisk is shutting down: calls in progress will end');

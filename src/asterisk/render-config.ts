@@ -93,20 +93,20 @@ bindaddr = ${config.ami.host}
 [${config.ami.user}]
 secret = ${config.ami.secret}
 deny = 0.0.0.0/0.0.0.0
-permit = 127.0.0.1/255.0.0.0
+permit = ${config.ami.permit}
 read = system,call,agent,reporting
 write = system,call,originate,reporting
 `;
 }
 
 function pjsipConf(config: Config): string {
-  const { bind, port } = config.sip;
+  const { bind, port, match } = config.sip;
   return `${header('pjsip.conf')}[transport-udp]
 type = transport
 protocol = udp
 bind = ${bind}:${port}
 
-; SIP callers arriving from the local network edge (in the sandbox: SIPp on ${bind}).
+; SIP callers arriving from ${match} (in the sandbox: SIPp on the same machine).
 [callers]
 type = endpoint
 context = ${INBOUND_CONTEXT}
@@ -122,7 +122,7 @@ language = en
 [callers-identify]
 type = identify
 endpoint = callers
-match = ${bind}
+match = ${match}
 `;
 }
 

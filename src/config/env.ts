@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   AMI_PORT: z.coerce.number().int().min(1).max(65535).default(5038),
   AMI_USER: z.string({ error: 'AMI_USER is required' }).min(1),
   AMI_SECRET: Secret('AMI_SECRET'),
+  // Who may log in to AMI (Asterisk's permit syntax); the controller's own address.
+  AMI_PERMIT: z.string().default('127.0.0.1/255.255.255.255'),
   HOTLINE_DB: z.string().default('./data/hotline.db'),
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -26,14 +28,16 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIP_BIND: z.string().default('127.0.0.1'),
   SIP_PORT: z.coerce.number().int().min(1).max(65535).default(5060),
+  // The source address SIP callers come from (Asterisk identifies them by it).
+  SIP_MATCH: z.string().optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
 
 export interface Config {
   ari: { url: string; user: string; password: string; app: string };
-  ami: { host: string; port: number; user: string; secret: string };
-  sip: { bind: string; port: number };
+  ami: { host: string; port: number; user: string; secret: string; permit: string };
+  sip: { bind: string; port: number; match: string };
   database: string;
   http: { host: string; port: number; apiToken: string };
   flowFile: string;
@@ -63,8 +67,8 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   const e = parsed.data;
   return Object.freeze({
     ari: Object.freeze({ url: e.ARI_URL, user: e.ARI_USER, password: e.ARI_PASSWORD, app: e.ARI_APP }),
-    ami: Object.freeze({ host: e.AMI_HOST, port: e.AMI_PORT, user: e.AMI_USER, secret: e.AMI_SECRET }),
-    sip: Object.freeze({ bind: e.SIP_BIND, port: e.SIP_PORT }),
+    ami: Object.freeze({ host: e.AMI_HOST, port: e.AMI_PORT, user: e.AMI_USER, secret: e.AMI_SECRET, permit: e.AMI_PERMIT }),
+    sip: Object.freeze({ bind: e.SIP_BIND, port: e.SIP_PORT, match: e.SIP_MATCH ?? e.SIP_BIND }),
     database: e.HOTLINE_DB,
     http: Object.freeze({ host: e.HTTP_HOST, port: e.HTTP_PORT, apiToken: e.API_TOKEN }),
     flowFile: e.FLOW_FILE,
