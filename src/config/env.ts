@@ -9,7 +9,7 @@ import { z } from 'zod';
 const Secret = (name: string) => z.string({ error: `${name} is required` }).min(8, `${name} needs at least 8 characters`);
 
 const EnvSchema = z.object({
-  ARI_URL: z.url({ error: 'ARI_URL must be a URL such as http://127.0.0.1:8088' }),
+  ARI_URL: z.url({ protocol: /^https?$/, error: 'ARI_URL must be a URL such as http://127.0.0.1:8088' }),
   ARI_USER: z.string({ error: 'ARI_USER is required' }).min(1),
   ARI_PASSWORD: Secret('ARI_PASSWORD'),
   ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('hotline'),
@@ -60,7 +60,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Record<st
 }
 
 export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): Readonly<Config> {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty value (`HTTP_PORT=` in an env file) means "not set", not zero or "".
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(set);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
   }

@@ -8,6 +8,7 @@ export default function setup(): () => void {
       'end-to-end tests need root to start the Asterisk sandbox (debootstrap, chroot, mount); run npm test as root',
     );
   }
+  ensureSipp();
   const up = spawnSync('bash', ['docker/sandbox.sh', 'up'], { stdio: 'inherit' });
   if (up.status !== 0) {
     throw new Error(`the Asterisk sandbox did not start (docker/sandbox.sh up exited ${up.status}); see its output above`);
@@ -16,4 +17,15 @@ export default function setup(): () => void {
     if (process.env.HOTLINE_KEEP_SANDBOX === '1') return;
     spawnSync('bash', ['docker/sandbox.sh', 'down'], { stdio: 'inherit' });
   };
+}
+
+// SIPp is the real SIP caller of the SIP-path tests (Debian's sip-tester package).
+function ensureSipp(): void {
+  if (spawnSync('sipp', ['-v']).error === undefined) return;
+  const install = spawnSync(
+    'bash',
+    ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester'],
+    { stdio: 'inherit' },
+  );
+  if (install.status !== 0) throw new Error('SIPp is missing and installing sip-tester failed; see the output above');
 }

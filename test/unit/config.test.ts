@@ -15,6 +15,7 @@ const FULL = {
   AMI_PORT: '5039',
   AMI_USER: 'ami-user',
   AMI_SECRET: 'ami-secret-456',
+  AMI_PERMIT: '10.0.0.0/255.0.0.0',
   HOTLINE_DB: '/var/lib/hotline/calls.db',
   HTTP_HOST: '0.0.0.0',
   HTTP_PORT: '9090',
@@ -24,6 +25,7 @@ const FULL = {
   LOG_LEVEL: 'debug',
   SIP_BIND: '0.0.0.0',
   SIP_PORT: '5070',
+  SIP_MATCH: '192.168.1.20',
 };
 
 const REQUIRED = {
@@ -50,8 +52,8 @@ describe('loadConfig', () => {
     const config = loadConfig(FULL);
     expect(config).toEqual({
       ari: { url: 'http://127.0.0.1:8088', user: 'hotline', password: 'ari-password-123', app: 'hotline-test' },
-      ami: { host: '10.0.0.5', port: 5039, user: 'ami-user', secret: 'ami-secret-456' },
-      sip: { bind: '0.0.0.0', port: 5070 },
+      ami: { host: '10.0.0.5', port: 5039, user: 'ami-user', secret: 'ami-secret-456', permit: '10.0.0.0/255.0.0.0' },
+      sip: { bind: '0.0.0.0', port: 5070, match: '192.168.1.20' },
       database: '/var/lib/hotline/calls.db',
       http: { host: '0.0.0.0', port: 9090, apiToken: 'a-token-of-24-characters' },
       flowFile: 'dialplans/other.yaml',
@@ -68,14 +70,24 @@ describe('loadConfig', () => {
   it('fills in the non-secret defaults', () => {
     expect(loadConfig(REQUIRED)).toEqual({
       ari: { url: 'http://127.0.0.1:8088', user: 'hotline', password: 'ari-password-123', app: 'hotline' },
-      ami: { host: '127.0.0.1', port: 5038, user: 'ami-user', secret: 'ami-secret-456' },
-      sip: { bind: '127.0.0.1', port: 5060 },
+      ami: {
+        host: '127.0.0.1',
+        port: 5038,
+        user: 'ami-user',
+        secret: 'ami-secret-456',
+        permit: '127.0.0.1/255.255.255.255',
+      },
+      sip: { bind: '127.0.0.1', port: 5060, match: '127.0.0.1' },
       database: './data/hotline.db',
       http: { host: '127.0.0.1', port: 8080, apiToken: 'a-token-of-24-characters' },
       flowFile: 'dialplans/hotline.yaml',
       promptCatalogue: 'prompts/catalogue.yaml',
       logLevel: 'info',
     });
+  });
+
+  it('SIP_MATCH defaults to SIP_BIND', () => {
+    expect(loadConfig({ ...REQUIRED, SIP_BIND: '10.9.8.7' }).sip).toEqual({ bind: '10.9.8.7', port: 5060, match: '10.9.8.7' });
   });
 
   it('a missing ARI_PASSWORD is a ConfigError naming it', () => {
