@@ -149,8 +149,10 @@ export class CallSession implements CallPort {
     this.signal.addEventListener('abort', stopUnlessDetached, { once: true });
     try {
       const outcome = await finished;
-      if (outcome === 'failed') this.logger.warn({ media }, 'prompt failed to play (missing audio?)');
       this.signal.throwIfAborted();
+      // Asterisk also reports "failed" when the caller hangs up mid-prompt; only a live call's
+      // failure means missing or unreadable audio.
+      if (outcome === 'failed') this.logger.warn({ media }, 'prompt failed to play (missing audio?)');
       return { interrupted };
     } finally {
       this.events.off('dtmf', onDigit);
