@@ -12,6 +12,7 @@ import type { Config } from './config/env.js';
 import { systemClock } from './flow/clock.js';
 import type { Clock } from './flow/context.js';
 import { loadFlow } from './flow/load-flow.js';
+import { scaleTimings } from './flow/scale-timings.js';
 import type { Flow } from './flow/schema.js';
 import { createHttpApp } from './http/app.js';
 import { loadCatalogue } from './prompts/catalogue.js';
@@ -39,7 +40,8 @@ export async function startController(config: Readonly<Config>, options: Control
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const catalogue = loadCatalogue(config.promptCatalogue);
-  let flow = loadFlow(config.flowFile, catalogue.ids);
+  const load = () => scaleTimings(loadFlow(config.flowFile, catalogue.ids), config.flowTimeScale);
+  let flow = load();
 
   const db = openDatabase(config.database);
   const recorder = createSqliteRecorder(db, { logger });
@@ -83,7 +85,7 @@ export async function startController(config: Readonly<Config>, options: Control
     httpUrl,
     currentFlow: () => flow,
     reloadFlow() {
-      flow = loadFlow(config.flowFile, catalogue.ids);
+      flow = load();
       logger.info({ flow: flow.source }, 'flow reloaded');
       return flow;
     },

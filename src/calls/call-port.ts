@@ -5,11 +5,17 @@ import type { Language } from '../flow/schema.js';
 export interface PlayOptions {
   /** A key stops the prompt (the key is kept for the next menu: type-ahead). */
   bargeIn?: boolean;
+  /** The caller's voice stops the prompt (N3: a caller who speaks is there). */
+  stopOnVoice?: boolean;
 }
 
+/** What showed the caller is there. */
+export type Heard = 'voice' | 'dtmf';
+
 export interface PlayResult {
-  /** True when a key stopped it, or it was skipped because keys were already waiting. */
+  /** True when a key or voice stopped it, or it was skipped because one was already there. */
   interrupted: boolean;
+  by?: Heard;
 }
 
 export interface CallPort {
@@ -30,4 +36,18 @@ export interface CallPort {
   nextDigit(timeoutMs: number): Promise<string | null>;
   /** True when keys pressed earlier wait to be read. */
   hasTypeAhead(): boolean;
+  /** Drops keys pressed earlier (they answered a question that is over). */
+  clearTypeAhead(): void;
+  /** True once the caller's voice has been detected since the answer. */
+  readonly voiceHeard: boolean;
+  /** Turns on Asterisk talk detection with the flow's thresholds (once per call). */
+  detectTalk(): Promise<void>;
+  /**
+   * A declared listening window (N5): resolves 'voice' or 'dtmf' at once if the caller is
+   * talking or a key waits, else on the first voice or key, or 'timeout' after ms. Keys stay
+   * in the type-ahead buffer for the next menu.
+   */
+  listen(ms: number): Promise<Heard | 'timeout'>;
+  /** A deliberate pause (declared, so not dead air) that ignores input. */
+  pause(ms: number): Promise<void>;
 }

@@ -8,8 +8,10 @@ import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
 import { isChannelGone, type ChannelInfo } from '../ari/types.js';
 import type { Language } from '../flow/schema.js';
 import { mediaFor } from '../prompts/media.js';
-import type { CallPort, PlayOptions, PlayResult } from './call-port.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallPort, Heard, PlayOptions, PlayResult } from './call-port.js';
 import { Lifecycle, type CallState } from './lifecycle.js';
+import { SilenceMeter, type SilenceFigures } from './silence-meter.js';
 
 export interface SessionDeps {
   ari: AriAdapter;
@@ -17,6 +19,8 @@ export interface SessionDeps {
   channel: ChannelInfo;
   language: Language;
   logger: Logger;
+  /** TALK_DETECT thresholds from the flow (N3). */
+  voice: { silenceMs: number; talkMs: number };
 }
 
 export class CallSession implements CallPort {
@@ -32,6 +36,11 @@ export class CallSession implements CallPort {
   detached = false;
   hangupCause: number | undefined;
   private readonly causeNoted = new EventEmitter<{ cause: [] }>();
+  private readonly meter = new SilenceMeter();
+  private readonly voiceSettings: { silenceMs: number; talkMs: number };
+  private talkDetectOn = false;
+  private talking = false;
+  voiceHeard = false;
   private readonly controller = new AbortController();
   private readonly digits: string[] = [];
   private readonly ari: AriAdapter;
@@ -48,12 +57,22 @@ export class CallSession implements CallPort {
     this.ari = deps.ari;
     this.events = deps.events;
     this.logger = deps.logger;
+    this.voiceSettings = deps.voice;
+    if (channel.state === 'Up') this.meter.answered(Date.now());
     const initial: CallState = channel.state === 'Up' ? 'answered' : 'ringing';
     this.lifecycle = new Lifecycle(initial, (from, to) => this.logger.debug({ from, to }, 'call state'));
 
     this.events.on('dtmf', (digit) => {
       this.logger.debug({ digit }, 'key pressed');
       this.digits.push(digit);
+    });
+    this.events.on('talk-start', () => {
+      this.logger.debug('caller talking');
+      this.talking = true;
+      this.voiceHeard = true;
+    });
+    this.events.on('talk-end', () => {
+      this.talking = false;
     });
     this.events.on('hangup-request', (cause) => {
       if (cause) this.noteHangupCause(cause); // 0 or absent: not a cause, just a request
@@ -109,7 +128,61 @@ export class CallSession implements CallPort {
 
   async answer(): Promise<void> {
     await this.ari.answer(this.id);
+    this.meter.answered(Date.now());
     this.lifecycle.to('answered');
+  }
+
+  async detectTalk(): Promise<void> {
+    if (this.talkDetectOn) return;
+    const { silenceMs, talkMs } = this.voiceSettings;
+    await this.ari.setVar(this.id, 'TALK_DETECT(set)', `${silenceMs},${talkMs}`);
+    this.talkDetectOn = true;
+  }
+
+  /** N5 figures so far; the final ones when the call has ended. */
+  silence(): SilenceFigures | null {
+    return this.meter.finish(Date.now());
+  }
+
+  async listen(ms: number): Promise<Heard | 'timeout'> {
+    this.signal.throwIfAborted();
+    if (this.talking) return 'voice';
+    if (this.hasTypeAhead()) return 'dtmf';
+    this.meter.listenStarted(Date.now());
+    const window = AbortSignal.any([this.signal, AbortSignal.timeout(ms)]);
+    try {
+      return await new Promise<Heard | 'timeout'>((resolve, reject) => {
+        const settle = (result: Heard | 'timeout') => {
+          this.events.off('talk-start', onVoice);
+          this.events.off('dtmf', onKey);
+          window.removeEventListener('abort', onEnd);
+          resolve(result);
+        };
+        const onVoice = () => settle('voice');
+        const onKey = () => settle('dtmf');
+        const onEnd = () => {
+          if (this.signal.aborted) {
+            this.events.off('talk-start', onVoice);
+            this.events.off('dtmf', onKey);
+            reject(this.signal.reason as Error);
+          } else settle('timeout');
+        };
+        this.events.on('talk-start', onVoice);
+        this.events.on('dtmf', onKey);
+        window.addEventListener('abort', onEnd, { once: true });
+      });
+    } finally {
+      this.meter.listenEnded(Date.now());
+    }
+  }
+
+  async pause(ms: number): Promise<void> {
+    this.meter.listenStarted(Date.now());
+    try {
+      await sleep(ms, undefined, { signal: this.signal });
+    } finally {
+      this.meter.listenEnded(Date.now());
+    }
   }
 
   async hangup(): Promise<void> {
@@ -126,22 +199,33 @@ export class CallSession implements CallPort {
     return this.digits.length > 0;
   }
 
+  clearTypeAhead(): void {
+    this.digits.length = 0;
+  }
+
   async play(promptIds: readonly string[], options: PlayOptions = {}): Promise<PlayResult> {
     this.signal.throwIfAborted();
-    if (options.bargeIn && this.hasTypeAhead()) return { interrupted: true };
+    if (options.bargeIn && this.hasTypeAhead()) return { interrupted: true, by: 'dtmf' };
+    if (options.stopOnVoice && this.talking) return { interrupted: true, by: 'voice' };
     const playbackId = randomUUID();
     const media = promptIds.map((id) => mediaFor(id, this.language));
     const { finished } = await this.ari.play(this.id, media, playbackId);
+    this.meter.audioStarted(Date.now());
     const stop = () => {
       this.logger.debug({ playbackId }, 'stopping prompt');
       this.ari.stopPlayback(playbackId).catch((err: unknown) => this.logger.warn({ err }, 'stopping a prompt failed'));
     };
-    let interrupted = false;
+    let by: Heard | undefined;
     const onDigit = () => {
-      interrupted = true;
+      by ??= 'dtmf';
+      stop();
+    };
+    const onVoice = () => {
+      by ??= 'voice';
       stop();
     };
     if (options.bargeIn) this.events.on('dtmf', onDigit);
+    if (options.stopOnVoice) this.events.on('talk-start', onVoice);
     // A detached call keeps its prompt playing: the caller hears it while the next controller starts.
     const stopUnlessDetached = () => {
       if (!this.detached) stop();
@@ -153,9 +237,11 @@ export class CallSession implements CallPort {
       // Asterisk also reports "failed" when the caller hangs up mid-prompt; only a live call's
       // failure means missing or unreadable audio.
       if (outcome === 'failed') this.logger.warn({ media }, 'prompt failed to play (missing audio?)');
-      return { interrupted };
+      return by ? { interrupted: true, by } : { interrupted: false };
     } finally {
+      this.meter.audioEnded(Date.now());
       this.events.off('dtmf', onDigit);
+      this.events.off('talk-start', onVoice);
       this.signal.removeEventListener('abort', stopUnlessDetached);
     }
   }
@@ -165,6 +251,7 @@ export class CallSession implements CallPort {
     const waiting = this.digits.shift();
     if (waiting !== undefined) return waiting;
     const wait = AbortSignal.any([this.signal, AbortSignal.timeout(timeoutMs)]);
+    this.meter.listenStarted(Date.now());
     try {
       await once(this.events, 'dtmf', { signal: wait });
       return this.digits.shift() ?? null;
@@ -172,6 +259,8 @@ export class CallSession implements CallPort {
       this.signal.throwIfAborted();
       if (wait.aborted) return null;
       throw err;
+    } finally {
+      this.meter.listenEnded(Date.now());
     }
   }
 }

@@ -33,7 +33,7 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
   if (!events || registry.has(channel.id)) return;
   const flow = deps.currentFlow();
   const logger = deps.logger.child({ callId: channel.id, caller: channel.caller?.number ?? '' });
-  const call = new CallSession({ ari, events, channel, language: flow.hotline.language, logger });
+  const call = new CallSession({ ari, events, channel, language: flow.hotline.language, logger, voice: flow.voice });
   registry.add(call);
   recorder.callStarted({
     id: call.id,
@@ -75,10 +75,22 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
       record('call.detached', {});
       logger.info('call left to the next controller');
     } else {
+      const silence = call.silence();
       const cause = await call.finalCause(CAUSE_WAIT_MS);
       const by = call.hungUpBySystem ? 'system' : 'caller';
       record('call.hangup', { by, cause });
-      recorder.callEnded(call.id, { endedAt: clock.now(), hangupBy: by, hangupCause: cause ?? null, outcome });
+      if (silence) {
+        const budgetMs = flow.deadAirBudgetMs;
+        record('call.silence', { ...silence, budgetMs, withinBudget: silence.maxDeadAirMs <= budgetMs });
+      }
+      recorder.callEnded(call.id, {
+        endedAt: clock.now(),
+        hangupBy: by,
+        hangupCause: cause ?? null,
+        outcome,
+        maxGapMs: silence?.maxGapMs ?? null,
+        maxDeadAirMs: silence?.maxDeadAirMs ?? null,
+      });
       logger.info({ outcome, by, cause }, 'call ended');
     }
     registry.remove(call.id);

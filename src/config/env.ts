@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   API_TOKEN: z.string({ error: 'API_TOKEN is required' }).min(16, 'API_TOKEN needs at least 16 characters'),
   FLOW_FILE: z.string().default('dialplans/hotline.yaml'),
   PROMPT_CATALOGUE: z.string().default('prompts/catalogue.yaml'),
+  // Multiplies every duration of the flow (see src/flow/scale-timings.ts); for tests and demos.
+  FLOW_TIME_SCALE: z.coerce.number().min(0.05).max(1).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIP_BIND: z.string().default('127.0.0.1'),
   SIP_PORT: z.coerce.number().int().min(1).max(65535).default(5060),
@@ -41,6 +43,7 @@ export interface Config {
   database: string;
   http: { host: string; port: number; apiToken: string };
   flowFile: string;
+  flowTimeScale: number;
   promptCatalogue: string;
   logLevel: Env['LOG_LEVEL'];
 }
@@ -74,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     database: e.HOTLINE_DB,
     http: Object.freeze({ host: e.HTTP_HOST, port: e.HTTP_PORT, apiToken: e.API_TOKEN }),
     flowFile: e.FLOW_FILE,
+    flowTimeScale: e.FLOW_TIME_SCALE,
     promptCatalogue: e.PROMPT_CATALOGUE,
     logLevel: e.LOG_LEVEL,
   });

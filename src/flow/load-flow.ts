@@ -12,7 +12,7 @@ import {
   type Document,
 } from 'yaml';
 import type { z } from 'zod';
-import { FlowFile, promptsOf, targetsOf, type Flow } from './schema.js';
+import { FlowFile, listeningWindowsOf, promptsOf, targetsOf, type Flow } from './schema.js';
 
 export interface FlowIssue {
   file: string;
@@ -109,6 +109,29 @@ function crossCheck(flow: FlowFile, promptIds: ReadonlySet<string>, at: Locator)
   }
   const ringIssue = ringBudget(flow);
   if (ringIssue) issues.push(at.value(['ring', 'answerAfterRings'], ringIssue));
+  issues.push(...deadAirIssues(flow, at));
+  return issues;
+}
+
+/**
+ * N5, checked before any call: no listening window may be longer than the dead-air budget.
+ * Retries do not add up, because every retry plays a prompt before it listens again, so the
+ * worst silence of a step is its longest single window.
+ */
+function deadAirIssues(flow: FlowFile, at: Locator): FlowIssue[] {
+  const issues: FlowIssue[] = [];
+  for (const [id, step] of Object.entries(flow.steps)) {
+    for (const { key, ms } of listeningWindowsOf(step)) {
+      if (ms > flow.deadAirBudgetMs) {
+        issues.push(
+          at.value(
+            ['steps', id, ...key.split('.')],
+            `a listening window of ${ms} ms exceeds the dead-air budget of ${flow.deadAirBudgetMs} ms (N5)`,
+          ),
+        );
+      }
+    }
+  }
   return issues;
 }
 
@@ -126,8 +149,10 @@ function ringBudget(flow: FlowFile): string | undefined {
 
 // Step and prompt references are recognised by key name, so a new verb that follows the naming
 // (next/then/options for steps, prompt for prompts) is located without changes here.
-const isTargetPath = (p: Segment[]) => p.at(-1) === 'next' || p.at(-1) === 'then' || p.at(-2) === 'options';
-const isPromptPath = (p: Segment[]) => p.at(-1) === 'prompt' || p.at(-2) === 'prompt';
+const TARGET_KEYS = new Set(['next', 'then', 'onSilence', 'resume']);
+const isTargetPath = (p: Segment[]) => TARGET_KEYS.has(String(p.at(-1))) || p.at(-2) === 'options';
+const isPromptPath = (p: Segment[]) =>
+  p.at(-1) === 'prompt' || p.at(-1) === 'goodbye' || ['prompt', 'attempts', 'prompts'].includes(String(p.at(-2)));
 
 function schemaIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, at: Locator): FlowIssue[] {
   return issues.flatMap((issue): FlowIssue[] => {

@@ -116,10 +116,44 @@ export const MenuStep = z
   })
   .strict();
 
+// N3: the silent-line protocol. Voice (Asterisk talk detection) or a key ends it at once.
+export const SilentLineStep = z
+  .object({
+    verb: z.literal('silent-line'),
+    firstListenMs: Ms(0, 30_000).default(5000).describe('listening after the previous prompt, before attempt 1'),
+    attempts: z
+      .array(PromptId)
+      .min(1)
+      .max(5)
+      .default(['silent.attempt1', 'silent.attempt2', 'silent.attempt2'])
+      .describe('one prompt per attempt'),
+    listenMs: Ms(1000, 30_000).default(5000).describe('listening after each attempt prompt ends'),
+    goodbye: PromptId.default('silent.goodbye'),
+    pauseMs: Ms(0, 10_000).default(2000).describe('pause after the goodbye before hanging up'),
+    next: StepId.describe('where a caller who spoke or keyed goes (keys stay for the menu)'),
+    onSilence: StepId.optional().describe('instead of goodbye and hang-up (a crisis line transfers)'),
+  })
+  .strict();
+
+const Linger = z
+  .object({
+    waitMs: Ms(1000, 30_000).default(3000).describe('each wait for the caller to hang up'),
+    prompts: z.array(PromptId).max(5).default(['linger.1', 'linger.2']),
+    resume: StepId.optional().describe('where a caller who speaks or keys while lingering goes'),
+  })
+  .strict();
+
 export const GoodbyeStep = z
-  .object({ verb: z.literal('goodbye'), next: StepId.optional() })
+  .object({
+    verb: z.literal('goodbye'),
+    next: StepId.optional(),
+    linger: z
+      .union([Linger, z.literal(false)])
+      .default({ waitMs: 3000, prompts: ['linger.1', 'linger.2'] })
+      .describe('N10: the caller hangs up first; false skips the linger protocol'),
+  })
   .strict()
-  .describe('N10 closing phrase; next defaults to hanging up');
+  .describe('N10 closing phrase, then the linger protocol; next defaults to hanging up');
 export const HangupStep = z.object({ verb: z.literal('hangup') }).strict();
 
 export const Step = z.discriminatedUnion('verb', [
@@ -127,6 +161,7 @@ export const Step = z.discriminatedUnion('verb', [
   GreetStep,
   PlayStep,
   MenuStep,
+  SilentLineStep,
   GoodbyeStep,
   HangupStep,
 ]);
@@ -139,6 +174,17 @@ export const FlowFile = z
     hotline: Hotline,
     ring: Ring.default({ cadence: { onMs: 1000, offMs: 4000 }, answerAfterRings: 1 }),
     unavailable: Unavailable.default({ prompt: 'unavailable', then: 'hangup' }),
+    voice: z
+      .object({
+        silenceMs: Ms(100, 10_000).default(1200).describe('silence that ends talking'),
+        talkMs: Ms(20, 5000).default(160).describe('sound above the line noise that counts as talking'),
+      })
+      .strict()
+      .default({ silenceMs: 1200, talkMs: 160 })
+      .describe('N3 talk detection (Asterisk TALK_DETECT) thresholds'),
+    deadAirBudgetMs: Ms(1000, 30_000)
+      .default(5000)
+      .describe('N5: no listening window may leave the caller longer without audio'),
     start: StepId.optional().describe('first step; defaults to the first one listed'),
     steps: z.record(StepId, Step),
   })
@@ -157,8 +203,13 @@ export function targetsOf(step: Step): string[] {
   switch (step.verb) {
     case 'menu':
       return [...Object.values(step.options), step.invalid.then, step.noInput.then];
-    case 'goodbye':
-      return step.next ? [step.next] : [];
+    case 'goodbye': {
+      const targets = step.next ? [step.next] : [];
+      if (step.linger && step.linger.resume) targets.push(step.linger.resume);
+      return targets;
+    }
+    case 'silent-line':
+      return step.onSilence ? [step.next, step.onSilence] : [step.next];
     case 'hangup':
       return [];
     default:
@@ -173,6 +224,28 @@ export function promptsOf(step: Step): string[] {
       return [step.prompt, step.invalid.prompt, step.noInput.prompt];
     case 'play':
       return Array.isArray(step.prompt) ? step.prompt : [step.prompt];
+    case 'silent-line':
+      return [...step.attempts, step.goodbye];
+    case 'goodbye':
+      return step.linger ? [...step.linger.prompts] : [];
+    default:
+      return [];
+  }
+}
+
+/** N5: the listening windows of a step, each a stretch the caller may hear nothing. */
+export function listeningWindowsOf(step: Step): Array<{ key: string; ms: number }> {
+  switch (step.verb) {
+    case 'menu':
+      return [{ key: 'timeoutMs', ms: step.timeoutMs }];
+    case 'silent-line':
+      return [
+        { key: 'firstListenMs', ms: step.firstListenMs },
+        { key: 'listenMs', ms: step.listenMs },
+        { key: 'pauseMs', ms: step.pauseMs },
+      ];
+    case 'goodbye':
+      return step.linger ? [{ key: 'linger.waitMs', ms: step.linger.waitMs }] : [];
     default:
       return [];
   }

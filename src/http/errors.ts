@@ -1,6 +1,15 @@
 // Errors at the HTTP edge carry a stable code: clients branch on `error`, never on `message`.
 
-export type ApiErrorCode = 'unauthorized' | 'invalid-request' | 'call-not-found' | 'not-found' | 'internal';
+export type ApiErrorCode =
+  | 'unauthorized'
+  | 'invalid-request'
+  | 'call-not-found'
+  | 'agent-not-found'
+  | 'agent-busy'
+  | 'agent-logged-out'
+  | 'ticket-not-found'
+  | 'not-found'
+  | 'internal';
 
 export interface ApiErrorBody {
   error: ApiErrorCode;
@@ -33,6 +42,9 @@ export const invalidRequest = (message: string, details: unknown): ApiError =>
   new ApiError(400, 'invalid-request', message, details);
 
 export const callNotFound = (id: string): ApiError => new ApiError(404, 'call-not-found', `no call with id ${id}`);
+
+export const ticketNotFound = (number: string): ApiError =>
+  new ApiError(404, 'ticket-not-found', `no ticket with number ${number}`);
 
 export const routeNotFound = (method: string, path: string): ApiError =>
   new ApiError(404, 'not-found', `no route for ${method} ${path}`);

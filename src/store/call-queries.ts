@@ -14,6 +14,8 @@ export interface CallRow {
   hangupCause: number | null;
   hangupBy: string | null;
   outcome: string | null;
+  maxGapMs: number | null;
+  maxDeadAirMs: number | null;
 }
 
 export interface EventRow {
@@ -40,7 +42,7 @@ export interface CallQueries {
 const CALL_COLUMNS = `
   id, channel_id AS channelId, caller, called, started_at AS startedAt, answered_at AS answeredAt,
   answer_delay_ms AS answerDelayMs, ended_at AS endedAt, hangup_cause AS hangupCause,
-  hangup_by AS hangupBy, outcome`;
+  hangup_by AS hangupBy, outcome, max_gap_ms AS maxGapMs, max_dead_air_ms AS maxDeadAirMs`;
 
 interface StoredEvent {
   id: number;

@@ -16,7 +16,15 @@ export interface EventData {
   'menu.invalid': { step: string; digit: string; count: number; tries: number };
   'menu.no-input': { step: string; count: number; tries: number };
   'menu.fallback': { step: string; reason: 'invalid' | 'no-input'; target: string };
-  'goodbye.played': { variant: string; prompts: string[] };
+  'silent.attempt': { step: string; attempt: number; prompt: string; startedAt: number; endedAt: number; interrupted: boolean };
+  'silent.ended': { step: string; by: 'voice' | 'dtmf'; attempt: number };
+  'silent.goodbye': { step: string; startedAt: number; endedAt: number };
+  'silent.gave-up': { step: string; target: string };
+  'goodbye.played': { variant: string; prompts: string[]; startedAt: number; endedAt: number };
+  'linger.prompted': { n: number; prompt: string; startedAt: number; endedAt: number };
+  'linger.resumed': { by: 'voice' | 'dtmf'; n: number; target: string };
+  'linger.expired': { waits: number };
+  'call.silence': { maxGapMs: number; maxDeadAirMs: number; budgetMs: number; withinBudget: boolean };
   'call.hangup': { by: 'caller' | 'system'; cause?: number; causeText?: string; step?: string };
   'flow.error': { step?: string; message: string };
 }
@@ -36,7 +44,15 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'menu.invalid': 'N4',
   'menu.no-input': 'N4',
   'menu.fallback': 'N4',
+  'silent.attempt': 'N3',
+  'silent.ended': 'N3',
+  'silent.goodbye': 'N3',
+  'silent.gave-up': 'N3',
   'goodbye.played': 'N10',
+  'linger.prompted': 'N10',
+  'linger.resumed': 'N10',
+  'linger.expired': 'N10',
+  'call.silence': 'N5',
   'call.hangup': 'N10',
   'flow.error': 'N14',
 };
@@ -54,6 +70,10 @@ export interface CallEnd {
   hangupBy: 'caller' | 'system' | 'unknown';
   hangupCause: number | null;
   outcome: string;
+  /** N5: longest stretch without audio, listening windows included (null: never answered). */
+  maxGapMs: number | null;
+  /** N5: longest silence outside the listening windows the flow declares. */
+  maxDeadAirMs: number | null;
 }
 
 /**

@@ -53,6 +53,56 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 2,
+    name: 'silence figures on the call row',
+    // N5 "no dead air": the longest stretch without audio the caller met (listening windows
+    // included), and the longest outside any window the flow declared (that one is dead air).
+    up: `
+      ALTER TABLE calls ADD COLUMN max_gap_ms INTEGER;
+      ALTER TABLE calls ADD COLUMN max_dead_air_ms INTEGER;
+    `,
+  },
+  {
+    version: 3,
+    name: 'agent presence, callbacks, tickets, caller lookup',
+    // agent_state keeps only what an agent chose (logged in, paused), so a restart keeps who is
+    // working; on-call and wrap-up are facts of live calls and die with the process.
+    // callbacks and tickets have no CHECK on status or reason: the scheduler and the ticket
+    // workflow will add values, and SQLite cannot change a CHECK without rebuilding the table.
+    // calls_caller serves N12 (did this number call earlier today?) on every inbound call.
+    up: `
+      CREATE TABLE agent_state (
+        agent_id   TEXT PRIMARY KEY,
+        state      TEXT NOT NULL CHECK (state IN ('logged-out', 'available', 'paused')),
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE callbacks (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id     TEXT,
+        number      TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        promised_by INTEGER NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'pending',
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE INDEX callbacks_status ON callbacks (status, promised_by);
+      CREATE INDEX callbacks_call_id ON callbacks (call_id);
+
+      CREATE TABLE tickets (
+        number     TEXT PRIMARY KEY,
+        call_id    TEXT,
+        caller     TEXT,
+        grp        TEXT,
+        status     TEXT NOT NULL DEFAULT 'open',
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE INDEX calls_caller ON calls (caller, started_at);
+    `,
+  },
 ];
 
 /**

@@ -45,6 +45,8 @@ type Row =
       hangupBy: CallEnd['hangupBy'];
       hangupCause: number | null;
       outcome: string;
+      maxGapMs: number | null;
+      maxDeadAirMs: number | null;
     }
   | { kind: 'event'; callId: string; ts: number; type: EventType; rule: string | null; data: string };
 
@@ -65,7 +67,8 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
   );
   const answerCall = db.prepare('UPDATE calls SET answered_at = ?, answer_delay_ms = ? WHERE id = ?');
   const endCall = db.prepare(
-    'UPDATE calls SET ended_at = ?, hangup_by = ?, hangup_cause = ?, outcome = ? WHERE id = ?',
+    `UPDATE calls SET ended_at = ?, hangup_by = ?, hangup_cause = ?, outcome = ?, max_gap_ms = ?, max_dead_air_ms = ?
+     WHERE id = ?`,
   );
   const insertEvent = db.prepare(
     'INSERT INTO call_events (call_id, ts, type, rule, data) VALUES (?, ?, ?, ?, ?)',
@@ -78,7 +81,9 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
       case 'call.answer':
         return answerCall.run(row.answeredAt, row.delayMs, row.callId).changes;
       case 'call.end':
-        return endCall.run(row.endedAt, row.hangupBy, row.hangupCause, row.outcome, row.callId).changes;
+        return endCall.run(
+          row.endedAt, row.hangupBy, row.hangupCause, row.outcome, row.maxGapMs, row.maxDeadAirMs, row.callId,
+        ).changes;
       case 'event':
         return insertEvent.run(row.callId, row.ts, row.type, row.rule, row.data).changes;
     }
@@ -223,6 +228,8 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
           hangupBy: end.hangupBy,
           hangupCause: end.hangupCause,
           outcome: end.outcome,
+          maxGapMs: end.maxGapMs,
+          maxDeadAirMs: end.maxDeadAirMs,
         },
         true,
       );

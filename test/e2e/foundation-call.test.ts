@@ -39,8 +39,9 @@ describe('a hotline call through the real Asterisk', () => {
       'prompt.played',
       'goodbye.played',
       'call.hangup',
+      'call.silence',
     ]);
-    expect(events.map((e) => e.rule)).toEqual(['N1', 'N1', 'N2', 'N4', 'N4', null, 'N10', 'N10']);
+    expect(events.map((e) => e.rule)).toEqual(['N1', 'N1', 'N2', 'N4', 'N4', null, 'N10', 'N10', 'N5']);
     // Timestamps never go backwards: the log is in the order things happened.
     const ts = events.map((e) => e.ts);
     expect([...ts].sort((a, b) => a - b)).toEqual(ts);

@@ -35,7 +35,7 @@ beforeAll(async () => {
     recorder.callStarted({ id, channelId: `chan-${id}`, caller: '13800138000', called: '4008001234', startedAt: 1_000 * (i + 1) });
   }
   recorder.event('b', 'menu.choice', { step: 'main', digit: '2', target: 'complaints', typeAhead: true }, 2_500);
-  recorder.callEnded('b', { endedAt: 3_000, hangupBy: 'caller', hangupCause: 16, outcome: 'completed' });
+  recorder.callEnded('b', { endedAt: 3_000, hangupBy: 'caller', hangupCause: 16, outcome: 'completed', maxGapMs: 5_040, maxDeadAirMs: 120 });
   recorder.close();
 
   const real = createCallQueries(db);

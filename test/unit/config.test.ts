@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       database: '/var/lib/hotline/calls.db',
       http: { host: '0.0.0.0', port: 9090, apiToken: 'a-token-of-24-characters' },
       flowFile: 'dialplans/other.yaml',
+      flowTimeScale: 1,
       promptCatalogue: 'prompts/other.yaml',
       logLevel: 'debug',
     });
@@ -81,6 +82,7 @@ describe('loadConfig', () => {
       database: './data/hotline.db',
       http: { host: '127.0.0.1', port: 8080, apiToken: 'a-token-of-24-characters' },
       flowFile: 'dialplans/hotline.yaml',
+      flowTimeScale: 1,
       promptCatalogue: 'prompts/catalogue.yaml',
       logLevel: 'info',
     });

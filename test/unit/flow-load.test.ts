@@ -16,6 +16,11 @@ const PROMPTS: ReadonlySet<string> = new Set([
   'info.business',
   'info.repair',
   'info.complaint',
+  'silent.attempt1',
+  'silent.attempt2',
+  'silent.goodbye',
+  'linger.1',
+  'linger.2',
 ]);
 
 function issuesOf(load: () => unknown): FlowIssue[] {

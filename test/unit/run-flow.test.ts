@@ -22,7 +22,7 @@ steps:
     noInput: { tries: 2, then: unclear }
   business: { verb: play, prompt: info.business, next: closing }
   unclear: { verb: play, prompt: unclear.goodbye, next: hangup }
-  closing: { verb: goodbye, next: hangup }
+  closing: { verb: goodbye, linger: false, next: hangup }
   hangup: { verb: hangup }
 `;
 
@@ -53,6 +53,7 @@ describe('runFlow', () => {
     expect(call.actions.map((a) => (a.kind === 'play' ? [a.t, a.kind, a.prompts, a.bargeIn] : [a.t, a.kind]))).toEqual([
       [0, 'ring'],
       [5000, 'answer'],
+      [5000, 'detect-talk'],
       [5000, 'play', ['salute.morning', 'salute.weekend', 'greeting.body'], true],
       [11_000, 'play', ['menu.main'], true],
       [14_000, 'play', ['info.business'], false],
@@ -80,7 +81,7 @@ describe('runFlow', () => {
     ]);
     expect(ctx.dataOf('menu.choice')).toEqual([{ step: 'main', digit: '1', target: 'business', typeAhead: false }]);
     expect(ctx.dataOf('prompt.played')).toEqual([{ prompts: ['info.business'], interrupted: false }]);
-    expect(ctx.dataOf('goodbye.played')).toEqual([{ variant: 'weekend', prompts: ['closing.thanks-weekend'] }]);
+    expect(ctx.dataOf('goodbye.played')).toMatchObject([{ variant: 'weekend', prompts: ['closing.thanks-weekend'] }]);
     expect(call.hungUpBySystem).toBe(true);
   });
 
@@ -125,7 +126,7 @@ describe('runFlow', () => {
     call.callerHangsUp();
     await expect(done).rejects.toThrow('call ended');
     await advance(60_000);
-    expect(call.kinds()).toEqual(['ring', 'answer', 'play', 'play', 'play']);
+    expect(call.kinds()).toEqual(['ring', 'answer', 'detect-talk', 'play', 'play', 'play']);
     expect(call.plays().at(-1)).toMatchObject({ prompts: ['info.business'], aborted: true, endT: 15_000 });
     expect(ctx.types()).toEqual(['call.ringing', 'call.answered', 'greeting.played', 'menu.prompted', 'menu.choice']);
     expect(call.hungUpBySystem).toBe(false);
@@ -188,6 +189,6 @@ steps:
     const flow: Flow = { ...loaded, steps: { ...loaded.steps, answer: { verb: 'answer', next: 'answer' } } };
     const { call, done } = start(flow, new FakeCall({ answered: true }));
     await expect(done).rejects.toThrow('flow ran 1000 steps without ending');
-    expect(call.actions).toEqual([]);
+    expect(call.kinds()).toEqual(['detect-talk']);
   });
 });

@@ -109,7 +109,7 @@ describe('createSqliteRecorder', () => {
     rec.event('c1', 'prompt.played', { prompts: ['menu.main'], interrupted: true });
     rec.event('c1', 'menu.choice', { step: 'main', digit: '1', target: 'billing', typeAhead: false });
     rec.event('c1', 'call.hangup', { by: 'caller', cause: 16 });
-    rec.callEnded('c1', { endedAt: 60_000, hangupBy: 'caller', hangupCause: 16, outcome: 'completed' });
+    rec.callEnded('c1', { endedAt: 60_000, hangupBy: 'caller', hangupCause: 16, outcome: 'completed', maxGapMs: 5_040, maxDeadAirMs: 120 });
 
     const queries = createCallQueries(reader());
     expect(queries.getCall('c1')).toEqual({
@@ -123,6 +123,8 @@ describe('createSqliteRecorder', () => {
       endedAt: 60_000,
       hangupCause: 16,
       hangupBy: 'caller',
+      maxGapMs: 5_040,
+      maxDeadAirMs: 120,
       outcome: 'completed',
     });
     const events = queries.listEvents('c1');
@@ -178,10 +180,10 @@ describe('createSqliteRecorder', () => {
     const rec = recorder(db, { flushIntervalMs: 60_000 });
     const other = reader();
     rec.callStarted(CALL);
-    rec.event('c1', 'goodbye.played', { variant: 'default', prompts: ['goodbye'] });
+    rec.event('c1', 'goodbye.played', { variant: 'default', prompts: ['goodbye'], startedAt: 1, endedAt: 2 });
     expect(count(other, 'calls')).toBe(0);
 
-    rec.callEnded('c1', { endedAt: 9_000, hangupBy: 'system', hangupCause: 16, outcome: 'completed' });
+    rec.callEnded('c1', { endedAt: 9_000, hangupBy: 'system', hangupCause: 16, outcome: 'completed', maxGapMs: 5_040, maxDeadAirMs: 120 });
     expect(count(other, 'calls')).toBe(1);
     expect(count(other, 'call_events')).toBe(1);
     expect(createCallQueries(other).getCall('c1')?.outcome).toBe('completed');
@@ -197,7 +199,7 @@ describe('createSqliteRecorder', () => {
     rec.callStarted(CALL);
     rec.event('c1', 'flow.error', { message: 'x' });
     expect(() => rec.flush()).not.toThrow();
-    expect(() => rec.callEnded('c1', { endedAt: 2, hangupBy: 'unknown', hangupCause: null, outcome: 'error' })).not.toThrow();
+    expect(() => rec.callEnded('c1', { endedAt: 2, hangupBy: 'unknown', hangupCause: null, outcome: 'error', maxGapMs: null, maxDeadAirMs: null })).not.toThrow();
     expect(rec.stats()).toMatchObject({ failures: 1, buffered: 3, written: 0 });
     expect(logged().some((l) => l.level === 50 && String(l.msg).includes('write failed'))).toBe(true);
 

@@ -45,6 +45,7 @@ describe('answer verb (N1)', () => {
     expect(call.actions).toEqual([
       { kind: 'ring', at: T0, t: 0 },
       { kind: 'answer', at: T0 + 5000, t: 5000 },
+      { kind: 'detect-talk', at: T0 + 5000, t: 5000 },
     ]);
     expect(call.answered).toBe(true);
     expect(ctx.events).toEqual([
@@ -91,6 +92,7 @@ describe('answer verb (N1)', () => {
     expect(call.actions).toEqual([
       { kind: 'ring', at: T0, t: 0 },
       { kind: 'answer', at: T0, t: 0 },
+      { kind: 'detect-talk', at: T0, t: 0 },
     ]);
     expect(ctx.events).toEqual([
       { type: 'call.ringing', data: { cadenceOnMs: 1000, cadenceOffMs: 4000, answerAfterRings: 1 }, ts: T0 },
@@ -109,12 +111,12 @@ describe('answer verb (N1)', () => {
     expect(ctx.types()).toEqual(['call.ringing', 'call.answered']);
   });
 
-  it('N1: an adopted call that is already answered does nothing', async () => {
+  it('N1: an adopted call that is already answered is not rung or answered again (talk detection goes on)', async () => {
     const call = new FakeCall({ answered: true, createdAt: T0 - 60_000 });
     const ctx = makeContext(flowWith('{ onMs: 1000, offMs: 4000 }', 1), call);
     await expect(answer(ctx, STEP, 'answer')).resolves.toBe('bye');
     await advance(20_000);
-    expect(call.actions).toEqual([]);
+    expect(call.actions.map((a) => a.kind)).toEqual(['detect-talk']);
     expect(ctx.events).toEqual([]);
   });
 

@@ -4,7 +4,11 @@ import type { VerbHandler } from '../context.js';
 
 export const answer: VerbHandler<'answer'> = async (ctx, step) => {
   const { call, flow, clock } = ctx;
-  if (call.answered) return step.next; // adopted after the answer: nothing to do
+  if (call.answered) {
+    // Adopted after the answer: nothing to answer, but voice must be heard from here on (N3).
+    await call.detectTalk();
+    return step.next;
+  }
   const ring = flow.ring;
   ctx.record('call.ringing', {
     cadenceOnMs: ring.cadence.onMs,
@@ -16,6 +20,8 @@ export const answer: VerbHandler<'answer'> = async (ctx, step) => {
   if (plan.waitMs > 0) await clock.sleep(plan.waitMs, call.signal);
   await call.answer();
   const delayMs = clock.now() - call.createdAt;
+  // From the first word: a caller who talks over the greeting is there (N3).
+  await call.detectTalk();
   const outcome = readAnswerDelay(ring, delayMs);
   ctx.record('call.answered', {
     delayMs,

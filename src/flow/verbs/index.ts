@@ -8,5 +8,14 @@ import { greet } from './greet.js';
 import { hangup } from './hangup.js';
 import { menu } from './menu.js';
 import { play } from './play.js';
+import { silentLine } from './silent-line.js';
 
-export const verbs: { [V in Verb]: VerbHandler<V> } = { answer, greet, menu, play, goodbye, hangup };
+export const verbs: { [V in Verb]: VerbHandler<V> } = {
+  answer,
+  greet,
+  menu,
+  play,
+  'silent-line': silentLine,
+  goodbye,
+  hangup,
+};

@@ -1,18 +1,34 @@
 // A CallPort for unit tests, driven by vitest fake timers (call vi.useFakeTimers() first).
 // It mirrors CallSession (src/calls/call-session.ts):
 //  - every key goes to the type-ahead buffer, whatever is going on;
-//  - play with bargeIn returns { interrupted: true } at once when keys are waiting, without
-//    playing; a key during a bargeIn playback stops it ({ interrupted: true }) and stays buffered;
+//  - play with bargeIn returns { interrupted: true, by: 'dtmf' } at once when keys are waiting,
+//    without playing; a key during a bargeIn playback stops it ({ interrupted: true, by: 'dtmf' })
+//    and stays buffered;
 //    a key during a playback without bargeIn is only buffered;
 //  - nextDigit returns a waiting key at once, else the next key pressed, or null after timeoutMs;
 //  - the caller hanging up aborts the signal with Error('call ended'): pending plays and waits
 //    reject with that reason, and so does any later play or nextDigit;
-//  - hangup() from the system side after the caller left does nothing.
+//  - hangup() from the system side after the caller left does nothing;
+//  - voice (N3): speak() is Asterisk's talk-start and stopSpeaking() its talk-end. Like Asterisk,
+//    the fake only reports talking once detectTalk() has turned TALK_DETECT on: speech before
+//    that is logged in `speech` (detected: false) and changes nothing. A caller still talking
+//    when detection turns on is reported at that instant. Talk-start sets talking and voiceHeard,
+//    stops a stopOnVoice play ({ interrupted: true, by: 'voice' }) and resolves a pending
+//    listen with 'voice';
+//  - play with stopOnVoice while the caller is talking returns { interrupted: true, by: 'voice' }
+//    at once without playing (a bargeIn play with keys waiting is checked first: 'dtmf');
+//  - listen(ms) resolves 'voice' at once while the caller talks, 'dtmf' at once when a key waits,
+//    else on the first talk-start or key, or 'timeout' after ms; keys stay buffered. A hang-up
+//    rejects it with the signal's reason (Error('call ended'));
+//  - pause(ms) ignores input; a hang-up rejects it with an AbortError whose cause is the signal's
+//    reason (node:timers/promises, as CallSession uses);
+//  - the N5 SilenceMeter is fed exactly where CallSession feeds it (silence()).
 // Each prompt id plays for a configurable duration of fake time (default 2000 ms).
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { vi } from 'vitest';
-import type { CallPort, PlayOptions, PlayResult } from '../../../src/calls/call-port.js';
+import type { CallPort, Heard, PlayOptions, PlayResult } from '../../../src/calls/call-port.js';
+import { SilenceMeter, type SilenceFigures } from '../../../src/calls/silence-meter.js';
 import type { Clock, FlowContext } from '../../../src/flow/context.js';
 import { parseFlow } from '../../../src/flow/load-flow.js';
 import type { Flow, Language } from '../../../src/flow/schema.js';
@@ -32,11 +48,33 @@ export interface PlayAction extends Timed {
   kind: 'play';
   prompts: string[];
   bargeIn: boolean;
-  /** Not played at all: bargeIn with keys already waiting. */
+  /** Present (true) only when the play was asked to stop on the caller's voice. */
+  stopOnVoice?: true;
+  /** Not played at all: bargeIn with keys already waiting, or stopOnVoice while talking. */
   skipped: boolean;
   /** Set when the play settles. */
   endT?: number;
   interrupted?: boolean;
+  /** What stopped it; recorded on stopOnVoice plays only (where voice or a key could). */
+  by?: Heard;
+  aborted?: boolean;
+}
+
+/** A declared listening window (listen), from t to endT. */
+export interface ListenAction extends Timed {
+  kind: 'listen';
+  ms: number;
+  /** Set when it settles; undefined when aborted. */
+  result?: Heard | 'timeout';
+  endT?: number;
+  aborted?: boolean;
+}
+
+/** A declared pause that ignores input (pause), from t to endT. */
+export interface PauseAction extends Timed {
+  kind: 'pause';
+  ms: number;
+  endT?: number;
   aborted?: boolean;
 }
 
@@ -44,7 +82,16 @@ export type CallAction =
   | (Timed & { kind: 'ring' })
   | (Timed & { kind: 'answer' })
   | (Timed & { kind: 'hangup' })
-  | PlayAction;
+  | (Timed & { kind: 'detect-talk' })
+  | PlayAction
+  | ListenAction
+  | PauseAction;
+
+export interface SpeechEvent extends Timed {
+  kind: 'start' | 'end';
+  /** False when talk detection was off: Asterisk reported nothing. */
+  detected: boolean;
+}
 
 export interface DigitWait extends Timed {
   timeoutMs: number;
@@ -64,9 +111,12 @@ export interface FakeCallOptions {
   /** Play time per prompt id, in ms. */
   durations?: Record<string, number>;
   defaultDurationMs?: number;
+  /** Talk detection already on (e.g. an adopted call whose earlier controller set it). */
+  talkDetect?: boolean;
 }
 
 type DigitListener = (digit: string) => void;
+type VoiceListener = () => void;
 
 export class FakeCall implements CallPort {
   readonly id: string;
@@ -79,11 +129,22 @@ export class FakeCall implements CallPort {
   readonly waits: DigitWait[] = [];
   /** Keys pressed, with when. */
   readonly keys: Array<Timed & { digit: string }> = [];
+  /** The caller's talk-starts and talk-ends, with when and whether Asterisk reported them. */
+  readonly speech: SpeechEvent[] = [];
   hungUpBySystem = false;
+  /** True once the caller's voice has been detected (talk-start with detection on). */
+  voiceHeard = false;
   private isAnswered: boolean;
+  private talkDetectOn: boolean;
+  /** The caller makes sound (whether or not detection reports it). */
+  private speaking = false;
+  /** Asterisk reported talk-start and no talk-end since. */
+  private talking = false;
+  private readonly meter = new SilenceMeter();
   private readonly controller = new AbortController();
   private readonly digits: string[] = [];
   private readonly listeners = new Set<DigitListener>();
+  private readonly voiceListeners = new Set<VoiceListener>();
   private readonly durations: Record<string, number>;
   private readonly defaultDurationMs: number;
 
@@ -96,6 +157,8 @@ export class FakeCall implements CallPort {
     this.isAnswered = options.answered ?? false;
     this.durations = { ...options.durations };
     this.defaultDurationMs = options.defaultDurationMs ?? DEFAULT_PROMPT_MS;
+    this.talkDetectOn = options.talkDetect ?? false;
+    if (this.isAnswered) this.meter.answered(this.startedAt);
   }
 
   get signal(): AbortSignal {
@@ -104,6 +167,16 @@ export class FakeCall implements CallPort {
 
   get answered(): boolean {
     return this.isAnswered;
+  }
+
+  /** TALK_DETECT is on. */
+  get detectingTalk(): boolean {
+    return this.talkDetectOn;
+  }
+
+  /** Asterisk currently reports the caller talking. */
+  get isTalking(): boolean {
+    return this.talking;
   }
 
   /** Fake ms since this call was made. */
@@ -124,8 +197,25 @@ export class FakeCall implements CallPort {
   async answer(): Promise<void> {
     this.signal.throwIfAborted();
     this.actions.push({ kind: 'answer', ...this.stamp() });
+    this.meter.answered(Date.now());
     this.isAnswered = true;
     await Promise.resolve();
+  }
+
+  /** Turns TALK_DETECT on (recorded once, like the one setVar CallSession sends). */
+  async detectTalk(): Promise<void> {
+    if (this.talkDetectOn) return;
+    this.signal.throwIfAborted(); // setting a variable on a gone channel fails
+    this.actions.push({ kind: 'detect-talk', ...this.stamp() });
+    this.talkDetectOn = true;
+    // A caller already talking is reported as soon as detection listens.
+    if (this.speaking) this.talkStarted();
+    await Promise.resolve();
+  }
+
+  /** N5 figures so far (null when never answered), as CallSession.silence(). */
+  silence(): SilenceFigures | null {
+    return this.meter.finish(Date.now());
   }
 
   async hangup(): Promise<void> {
@@ -139,30 +229,45 @@ export class FakeCall implements CallPort {
     return this.digits.length > 0;
   }
 
+  clearTypeAhead(): void {
+    this.digits.length = 0;
+  }
+
   play(promptIds: readonly string[], options: PlayOptions = {}): Promise<PlayResult> {
     this.signal.throwIfAborted();
     const bargeIn = options.bargeIn ?? false;
+    const stopOnVoice = options.stopOnVoice ?? false;
     const action: PlayAction = { kind: 'play', ...this.stamp(), prompts: [...promptIds], bargeIn, skipped: false };
+    if (stopOnVoice) action.stopOnVoice = true;
     this.actions.push(action);
-    if (bargeIn && this.hasTypeAhead()) {
+    const skip = (by: Heard): Promise<PlayResult> => {
       action.skipped = true;
       action.interrupted = true;
+      if (stopOnVoice) action.by = by;
       action.endT = action.t;
-      return Promise.resolve({ interrupted: true });
-    }
+      return Promise.resolve({ interrupted: true, by });
+    };
+    if (bargeIn && this.hasTypeAhead()) return skip('dtmf');
+    if (stopOnVoice && this.talking) return skip('voice');
+    this.meter.audioStarted(Date.now());
     return new Promise<PlayResult>((resolve, reject) => {
       const signal = this.signal;
       const settle = () => {
         clearTimeout(timer);
         this.listeners.delete(onDigit);
+        this.voiceListeners.delete(onVoice);
         signal.removeEventListener('abort', onAbort);
         action.endT = this.now();
+        this.meter.audioEnded(Date.now());
       };
-      const onDigit: DigitListener = () => {
+      const stopBy = (by: Heard) => {
         settle();
         action.interrupted = true;
-        resolve({ interrupted: true });
+        if (stopOnVoice) action.by = by;
+        resolve({ interrupted: true, by });
       };
+      const onDigit: DigitListener = () => stopBy('dtmf');
+      const onVoice: VoiceListener = () => stopBy('voice');
       const onAbort = () => {
         settle();
         action.aborted = true;
@@ -174,6 +279,78 @@ export class FakeCall implements CallPort {
         resolve({ interrupted: false });
       }, this.durationOf(promptIds));
       if (bargeIn) this.listeners.add(onDigit);
+      if (stopOnVoice) this.voiceListeners.add(onVoice);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** A declared listening window: see the header. */
+  listen(ms: number): Promise<Heard | 'timeout'> {
+    if (this.signal.aborted) return Promise.reject(this.signal.reason as Error);
+    const action: ListenAction = { kind: 'listen', ...this.stamp(), ms };
+    this.actions.push(action);
+    const early: Heard | undefined = this.talking ? 'voice' : this.hasTypeAhead() ? 'dtmf' : undefined;
+    if (early) {
+      action.result = early;
+      action.endT = action.t;
+      return Promise.resolve(early);
+    }
+    this.meter.listenStarted(Date.now());
+    return new Promise<Heard | 'timeout'>((resolve, reject) => {
+      const signal = this.signal;
+      const settle = (result: Heard | 'timeout' | undefined) => {
+        clearTimeout(timer);
+        this.listeners.delete(onKey);
+        this.voiceListeners.delete(onVoice);
+        signal.removeEventListener('abort', onAbort);
+        action.result = result;
+        action.endT = this.now();
+        this.meter.listenEnded(Date.now());
+      };
+      const done = (result: Heard | 'timeout') => {
+        settle(result);
+        resolve(result);
+      };
+      const onKey: DigitListener = () => done('dtmf'); // the key stays buffered
+      const onVoice: VoiceListener = () => done('voice');
+      const onAbort = () => {
+        settle(undefined);
+        action.aborted = true;
+        reject(signal.reason as Error);
+      };
+      const timer = setTimeout(() => done('timeout'), ms);
+      this.listeners.add(onKey);
+      this.voiceListeners.add(onVoice);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** A declared pause that ignores input: see the header. */
+  pause(ms: number): Promise<void> {
+    const action: PauseAction = { kind: 'pause', ...this.stamp(), ms };
+    this.actions.push(action);
+    this.meter.listenStarted(Date.now());
+    const signal = this.signal;
+    const end = (aborted: boolean) => {
+      action.endT = this.now();
+      if (aborted) action.aborted = true;
+      this.meter.listenEnded(Date.now());
+    };
+    if (signal.aborted) {
+      end(true);
+      return Promise.reject(abortError(signal));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        end(true);
+        reject(abortError(signal));
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        end(false);
+        resolve();
+      }, ms);
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -188,6 +365,7 @@ export class FakeCall implements CallPort {
       wait.endT = wait.t;
       return Promise.resolve(waiting);
     }
+    this.meter.listenStarted(Date.now());
     return new Promise<string | null>((resolve, reject) => {
       const signal = this.signal;
       const settle = (result: string | null | undefined) => {
@@ -196,6 +374,7 @@ export class FakeCall implements CallPort {
         signal.removeEventListener('abort', onAbort);
         wait.result = result;
         wait.endT = this.now();
+        this.meter.listenEnded(Date.now());
       };
       const onDigit: DigitListener = () => {
         const digit = this.digits.shift() ?? null;
@@ -225,6 +404,27 @@ export class FakeCall implements CallPort {
     for (const listener of [...this.listeners]) listener(digit);
   }
 
+  /**
+   * The caller starts talking. With detection on this is talk-start: talking and voiceHeard are
+   * set, a stopOnVoice play stops and a pending listen resolves 'voice'. With detection off
+   * Asterisk reports nothing (until detectTalk() turns it on while the caller still talks).
+   */
+  speak(): void {
+    if (this.signal.aborted) throw new Error('speak() after the caller hung up');
+    if (this.speaking) return; // no second talk-start without a talk-end
+    this.speaking = true;
+    this.speech.push({ kind: 'start', detected: this.talkDetectOn, ...this.stamp() });
+    if (this.talkDetectOn) this.talkStarted();
+  }
+
+  /** The caller stops talking (talk-end when detection reported the start). */
+  stopSpeaking(): void {
+    if (!this.speaking) return;
+    this.speaking = false;
+    this.speech.push({ kind: 'end', detected: this.talking, ...this.stamp() });
+    this.talking = false;
+  }
+
   /** The caller hangs up: the channel leaves the app and the call's signal aborts. */
   callerHangsUp(): void {
     this.controller.abort(new Error('call ended'));
@@ -245,6 +445,22 @@ export class FakeCall implements CallPort {
     const found = this.actions.find((a) => a.kind === kind);
     if (!found) throw new Error(`no '${kind}' action; actions: ${this.kinds().join(', ')}`);
     return found as Extract<CallAction, { kind: K }>;
+  }
+
+  /** The listening windows, in order. */
+  listens(): ListenAction[] {
+    return this.actions.filter((a): a is ListenAction => a.kind === 'listen');
+  }
+
+  /** The pauses, in order. */
+  pauses(): PauseAction[] {
+    return this.actions.filter((a): a is PauseAction => a.kind === 'pause');
+  }
+
+  private talkStarted(): void {
+    this.talking = true;
+    this.voiceHeard = true;
+    for (const listener of [...this.voiceListeners]) listener();
   }
 
   private stamp(): Timed {

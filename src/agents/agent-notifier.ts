@@ -1,0 +1,92 @@
+// The agent's screen (N6 whisper): what an offered call is about, then whether it connected and
+// when it ended. Calls publish here; the HTTP event stream subscribes per agent.
+import { EventEmitter } from 'node:events';
+
+export interface WhisperInfo {
+  callId: string;
+  caller: string;
+  /** The caller's menu choices in order: option labels where the flow has them, else digits. */
+  menuPath: string[];
+  /** N12: the number called earlier today. */
+  calledEarlierToday: boolean;
+  /** N13: the caller's open ticket number. */
+  ticket?: string;
+  group: string;
+}
+
+export type AgentEvent =
+  | { type: 'offer'; info: WhisperInfo }
+  | { type: 'connected'; callId: string }
+  | { type: 'ended'; callId: string };
+
+export type AgentEventListener = (event: AgentEvent) => void;
+
+export interface CurrentCall {
+  info: WhisperInfo;
+  connected: boolean;
+}
+
+// Event names are prefixed: an agent id of "error" must not become EventEmitter's 'error'.
+type Events = Record<`agent:${string}`, [AgentEvent]>;
+const eventName = (agentId: string) => `agent:${agentId}` as const;
+
+export class AgentNotifier {
+  private readonly emitter = new EventEmitter<Events>();
+  private readonly current = new Map<string, CurrentCall>();
+
+  /**
+   * @param onListenerError A listener that throws must not throw into the call that published;
+   *   its error goes here (to the logger) instead.
+   */
+  constructor(private readonly onListenerError: (err: unknown, agentId: string) => void = () => undefined) {}
+
+  offer(agentId: string, info: WhisperInfo): void {
+    this.current.set(agentId, { info, connected: false });
+    this.emit(agentId, { type: 'offer', info });
+  }
+
+  connected(agentId: string, callId: string): void {
+    const call = this.current.get(agentId);
+    if (call?.info.callId === callId) call.connected = true;
+    this.emit(agentId, { type: 'connected', callId });
+  }
+
+  ended(agentId: string, callId: string): void {
+    if (this.current.get(agentId)?.info.callId === callId) this.current.delete(agentId);
+    this.emit(agentId, { type: 'ended', callId });
+  }
+
+  /**
+   * The call offered to the agent and not yet ended, so a screen that (re)connects mid-call
+   * (EventSource reconnects on its own) still shows the whisper.
+   */
+  currentCall(agentId: string): CurrentCall | undefined {
+    const call = this.current.get(agentId);
+    return call && { info: call.info, connected: call.connected };
+  }
+
+  subscribe(agentId: string, listener: AgentEventListener): () => void {
+    const wrapped = (event: AgentEvent) => {
+      try {
+        listener(event);
+      } catch (err) {
+        this.onListenerError(err, agentId);
+      }
+    };
+    this.emitter.on(eventName(agentId), wrapped);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.emitter.off(eventName(agentId), wrapped);
+    };
+  }
+
+  listenerCount(agentId: string): number {
+    return this.emitter.listenerCount(eventName(agentId));
+  }
+
+  private emit(agentId: string, event: AgentEvent): void {
+    this.emitter.emit(eventName(agentId), event);
+  }
+}

@@ -1,0 +1,38 @@
+// N8: what the hotline promises a caller, per reason for the callback. The scheduler dials
+// before this time, and N17 measures how many callbacks made it.
+
+export const CALLBACK_REASONS = [
+  'line-trouble',
+  'dropped',
+  'unanswered-query',
+  'transfer-failed',
+  'complaint-urgent',
+  'complaint',
+] as const;
+export type CallbackReason = (typeof CALLBACK_REASONS)[number];
+
+export const isCallbackReason = (value: string): value is CallbackReason =>
+  (CALLBACK_REASONS as readonly string[]).includes(value);
+
+/**
+ * Defaults from N8. A dropped call (N9) is line trouble from the caller's side; a failed
+ * transfer leaves a query unanswered. "A complaint is resolved within 3 working days" is about
+ * resolution, not the callback, and is not a deadline here.
+ */
+export const DEFAULT_PROMISE_MINUTES: Readonly<Record<CallbackReason, number>> = {
+  'line-trouble': 3,
+  dropped: 3,
+  'unanswered-query': 30,
+  'transfer-failed': 30,
+  'complaint-urgent': 120,
+  complaint: 1440,
+};
+
+/** The promised deadline (ms epoch) for a callback requested at `now`. */
+export function promisedBy(
+  reason: CallbackReason,
+  now: number,
+  minutes: Readonly<Record<CallbackReason, number>> = DEFAULT_PROMISE_MINUTES,
+): number {
+  return now + minutes[reason] * 60_000;
+}

@@ -1,0 +1,28 @@
+// FLOW_TIME_SCALE: every duration a flow declares (keys ending in "Ms": ring cadence, listening
+// windows, timeouts, pauses) multiplied by one factor, so end-to-end tests can run the real
+// protocols in less time. Talk-detection thresholds are properties of speech, not of the
+// protocol, and are left alone. 1 (the default) changes nothing.
+import type { Flow } from './schema.js';
+
+export function scaleTimings(flow: Flow, factor: number): Flow {
+  if (factor === 1) return flow;
+  // Only the top-level talk-detection section is exempt (a step may be called "voice" too).
+  return deepFreeze({ ...(scale(flow, factor) as Flow), voice: flow.voice });
+}
+
+function scale(value: unknown, factor: number, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => scale(v, factor));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scale(v, factor, k)]));
+  }
+  if (typeof value === 'number' && key.endsWith('Ms')) return Math.round(value * factor);
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,101 @@
+// Agent presence and the agent's screen (N6). Presence changes are POSTs without a body: the
+// action is the path, so a retry of the same request has the same effect.
+import { Router, type RequestHandler, type Response } from 'express';
+import { AgentPoolError, type AgentPool } from '../../agents/agent-pool.js';
+import type { AgentEvent, AgentNotifier } from '../../agents/agent-notifier.js';
+import { ApiError } from '../errors.js';
+
+export interface AgentRoutesDeps {
+  pool: AgentPool;
+  notifier: AgentNotifier;
+  /** Comment lines that keep proxies and browsers from closing an idle stream. Default 15 s. */
+  heartbeatMs?: number;
+}
+
+const STATUS: Record<AgentPoolError['code'], number> = {
+  'agent-not-found': 404,
+  'group-not-found': 404,
+  'agent-busy': 409,
+  'agent-logged-out': 409,
+};
+
+function withPool<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (err) {
+    if (err instanceof AgentPoolError && err.code !== 'group-not-found') {
+      throw new ApiError(STATUS[err.code], err.code, err.message);
+    }
+    throw err;
+  }
+}
+
+const ACTIONS = ['login', 'logout', 'pause', 'resume'] as const;
+
+/** GET /agents, POST /agents/:id/{login,logout,pause,resume}; behind the API token. */
+export function agentRoutes(pool: AgentPool): Router {
+  const router = Router();
+
+  router.get('/agents', (_req, res) => {
+    res.json({ agents: pool.list() });
+  });
+
+  for (const action of ACTIONS) {
+    router.post(`/agents/:id/${action}`, (req, res) => {
+      const agent = withPool(() => pool[action](req.params.id));
+      res.json({ agent });
+    });
+  }
+
+  return router;
+}
+
+function writeEvent(res: Response, event: AgentEvent): void {
+  const data = event.type === 'offer' ? event.info : { callId: event.callId };
+  // JSON.stringify never emits a raw newline, which would end the SSE data field early.
+  res.write(`event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/**
+ * GET /agents/:id/events: a server-sent event stream (`offer`, `connected`, `ended`) for the
+ * agent's screen. `auth` is mounted here rather than in front of the whole API because this
+ * route alone accepts `?token=` (see require-stream-token.ts).
+ */
+export function agentEventRoutes(deps: AgentRoutesDeps, auth: RequestHandler): Router {
+  const { pool, notifier } = deps;
+  const heartbeatMs = deps.heartbeatMs ?? 15_000;
+  const router = Router();
+
+  router.get('/agents/:id/events', auth, (req, res) => {
+    // The separate auth handler stops express's types from inferring the params.
+    const { id } = req.params as { id: string };
+    withPool(() => pool.agent(id));
+
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // nginx buffers responses by default, which would hold events back.
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write(': connected\n\n');
+
+    // A screen that reconnects mid-call still gets the whisper of the call it is on.
+    const current = notifier.currentCall(id);
+    if (current) {
+      writeEvent(res, { type: 'offer', info: current.info });
+      if (current.connected) writeEvent(res, { type: 'connected', callId: current.info.callId });
+    }
+
+    const unsubscribe = notifier.subscribe(id, (event) => writeEvent(res, event));
+    // unref: an open stream must not keep the process alive at shutdown.
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs).unref();
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,121 @@
+// N7 number policy, N8 deadlines, and the callback table.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCallbackStore } from '../../src/callbacks/callback-store.js';
+import { CALLBACK_REASONS, DEFAULT_PROMISE_MINUTES, promisedBy } from '../../src/callbacks/deadlines.js';
+import { checkCallbackNumber, DEFAULT_ALLOWED_PATTERNS, NumberPatterns } from '../../src/callbacks/number-policy.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+
+describe('checkCallbackNumber (N7)', () => {
+  it.each(['13800138000', '19912345678', '01012345678', '075512345678', '13800138000#'])(
+    'accepts %s with the default patterns',
+    (number) => {
+      expect(checkCallbackNumber(number, DEFAULT_ALLOWED_PATTERNS)).toEqual({ ok: true, number: number.replace('#', '') });
+    },
+  );
+
+  it.each([
+    ['an international number', '0085212345678'],
+    ['a 400 number', '4008008000'],
+    ['a short service number', '95588'],
+    ['a carrier number', '10086'],
+    ['a 12xxx number', '12345678901'],
+    ['an SMS gateway prefix', '10690000000'],
+    ['a mobile one digit short', '1380013800'],
+    ['a mobile one digit long', '138001380001'],
+    ['a local number without area code', '12345678'],
+  ])('refuses %s', (_label, number) => {
+    expect(checkCallbackNumber(number, DEFAULT_ALLOWED_PATTERNS)).toEqual({ ok: false, reason: 'not-allowed' });
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['#', 'empty'],
+    ['+8613800138000', 'not-digits'],
+    ['138 0013 8000', 'not-digits'],
+    ['1380013800*', 'not-digits'],
+    ['13800138000##', 'not-digits'],
+  ])('%j is %s', (number, reason) => {
+    expect(checkCallbackNumber(number, DEFAULT_ALLOWED_PATTERNS)).toEqual({ ok: false, reason });
+  });
+
+  it('anchors a pattern that has no anchors, alternation included', () => {
+    expect(checkCallbackNumber('99138', ['138']).ok).toBe(false);
+    expect(checkCallbackNumber('1389', ['138|139']).ok).toBe(false);
+    expect(checkCallbackNumber('139', ['138|139']).ok).toBe(true);
+  });
+
+  it('allows nothing with no patterns', () => {
+    expect(checkCallbackNumber('13800138000', [])).toEqual({ ok: false, reason: 'not-allowed' });
+  });
+
+  it('NumberPatterns rejects invalid regular expressions and empty lists', () => {
+    expect(NumberPatterns.safeParse(['^1[3-9]\\d{9}$']).success).toBe(true);
+    expect(NumberPatterns.safeParse(['^1[3-9']).success).toBe(false);
+    expect(NumberPatterns.safeParse([]).success).toBe(false);
+  });
+});
+
+describe('promisedBy (N8)', () => {
+  it.each([
+    ['line-trouble', 3],
+    ['dropped', 3],
+    ['unanswered-query', 30],
+    ['transfer-failed', 30],
+    ['complaint-urgent', 120],
+    ['complaint', 1440],
+  ] as const)('%s: %i minutes', (reason, minutes) => {
+    expect(promisedBy(reason, 1_000)).toBe(1_000 + minutes * 60_000);
+  });
+
+  it('covers every reason', () => {
+    expect(Object.keys(DEFAULT_PROMISE_MINUTES).sort()).toEqual([...CALLBACK_REASONS].sort());
+  });
+
+  it('takes the flow file\'s minutes', () => {
+    expect(promisedBy('dropped', 0, { ...DEFAULT_PROMISE_MINUTES, dropped: 1 })).toBe(60_000);
+  });
+});
+
+describe('callback store', () => {
+  let db: Database;
+  beforeEach(() => {
+    db = openDatabase(':memory:');
+  });
+  afterEach(() => {
+    db.close();
+  });
+
+  it('persists a pending callback with its promised deadline', () => {
+    const store = createCallbackStore(db);
+    const row = store.add({ callId: 'c1', number: '13800138000', reason: 'transfer-failed', now: 10_000 });
+    expect(row).toEqual({
+      id: 1,
+      callId: 'c1',
+      number: '13800138000',
+      reason: 'transfer-failed',
+      promisedBy: 10_000 + 30 * 60_000,
+      status: 'pending',
+      attempts: 0,
+      createdAt: 10_000,
+    });
+    expect(store.forCall('c1')).toEqual([row]);
+    expect(store.forCall('c2')).toEqual([]);
+  });
+
+  it('lists the most urgent first, filtered by status', () => {
+    const store = createCallbackStore(db);
+    store.add({ callId: 'c1', number: '13800138000', reason: 'complaint', now: 0 });
+    store.add({ callId: null, number: '13900139000', reason: 'dropped', now: 0 });
+    db.prepare("UPDATE callbacks SET status = 'done' WHERE id = 1").run();
+    store.add({ callId: 'c3', number: '01012345678', reason: 'unanswered-query', now: 0 });
+    expect(store.list().map((c) => c.id)).toEqual([2, 3, 1]);
+    expect(store.list({ status: 'pending' }).map((c) => c.id)).toEqual([2, 3]);
+    expect(store.list({ status: 'done' }).map((c) => c.reason)).toEqual(['complaint']);
+    expect(store.list({ limit: 1 }).map((c) => c.id)).toEqual([2]);
+  });
+
+  it('uses overridden promise minutes', () => {
+    const store = createCallbackStore(db, { promiseMinutes: { ...DEFAULT_PROMISE_MINUTES, complaint: 60 } });
+    expect(store.add({ callId: 'c1', number: '13800138000', reason: 'complaint', now: 0 }).promisedBy).toBe(3_600_000);
+  });
+});
