@@ -2,6 +2,7 @@
 // else constructs long-lived objects, so there are no singletons and tests can start a whole
 // controller in-process with their own database and flow.
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { AmiMonitor } from './ami/ami-monitor.js';
@@ -92,9 +93,12 @@ export async function startController(config: Readonly<Config>, options: Control
     async stop() {
       // Calls in progress stay up in Asterisk for the next controller to adopt.
       for (const call of registry.all()) call.detach();
-      await Promise.allSettled([...running]);
+      // Bounded: shutting down must not hang on a call that does not unwind.
+      await Promise.race([Promise.allSettled([...running]), sleep(3000)]);
       ari.stop();
       ami.stop();
+      // Open agent event streams would keep close() waiting forever.
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       recorder.close();
       db.close();

@@ -232,8 +232,9 @@ export class CallSession implements CallPort {
     };
     this.signal.addEventListener('abort', stopUnlessDetached, { once: true });
     try {
-      const outcome = await finished;
-      this.signal.throwIfAborted();
+      // Raced with the call's signal: a PlaybackFinished that never comes (channel gone while
+      // events were down) must not hold the call forever.
+      const outcome = await raceAbort(finished, this.signal);
       // Asterisk also reports "failed" when the caller hangs up mid-prompt; only a live call's
       // failure means missing or unreadable audio.
       if (outcome === 'failed') this.logger.warn({ media }, 'prompt failed to play (missing audio?)');
@@ -263,4 +264,23 @@ export class CallSession implements CallPort {
       this.meter.listenEnded(Date.now());
     }
   }
+}
+
+/** Resolves as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }

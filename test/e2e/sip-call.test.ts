@@ -46,3 +46,35 @@ describe('a SIP caller (SIPp) through PJSIP', () => {
     expect(call.hangupCause).toBe(0);
   });
 });
+
+describe('a silent SIP caller (SIPp, no RTP at all)', () => {
+  let hotline: TestController;
+
+  beforeAll(async () => {
+    hotline = await startTestController('test/fixtures/flows/caller-care.yaml', { FLOW_TIME_SCALE: '0.5' });
+  });
+  afterAll(async () => {
+    await hotline?.stop();
+  });
+
+  it('N3: gets the whole silent-line protocol and a BYE from the hotline', async () => {
+    const number = freshCaller();
+    const run = await runSipp({
+      scenario: 'test/e2e/sipp/caller-silent.xml',
+      service: '4008008000',
+      keys: { caller: number },
+      localPort: 5071,
+      timeoutS: 90,
+    });
+    // The scenario only completes when the hotline hangs up (it waits for the BYE).
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.messages.some((m) => m.direction === 'received' && m.firstLine.startsWith('BYE '))).toBe(true);
+
+    const call = await hotline.endedCall(number);
+    const events = await hotline.events(call.id);
+    expect(events.filter((e) => e.type === 'silent.attempt')).toHaveLength(3);
+    expect(types(events)).toContain('silent.goodbye');
+    expect(types(events)).not.toContain('silent.ended');
+    expect(call).toMatchObject({ hangupBy: 'system', outcome: 'completed' });
+  });
+});
