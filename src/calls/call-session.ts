@@ -2,7 +2,7 @@
 // It owns the call's AbortController (aborted when the channel leaves the app), the type-ahead
 // key buffer, and the lifecycle. Everything it starts ends with the call.
 import { randomUUID } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
 import { isChannelGone, type ChannelInfo } from '../ari/types.js';
@@ -114,11 +114,15 @@ export class CallSession implements CallPort {
   async finalCause(graceMs: number): Promise<number | undefined> {
     if (this.hangupCause !== undefined) return this.hangupCause;
     if (this.hungUpBySystem) return 16; // we cleared the call: normal clearing
-    try {
-      await once(this.causeNoted, 'cause', { signal: AbortSignal.timeout(graceMs) });
-    } catch {
-      // no report in time: the cause stays unknown
-    }
+    // No report in time: the cause stays unknown.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, graceMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.causeNoted.once('cause', done);
+    });
     return this.hangupCause;
   }
 
@@ -149,31 +153,36 @@ export class CallSession implements CallPort {
     if (this.talking) return 'voice';
     if (this.hasTypeAhead()) return 'dtmf';
     this.meter.listenStarted(Date.now());
-    const window = AbortSignal.any([this.signal, AbortSignal.timeout(ms)]);
     try {
-      return await new Promise<Heard | 'timeout'>((resolve, reject) => {
-        const settle = (result: Heard | 'timeout') => {
-          this.events.off('talk-start', onVoice);
-          this.events.off('dtmf', onKey);
-          window.removeEventListener('abort', onEnd);
-          resolve(result);
-        };
-        const onVoice = () => settle('voice');
-        const onKey = () => settle('dtmf');
-        const onEnd = () => {
-          if (this.signal.aborted) {
-            this.events.off('talk-start', onVoice);
-            this.events.off('dtmf', onKey);
-            reject(this.signal.reason as Error);
-          } else settle('timeout');
-        };
-        this.events.on('talk-start', onVoice);
-        this.events.on('dtmf', onKey);
-        window.addEventListener('abort', onEnd, { once: true });
-      });
+      return await this.waitFor(ms, { 'talk-start': 'voice', dtmf: 'dtmf' });
     } finally {
       this.meter.listenEnded(Date.now());
     }
+  }
+
+  /**
+   * The first of the named channel events (mapped to a result), or 'timeout' after ms; rejects
+   * when the call ends. A plain timer, not AbortSignal.timeout(): Node holds the sources of
+   * AbortSignal.any() weakly, so a timeout signal can be collected before it fires and the
+   * wait would never end.
+   */
+  private waitFor<R extends string>(ms: number, on: Partial<Record<'talk-start' | 'dtmf', R>>): Promise<R | 'timeout'> {
+    return new Promise<R | 'timeout'>((resolve, reject) => {
+      const handlers = Object.entries(on).map(([event, result]) => {
+        const handler = () => finish(() => resolve(result));
+        this.events.on(event as 'dtmf', handler);
+        return [event as 'dtmf', handler] as const;
+      });
+      const onAbort = () => finish(() => reject(this.signal.reason as Error));
+      const timer = setTimeout(() => finish(() => resolve('timeout')), ms);
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        for (const [event, handler] of handlers) this.events.off(event, handler);
+        this.signal.removeEventListener('abort', onAbort);
+        settle();
+      };
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   async pause(ms: number): Promise<void> {
@@ -251,19 +260,15 @@ export class CallSession implements CallPort {
     this.signal.throwIfAborted();
     const waiting = this.digits.shift();
     if (waiting !== undefined) return waiting;
-    const wait = AbortSignal.any([this.signal, AbortSignal.timeout(timeoutMs)]);
     this.meter.listenStarted(Date.now());
     try {
-      await once(this.events, 'dtmf', { signal: wait });
-      return this.digits.shift() ?? null;
-    } catch (err) {
-      this.signal.throwIfAborted();
-      if (wait.aborted) return null;
-      throw err;
+      const result = await this.waitFor(timeoutMs, { dtmf: 'key' });
+      return result === 'key' ? (this.digits.shift() ?? null) : null;
     } finally {
       this.meter.listenEnded(Date.now());
     }
   }
+
 }
 
 /** Resolves as `promise` does, or rejects with the signal's reason as soon as it aborts. */
