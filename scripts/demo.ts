@@ -1,5 +1,7 @@
 // npm run demo: starts the Asterisk sandbox and the controller (npm start), places one call
-// that listens to the greeting and presses 1, then prints the call's event log from the API.
+// that listens to the greeting, says something (N3: the silent-line protocol hears it), presses
+// 1 in the menu, hangs up after the goodbye (N10: the caller hangs up first), then prints the
+// call's event log from the API.
 import { spawn, spawnSync } from 'node:child_process';
 import { loadConfig, readEnvironment } from '../src/config/env.js';
 import { TestCallers } from '../test/e2e/support/test-caller.js';
@@ -25,20 +27,27 @@ async function main(): Promise<void> {
     const callers = new TestCallers();
     await callers.connect();
     const number = '13800138000';
-    console.log(`\n>>> demo call from ${number} to 4008008000: listens to the greeting and menu, then presses 1\n`);
+    console.log(`\n>>> demo call from ${number} to 4008008000: speaks after the greeting, presses 1, hangs up after the goodbye\n`);
     const caller = await callers.dial(number);
     await caller.answered();
     let callId = '';
-    for (;;) {
-      const { calls } = (await api('/api/calls?limit=1')) as { calls: { id: string }[] };
-      callId = calls[0]?.id ?? '';
-      const { events } = callId ? ((await api(`/api/calls/${callId}/events`)) as { events: { type: string }[] }) : { events: [] };
-      if (events.some((e) => e.type === 'menu.prompted')) break;
-      await sleep(200);
-    }
+    const waitFor = async (type: string) => {
+      for (;;) {
+        const { calls } = (await api('/api/calls?limit=1')) as { calls: { id: string }[] };
+        callId = calls[0]?.id ?? '';
+        const { events } = callId ? ((await api(`/api/calls/${callId}/events`)) as { events: { type: string }[] }) : { events: [] };
+        if (events.some((e) => e.type === type)) return;
+        await sleep(200);
+      }
+    };
+    await waitFor('greeting.played');
+    await sleep(1000);
+    await caller.play('sound:hello-world'); // the caller says something
+    await waitFor('menu.prompted');
     await sleep(3000); // hear part of the menu
     await caller.press('1');
-    await caller.ended();
+    await waitFor('goodbye.played');
+    await caller.hangup();
     callers.close();
     await sleep(500);
     const { call } = await api(`/api/calls/${callId}`);

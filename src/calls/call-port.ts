@@ -36,8 +36,12 @@ export interface CallPort {
   nextDigit(timeoutMs: number): Promise<string | null>;
   /** True when keys pressed earlier wait to be read. */
   hasTypeAhead(): boolean;
-  /** Drops keys pressed earlier (they answered a question that is over). */
-  clearTypeAhead(): void;
+  /**
+   * Drops keys pressed earlier and the "caller is talking" state: they answered a question that
+   * is over. (Asterisk sends talk-end only while audio frames flow; a caller whose line went
+   * quiet would otherwise count as talking forever.)
+   */
+  forgetInput(): void;
   /** True once the caller's voice has been detected since the answer. */
   readonly voiceHeard: boolean;
   /** Turns on Asterisk talk detection with the flow's thresholds (once per call). */

@@ -208,8 +208,9 @@ export class CallSession implements CallPort {
     return this.digits.length > 0;
   }
 
-  clearTypeAhead(): void {
+  forgetInput(): void {
     this.digits.length = 0;
+    this.talking = false;
   }
 
   async play(promptIds: readonly string[], options: PlayOptions = {}): Promise<PlayResult> {

@@ -266,4 +266,15 @@ describe('goodbye: resuming the flow (N10)', () => {
     await expect(done).resolves.toBe('bye');
     expect(ctx.types().at(-1)).toBe('linger.expired');
   });
+
+  it('N10: a caller still "talking" from before the closing phrase does not resume the flow', async () => {
+    // Asterisk only sends talk-end while audio flows: a line that went quiet mid-word would
+    // otherwise count as talking forever and cut the linger protocol short.
+    const { call, ctx, done } = start(goodbyeFlow(RESUME));
+    call.speak(); // talk-start, never followed by talk-end
+    await advance(18_000);
+    await expect(done).resolves.toBe('bye');
+    expect(ctx.types()).not.toContain('linger.resumed');
+    expect(ctx.types().at(-1)).toBe('linger.expired');
+  });
 });

@@ -16,7 +16,7 @@ export const goodbye: VerbHandler<'goodbye'> = async (ctx, step) => {
   if (!linger) return step.next;
   await call.detectTalk();
   // Only what the caller does from now on counts: a key pressed before the goodbye is stale.
-  call.clearTypeAhead();
+  call.forgetInput();
   const waits = linger.prompts.length + 1;
   for (let n = 0; n < waits; n++) {
     if (n > 0) {

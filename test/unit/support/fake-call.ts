@@ -229,8 +229,9 @@ export class FakeCall implements CallPort {
     return this.digits.length > 0;
   }
 
-  clearTypeAhead(): void {
+  forgetInput(): void {
     this.digits.length = 0;
+    this.talking = false;
   }
 
   play(promptIds: readonly string[], options: PlayOptions = {}): Promise<PlayResult> {
