@@ -73,12 +73,30 @@ API_TOKEN=$(secret)
 EOF
 }
 
+# Hold music for agent transfers (musiconhold.conf's [default] class): a slow, soft arpeggio
+# (C major, then A minor) of plucked notes, about 19 s, 8 kHz mono. Made once; a file an
+# operator puts there instead is kept.
+MOH_DIR=/var/lib/asterisk/moh/hotline
+HOLD_SYNTH=(synth 4.8 pluck C4 pluck E4 pluck G4 pluck C5 pluck A3 pluck C4 pluck E4 pluck A4
+  delay 0 0.6 1.2 1.8 2.4 3.0 3.6 4.2 remix - lowpass 2500 fade 0 4.8 0.2 gain -n -12 repeat 3)
+
 generate() {
   [ -x "$TSX" ] || die "node_modules is missing: run 'npm ci' first"
+  # The generated files are rewritten from scratch; the operator's *_local.conf are kept.
+  local keep
+  keep=$(mktemp -d)
+  find "$ROOT/etc/asterisk" -maxdepth 1 -name '*_local.conf' -exec cp -a {} "$keep/" \; 2>/dev/null || true
   rm -rf "$ROOT/etc/asterisk"
   mkdir -p "$ROOT/etc/asterisk"
+  cp -a "$keep/." "$ROOT/etc/asterisk/"
+  rm -rf "$keep"
   "$TSX" src/cli/render-asterisk-config.ts --out "$ROOT/etc/asterisk"
   "$TSX" src/cli/build-prompts.ts --root "$ROOT"
+  mkdir -p "$ROOT$MOH_DIR"
+  if [ ! -s "$ROOT$MOH_DIR/hold.wav" ]; then
+    say "generating the hold music"
+    chroot "$ROOT" sox -n -r 8000 -c 1 -b 16 "$MOH_DIR/hold.wav" "${HOLD_SYNTH[@]}"
+  fi
 }
 
 mount_all() {

@@ -5,6 +5,10 @@ import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { AgentNotifier } from './agents/agent-notifier.js';
+import { AgentPool } from './agents/agent-pool.js';
+import { createAgentStateStore } from './agents/agent-state-store.js';
+import { AriAgentDesk } from './agents/ari-agent-desk.js';
 import { AmiMonitor } from './ami/ami-monitor.js';
 import { AriAdapter } from './ari/ari-adapter.js';
 import { CallRegistry } from './calls/call-registry.js';
@@ -51,7 +55,12 @@ export async function startController(config: Readonly<Config>, options: Control
   const ari = new AriAdapter(config.ari, logger.child({ part: 'ari' }));
   const ami = new AmiMonitor(config.ami, logger.child({ part: 'ami' }));
 
-  const handleCall = createCallHandler({ ari, recorder, registry, clock, logger, currentFlow: () => flow });
+  // Agents come from the flow loaded at start; a reload changes flows, not who works here.
+  const pool = new AgentPool(flow.agents, createAgentStateStore(db), clock.now);
+  const notifier = new AgentNotifier((err, agentId) => logger.warn({ err, agentId }, 'agent screen listener failed'));
+  const agents = new AriAgentDesk(ari, pool, notifier, logger.child({ part: 'agents' }));
+
+  const handleCall = createCallHandler({ ari, recorder, registry, clock, logger, agents, currentFlow: () => flow });
   const running = new Set<Promise<void>>();
   ari.on('call', (channel, adopted) => {
     const done = handleCall(channel, adopted)
@@ -64,6 +73,7 @@ export async function startController(config: Readonly<Config>, options: Control
 
   const app = createHttpApp({
     queries,
+    agents: { pool, notifier },
     apiToken: config.http.apiToken,
     logger,
     health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size }),

@@ -36,6 +36,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   private readonly socket: EventSocket;
   private readonly channels = new Map<string, ChannelEvents>();
   private readonly ending = new Set<string>();
+  /** Channels this controller dialled (agent legs), by id assigned before the dial. */
+  private readonly originated = new Set<string>();
   private readonly playbacks = new Map<string, (outcome: PlaybackOutcome) => void>();
   private readonly stopController = new AbortController();
 
@@ -125,6 +127,64 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     }
   }
 
+  /**
+   * Dials an endpoint into the app under an id chosen here, with its event stream registered
+   * first: ringing, a refusal or a timeout (Asterisk owns the ring timeout) all reach the
+   * caller of originate, even before the channel is answered.
+   */
+  async originate(params: {
+    channelId: string;
+    endpoint: string;
+    callerId: string;
+    timeoutS: number;
+    appArgs: string;
+  }): Promise<ChannelEvents> {
+    const events: ChannelEvents = new EventEmitter();
+    this.channels.set(params.channelId, events);
+    this.originated.add(params.channelId);
+    try {
+      await this.restCall((r) =>
+        r.channels.originate({
+          endpoint: params.endpoint,
+          channelId: params.channelId,
+          app: this.settings.app,
+          appArgs: params.appArgs,
+          callerId: params.callerId,
+          timeout: params.timeoutS,
+        }),
+      );
+    } catch (err) {
+      this.channels.delete(params.channelId);
+      this.originated.delete(params.channelId);
+      throw err;
+    }
+    return events;
+  }
+
+  startMoh(channelId: string): Promise<void> {
+    return this.channelOp('startMoh', channelId, (r) => r.channels.startMoh({ channelId, mohClass: 'default' }));
+  }
+
+  stopMoh(channelId: string): Promise<void> {
+    return this.channelOp('stopMoh', channelId, (r) => r.channels.stopMoh({ channelId }));
+  }
+
+  async createBridge(bridgeId: string): Promise<void> {
+    await this.restCall((r) => r.bridges.create({ type: 'mixing', bridgeId, name: bridgeId }));
+  }
+
+  addToBridge(bridgeId: string, channelId: string): Promise<void> {
+    return this.channelOp('addToBridge', channelId, (r) => r.bridges.addChannel({ bridgeId, channel: channelId }));
+  }
+
+  async destroyBridge(bridgeId: string): Promise<void> {
+    try {
+      await this.restCall((r) => r.bridges.destroy({ bridgeId }));
+    } catch (err) {
+      if (!GONE.test((err as Error).message)) throw err;
+    }
+  }
+
   async listChannels(): Promise<ChannelInfo[]> {
     return (await this.restCall((r) => r.channels.list({}))) as ChannelInfo[];
   }
@@ -149,7 +209,13 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     this.logger.trace({ type: event.type, channelId: channel?.id, cause: event.cause }, 'ARI event');
     switch (event.type) {
       case 'StasisStart':
-        if (channel && !this.channels.has(channel.id)) this.adopt(channel, false);
+        if (!channel) return;
+        if (this.originated.has(channel.id)) {
+          // An agent leg we dialled: its answer goes to whoever is ringing it, not to a new call.
+          this.channels.get(channel.id)?.emit('answered');
+        } else if (!this.channels.has(channel.id)) {
+          this.adopt(channel, false);
+        }
         return;
       case 'StasisEnd':
         if (channel) this.endChannel(channel.id, undefined, undefined);
@@ -198,6 +264,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     if (!this.ending.has(channelId)) events.emit('end', cause, undefined);
     this.channels.delete(channelId);
     this.ending.delete(channelId);
+    this.originated.delete(channelId);
     events.emit('destroyed', cause);
     events.removeAllListeners();
   }
@@ -211,9 +278,11 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   /** After (re)connect: adopt channels in the app that we do not know, end the ones that are gone. */
   private async reconcile(): Promise<void> {
     const live = await this.listChannels();
-    const inApp = live.filter(
-      (c) => c.dialplan?.app_name === 'Stasis' && (c.dialplan.app_data ?? '').split(',')[0] === this.settings.app,
-    );
+    const inApp = live.filter((c) => {
+      const [app, role] = (c.dialplan?.app_data ?? '').split(',');
+      // Agent legs belong to the caller's call, which was lost with the old connection.
+      return c.dialplan?.app_name === 'Stasis' && app === this.settings.app && role !== 'agent';
+    });
     const liveIds = new Set(live.map((c) => c.id));
     for (const id of [...this.channels.keys()]) {
       if (!liveIds.has(id)) {

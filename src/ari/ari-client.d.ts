@@ -2,9 +2,12 @@
 declare module 'ari-client' {
   type Rest = (params: Record<string, unknown>) => Promise<unknown>;
   export interface AriRestClient {
-    channels: Record<'ring' | 'ringStop' | 'answer' | 'hangup' | 'play' | 'setChannelVar' | 'list' | 'originate' | 'get', Rest>;
+    channels: Record<
+      'ring' | 'ringStop' | 'answer' | 'hangup' | 'play' | 'setChannelVar' | 'list' | 'originate' | 'get' | 'startMoh' | 'stopMoh',
+      Rest
+    >;
     playbacks: Record<'stop', Rest>;
-    bridges: Record<'create' | 'addChannel' | 'destroy', Rest>;
+    bridges: Record<'create' | 'addChannel' | 'destroy' | 'create_or_update_with_id', Rest>;
     endpoints: Record<'list' | 'get', Rest>;
   }
   export function connect(url: string, user: string, password: string): Promise<AriRestClient>;

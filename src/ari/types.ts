@@ -41,6 +41,8 @@ export interface ChannelEventMap {
   'hangup-request': [cause: number | undefined];
   /** The channel left the app (hung up, or taken away): every wait of the call ends. */
   end: [cause: number | undefined, causeText: string | undefined];
+  /** An originated channel (an agent leg) was answered and entered the app. */
+  answered: [];
 }
 
 /**

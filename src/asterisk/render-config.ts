@@ -123,6 +123,19 @@ language = en
 type = identify
 endpoint = callers
 match = ${match}
+
+; Site-specific endpoints (e.g. the agents' phones), kept across regenerations.
+#tryinclude pjsip_local.conf
+`;
+}
+
+/** Hold music for callers waiting on an agent transfer (sandbox.sh generates hold.wav). */
+export const MOH_DIRECTORY = '/var/lib/asterisk/moh/hotline';
+
+function musiconholdConf(): string {
+  return `${header('musiconhold.conf')}[default]
+directory = ${MOH_DIRECTORY}
+mode = files
 `;
 }
 
@@ -165,6 +178,10 @@ ${route}
 ; Any other number dialled here is not a hotline number.
 exten => _X.,1,Congestion(5)
  same => n,Hangup()
+
+; Site-specific contexts (e.g. agent phones reached through Local channels) go in
+; extensions_local.conf next to this file: it is kept across regenerations.
+#tryinclude extensions_local.conf
 `;
 }
 
@@ -176,6 +193,7 @@ export function renderAsteriskConfig(config: Config, flow: Flow): AsteriskFiles 
     'http.conf': httpConf(config),
     'ari.conf': ariConf(config),
     'manager.conf': managerConf(config),
+    'musiconhold.conf': musiconholdConf(),
     'pjsip.conf': pjsipConf(config),
     'rtp.conf': rtpConf(),
     'extensions.conf': extensionsConf(config, flow),

@@ -1,6 +1,7 @@
 // From StasisStart to the last row: builds the call's session, runs its flow, and always
 // finishes the record (hang-up side, cause, outcome) whatever way the call ended.
 import type { Logger } from 'pino';
+import type { AgentDesk } from '../agents/agent-desk.js';
 import type { AriAdapter } from '../ari/ari-adapter.js';
 import { isChannelGone, type ChannelInfo } from '../ari/types.js';
 import type { Clock, FlowContext } from '../flow/context.js';
@@ -18,6 +19,7 @@ export interface CallHandlerDeps {
   currentFlow: () => Flow;
   clock: Clock;
   logger: Logger;
+  agents?: AgentDesk;
 }
 
 // How long to wait after the flow for a hang-up cause that ARI did not carry (AMI reports it).
@@ -50,7 +52,7 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
       recorder.callAnswered(call.id, clock.now(), delayMs);
     }
   };
-  const ctx: FlowContext = { call, flow, clock, logger, record };
+  const ctx: FlowContext = { call, flow, clock, logger, record, trail: [], agents: deps.agents };
   logger.info({ called: call.called, adopted }, 'call started');
   if (adopted) record('call.adopted', { state: channel.state });
 

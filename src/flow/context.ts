@@ -1,5 +1,6 @@
 // What every verb receives. Nothing global: the call, its flow, its recorder and its clock.
 import type { Logger } from 'pino';
+import type { AgentDesk } from '../agents/agent-desk.js';
 import type { CallPort } from '../calls/call-port.js';
 import type { EventData, EventType } from '../store/events.js';
 import type { Flow, StepOf, Verb } from './schema.js';
@@ -16,6 +17,10 @@ export interface FlowContext {
   clock: Clock;
   logger: Logger;
   record<T extends EventType>(type: T, data: EventData[T]): void;
+  /** The menu keys this caller chose so far (for the agent whisper). */
+  trail: string[];
+  /** Agents to transfer to (N6); absent where no agent desk is wired. */
+  agents?: AgentDesk;
 }
 
 /** A verb runs one step and names the next one (undefined ends the flow). */

@@ -12,6 +12,7 @@ import {
   type Document,
 } from 'yaml';
 import type { z } from 'zod';
+import { agentsConfigIssues } from '../agents/agent-config.js';
 import { FlowFile, listeningWindowsOf, promptsOf, targetsOf, type Flow } from './schema.js';
 
 export interface FlowIssue {
@@ -110,6 +111,7 @@ function crossCheck(flow: FlowFile, promptIds: ReadonlySet<string>, at: Locator)
   const ringIssue = ringBudget(flow);
   if (ringIssue) issues.push(at.value(['ring', 'answerAfterRings'], ringIssue));
   issues.push(...deadAirIssues(flow, at));
+  for (const { path, message } of agentsConfigIssues(flow.agents)) issues.push(at.value(['agents', ...path], message));
   return issues;
 }
 
@@ -149,10 +151,10 @@ function ringBudget(flow: FlowFile): string | undefined {
 
 // Step and prompt references are recognised by key name, so a new verb that follows the naming
 // (next/then/options for steps, prompt for prompts) is located without changes here.
-const TARGET_KEYS = new Set(['next', 'then', 'onSilence', 'resume']);
+const TARGET_KEYS = new Set(['next', 'then', 'onSilence', 'resume', 'failed']);
 const isTargetPath = (p: Segment[]) => TARGET_KEYS.has(String(p.at(-1))) || p.at(-2) === 'options';
 const isPromptPath = (p: Segment[]) =>
-  p.at(-1) === 'prompt' || p.at(-1) === 'goodbye' || ['prompt', 'attempts', 'prompts'].includes(String(p.at(-2)));
+  p.at(-1) === 'prompt' || p.at(-1) === 'goodbye' || p.at(-1) === 'target' || ['prompt', 'attempts', 'prompts'].includes(String(p.at(-2)));
 
 function schemaIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, at: Locator): FlowIssue[] {
   return issues.flatMap((issue): FlowIssue[] => {

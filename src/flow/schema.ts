@@ -2,6 +2,8 @@
 // the TypeScript types and the JSON schema for editors (npm run schema).
 // Every object is strict: an unknown key is an operator's typo, and a typo must not be ignored.
 import { z } from 'zod';
+import { AgentsConfig } from '../agents/agent-config.js';
+import { DEFAULT_ALLOWED_PATTERNS, NumberPatterns } from '../callbacks/number-policy.js';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export const Language = z.enum(LANGUAGES);
@@ -156,6 +158,19 @@ export const GoodbyeStep = z
   .describe('N10 closing phrase, then the linger protocol; next defaults to hanging up');
 export const HangupStep = z.object({ verb: z.literal('hangup') }).strict();
 
+// N6: transfer to an agent group, with the fallback that tells the caller which keys reach
+// this place next time (computed from the flow, never written by hand).
+export const TransferStep = z
+  .object({
+    verb: z.literal('transfer'),
+    group: z.string().min(1).describe('an agent group from the agents section'),
+    target: PromptId.describe('the spoken name of the destination (您的电话需转接<target>)'),
+    confirm: z.boolean().default(false).describe('the agent presses 1 to take the call'),
+    next: StepId.describe('where the caller goes when the agent hangs up first'),
+    failed: StepId.describe('after the fallback phrase when no agent took the call'),
+  })
+  .strict();
+
 export const Step = z.discriminatedUnion('verb', [
   AnswerStep,
   GreetStep,
@@ -164,6 +179,7 @@ export const Step = z.discriminatedUnion('verb', [
   SilentLineStep,
   GoodbyeStep,
   HangupStep,
+  TransferStep,
 ]);
 export type Step = z.infer<typeof Step>;
 export type Verb = Step['verb'];
@@ -185,6 +201,26 @@ export const FlowFile = z
     deadAirBudgetMs: Ms(1000, 30_000)
       .default(5000)
       .describe('N5: no listening window may leave the caller longer without audio'),
+    agents: AgentsConfig.default({ agents: {}, groups: {} }).describe(
+      'N6: the agents a call can be transferred to and the groups that ring them',
+    ),
+    agentRing: z
+      .object({
+        cadence: Cadence.default({ onMs: 1000, offMs: 4000 }),
+        rings: z.number().int().min(1).max(3).default(3).describe('rings before the next agent is tried'),
+      })
+      .strict()
+      .default({ cadence: { onMs: 1000, offMs: 4000 }, rings: 3 })
+      .describe('N1: agent legs ring at most 3 rings'),
+    callbacks: z
+      .object({
+        allowedPatterns: NumberPatterns.default([...DEFAULT_ALLOWED_PATTERNS]).describe(
+          'N7: a callback number must match one of these regular expressions (whole number)',
+        ),
+      })
+      .strict()
+      .default({ allowedPatterns: [...DEFAULT_ALLOWED_PATTERNS] })
+      .describe('N7: which numbers the hotline may call back'),
     start: StepId.optional().describe('first step; defaults to the first one listed'),
     steps: z.record(StepId, Step),
   })
@@ -210,6 +246,8 @@ export function targetsOf(step: Step): string[] {
     }
     case 'silent-line':
       return step.onSilence ? [step.next, step.onSilence] : [step.next];
+    case 'transfer':
+      return [step.next, step.failed];
     case 'hangup':
       return [];
     default:
@@ -228,6 +266,8 @@ export function promptsOf(step: Step): string[] {
       return [...step.attempts, step.goodbye];
     case 'goodbye':
       return step.linger ? [...step.linger.prompts] : [];
+    case 'transfer':
+      return [step.target];
     default:
       return [];
   }

@@ -24,6 +24,12 @@ export interface EventData {
   'linger.prompted': { n: number; prompt: string; startedAt: number; endedAt: number };
   'linger.resumed': { by: 'voice' | 'dtmf'; n: number; target: string };
   'linger.expired': { waits: number };
+  'transfer.started': { step: string; group: string; candidates: string[] };
+  'transfer.leg': { agent: string; workNumber: string; outcome: string; ringMs: number; limitMs: number; cause?: number };
+  'transfer.whisper': { agent: string; prompts: string[]; accepted: boolean };
+  'transfer.bridged': { group: string; agent: string; workNumber: string };
+  'transfer.ended': { agent: string; by: 'caller' | 'agent' };
+  'transfer.failed': { step: string; group: string; keyPath: string[] | null; prompts: string[] };
   'call.silence': { maxGapMs: number; maxDeadAirMs: number; budgetMs: number; withinBudget: boolean };
   'call.hangup': { by: 'caller' | 'system'; cause?: number; causeText?: string; step?: string };
   'flow.error': { step?: string; message: string };
@@ -53,6 +59,12 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'linger.resumed': 'N10',
   'linger.expired': 'N10',
   'call.silence': 'N5',
+  'transfer.started': 'N6',
+  'transfer.leg': 'N1',
+  'transfer.whisper': 'N6',
+  'transfer.bridged': 'N6',
+  'transfer.ended': 'N6',
+  'transfer.failed': 'N6',
   'call.hangup': 'N10',
   'flow.error': 'N14',
 };

@@ -51,6 +51,18 @@ describe('loadFlow: good flows', () => {
       options: { '0': 'main-menu', '1': 'business', '2': 'repair', '3': 'complaint' },
       invalid: { prompt: 'unclear.retry', tries: 3, then: 'unclear-goodbye' },
     });
+    expect(flow.agents.agents['1001']).toEqual({ endpoint: 'PJSIP/1001', workNumber: '1001', name: '张伟' });
+    expect(Object.keys(flow.agents.groups)).toEqual(['business', 'repair']);
+    expect(flow.agents.groups['repair']?.members).toEqual(['1003', '1001']);
+    expect(flow.agentRing).toEqual({ cadence: { onMs: 1000, offMs: 4000 }, rings: 3 });
+    expect(flow.callbacks.allowedPatterns).toEqual(['^1[3-9]\\d{9}$', '^0[1-9]\\d{9,10}$']);
+  });
+
+  it('defaults agents, agentRing and callbacks when the flow has none', () => {
+    const flow = loadFlow(fixture('minimal.yaml'), PROMPTS);
+    expect(flow.agents).toEqual({ agents: {}, groups: {} });
+    expect(flow.agentRing).toEqual({ cadence: { onMs: 1000, offMs: 4000 }, rings: 3 });
+    expect(flow.callbacks.allowedPatterns.length).toBeGreaterThan(0);
   });
 
   it('loads the e2e flow with its fast timings', () => {
@@ -154,6 +166,33 @@ describe('loadFlow: bad flows point at file, line and path', () => {
     expect(issuesOf(() => parseFlow('# nothing yet\n', 'f.yaml', PROMPTS))).toMatchObject([
       { line: 1, path: '', message: expect.stringContaining('empty') as unknown },
     ]);
+  });
+
+  it('points a group member that is not an agent at its line', () => {
+    const text = [
+      HEAD.trimEnd(),
+      'agents:',
+      '  agents:',
+      '    "1001": { endpoint: PJSIP/1001, workNumber: "1001", name: Zhang }',
+      '  groups:',
+      '    repair:',
+      '      name: 故障报修',
+      '      members:',
+      '        - "1001"',
+      '        - "1009"',
+      'steps:',
+      '  bye:',
+      '    verb: hangup',
+      '',
+    ].join('\n');
+    expect(issuesOf(() => parseFlow(text, 'f.yaml', PROMPTS))).toEqual([
+      { file: 'f.yaml', line: 12, column: 11, path: 'agents.groups.repair.members.1', message: "unknown agent '1009'" },
+    ]);
+  });
+
+  it('rejects agent rings past the 3rd (N1)', () => {
+    const text = `${HEAD}agentRing:\n  rings: 4\nsteps:\n  bye:\n    verb: hangup\n`;
+    expect(issuesOf(() => parseFlow(text, 'f.yaml', PROMPTS))).toMatchObject([{ line: 5, path: 'agentRing.rings' }]);
   });
 
   it('reports a missing verb and duplicate keys', () => {

@@ -9,6 +9,7 @@ import { hangup } from './hangup.js';
 import { menu } from './menu.js';
 import { play } from './play.js';
 import { silentLine } from './silent-line.js';
+import { transfer } from './transfer.js';
 
 export const verbs: { [V in Verb]: VerbHandler<V> } = {
   answer,
@@ -18,4 +19,5 @@ export const verbs: { [V in Verb]: VerbHandler<V> } = {
   'silent-line': silentLine,
   goodbye,
   hangup,
+  transfer,
 };

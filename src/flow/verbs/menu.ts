@@ -27,6 +27,7 @@ export const menu: VerbHandler<'menu'> = async (ctx, step, stepId) => {
     }
     const target = step.options[digit];
     if (target !== undefined) {
+      ctx.trail.push(digit);
       ctx.record('menu.choice', { step: stepId, digit, target, typeAhead });
       return target;
     }

@@ -10,6 +10,8 @@ import type { CallRow, EventRow } from '../../../src/store/call-queries.js';
 
 export interface TestController {
   controller: Controller;
+  /** The API token, for requests the helpers here do not cover. */
+  token: string;
   calls(): Promise<CallRow[]>;
   events(callId: string): Promise<EventRow[]>;
   /** The hotline call of a caller number, once its row shows it ended. */
@@ -42,6 +44,7 @@ export async function startTestController(flowFile: string, extraEnv: Record<str
   const calls = async () => (await api<{ calls: CallRow[] }>('/api/calls?limit=500')).calls;
   return {
     controller,
+    token: config.http.apiToken,
     calls,
     events: async (id) => (await api<{ events: EventRow[] }>(`/api/calls/${id}/events`)).events,
     async endedCall(caller, timeoutMs = 60_000) {

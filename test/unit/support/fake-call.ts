@@ -528,6 +528,7 @@ export function makeContext(flow: Flow, call: CallPort): TestContext {
     call,
     flow,
     clock: fakeClock,
+    trail: [],
     logger: pino({ level: 'silent' }),
     record(type, data) {
       events.push({ type, data, ts: Date.now() } as AnyRecordedEvent);

@@ -1,0 +1,45 @@
+// What the transfer verb may do with agents (N6). The verb depends on this port, not on ARI,
+// so its logic can be unit-tested with a fake desk; AriAgentDesk is the real one.
+import type { Language } from '../flow/schema.js';
+import type { Agent } from './agent-pool.js';
+
+export type LegOutcome = 'answered' | 'no-answer' | 'busy' | 'unreachable' | 'failed';
+
+export interface AgentLeg {
+  agent: Agent;
+  outcome: LegOutcome;
+  /** From the dial to the answer or the end of ringing. */
+  ringMs: number;
+  cause?: number;
+  channelId: string;
+}
+
+export interface OfferInfo {
+  callId: string;
+  caller: string;
+  group: string;
+  menuPath: string[];
+  calledEarlierToday: boolean;
+  ticket?: string;
+}
+
+export interface AgentDesk {
+  /** Agents of the group that may be rung now, in the group's strategy order. */
+  candidates(group: string): Promise<Agent[]>;
+  /**
+   * Rings one agent; Asterisk ends the ringing after timeoutMs (rounded up to whole seconds).
+   * The call's signal cancels the leg (the caller hung up): no agent is left ringing.
+   */
+  ring(agent: Agent, offer: OfferInfo, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg>;
+  /** Plays prompts to the agent (the whisper); false when the agent hung up meanwhile. */
+  whisper(leg: AgentLeg, prompts: string[], language: Language): Promise<boolean>;
+  /** Waits for the agent's 1 (accept); false on any other key, a timeout or a hang-up. */
+  awaitAccept(leg: AgentLeg, timeoutMs: number): Promise<boolean>;
+  /** Bridges caller and agent; resolves with who left first. The signal is the caller's. */
+  connect(callId: string, leg: AgentLeg, signal: AbortSignal): Promise<'caller' | 'agent'>;
+  /** Ends the agent's part: hangs up the leg if still up, frees the agent (wrap-up if answered). */
+  release(leg: AgentLeg, callId: string): Promise<void>;
+  /** Hold music on the caller while agents ring (never silence). */
+  startMusic(callId: string): Promise<void>;
+  stopMusic(callId: string): Promise<void>;
+}

@@ -1,0 +1,172 @@
+// The AgentDesk on a real Asterisk: agent legs are originated into the app with Asterisk owning
+// the ring timeout, and end as a typed outcome; the bridge is a mixing bridge per call.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
+import { isChannelGone } from '../ari/types.js';
+import type { Language } from '../flow/schema.js';
+import { mediaFor } from '../prompts/media.js';
+import type { AgentDesk, AgentLeg, LegOutcome, OfferInfo } from './agent-desk.js';
+import type { AgentNotifier } from './agent-notifier.js';
+import type { Agent, AgentPool } from './agent-pool.js';
+
+// Q.850 causes. Asterisk 22.4 changed a dial timeout from 16 to 19, so "no answer" is read
+// from the cause or, for a normal clearing, from having rung the whole time.
+const BUSY = new Set([17, 21]);
+const NO_ANSWER = new Set([18, 19]);
+const UNREACHABLE = new Set([1, 3, 20, 27, 38]);
+
+export function classifyLeg(cause: number | undefined, ringMs: number, timeoutMs: number): LegOutcome {
+  if (cause !== undefined && BUSY.has(cause)) return 'busy';
+  if (cause !== undefined && NO_ANSWER.has(cause)) return 'no-answer';
+  if (cause !== undefined && UNREACHABLE.has(cause)) return 'unreachable';
+  if (ringMs >= timeoutMs - 250) return 'no-answer';
+  return 'failed';
+}
+
+export class AriAgentDesk implements AgentDesk {
+  private readonly legs = new Map<string, ChannelEvents>();
+
+  constructor(
+    private readonly ari: AriAdapter,
+    private readonly pool: AgentPool,
+    private readonly notifier: AgentNotifier,
+    private readonly logger: Logger,
+  ) {}
+
+  candidates(group: string): Promise<Agent[]> {
+    // Local and other non-registering endpoints count as reachable; PJSIP reachability comes
+    // with the agents' device states (not watched yet).
+    return Promise.resolve(this.pool.candidates(group, () => true));
+  }
+
+  async ring(agent: Agent, offer: OfferInfo, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg> {
+    const channelId = randomUUID();
+    const started = Date.now();
+    const leg = (outcome: LegOutcome, cause?: number): AgentLeg => ({
+      agent, outcome, ringMs: Date.now() - started, cause, channelId,
+    });
+    if (!this.pool.claim(agent.id)) return leg('busy');
+    let events: ChannelEvents;
+    try {
+      events = await this.ari.originate({
+        channelId,
+        endpoint: agent.endpoint,
+        callerId: offer.caller,
+        timeoutS: Math.max(1, Math.ceil(timeoutMs / 1000)),
+        appArgs: `agent,${offer.callId}`,
+      });
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, agent: agent.id }, 'agent leg could not be dialled');
+      this.pool.markFree(agent.id, { answered: false });
+      return leg('unreachable');
+    }
+    this.legs.set(channelId, events);
+    this.notifier.offer(agent.id, { ...offer, menuPath: offer.menuPath });
+    return new Promise<AgentLeg>((resolve) => {
+      const done = (result: AgentLeg) => {
+        events.off('answered', onAnswer);
+        events.off('destroyed', onGone);
+        signal.removeEventListener('abort', onCallerGone);
+        if (result.outcome !== 'answered') {
+          this.legs.delete(channelId);
+          this.pool.markFree(agent.id, { answered: false });
+          this.notifier.ended(agent.id, offer.callId);
+        }
+        resolve(result);
+      };
+      const onAnswer = () => done(leg('answered'));
+      const onGone = (cause: number | undefined) => {
+        const result = leg('failed', cause);
+        done({ ...result, outcome: classifyLeg(cause, result.ringMs, timeoutMs) });
+      };
+      const onCallerGone = () => {
+        // The caller hung up while this agent rang: stop the ringing now.
+        this.ari.hangup(channelId).catch((err: unknown) => {
+          if (!isChannelGone(err)) this.logger.warn({ err }, 'cancelling an agent leg failed');
+        });
+        done(leg('failed'));
+      };
+      events.once('answered', onAnswer);
+      events.once('destroyed', onGone);
+      if (signal.aborted) onCallerGone();
+      else signal.addEventListener('abort', onCallerGone, { once: true });
+    });
+  }
+
+  async whisper(leg: AgentLeg, prompts: string[], language: Language): Promise<boolean> {
+    try {
+      const { finished } = await this.ari.play(leg.channelId, prompts.map((p) => mediaFor(p, language)), randomUUID());
+      return (await finished) !== 'gone' && this.legs.has(leg.channelId);
+    } catch (err) {
+      if (isChannelGone(err)) return false;
+      throw err;
+    }
+  }
+
+  async awaitAccept(leg: AgentLeg, timeoutMs: number): Promise<boolean> {
+    const events = this.legs.get(leg.channelId);
+    if (!events) return false;
+    return new Promise<boolean>((resolve) => {
+      const finish = (accepted: boolean) => {
+        clearTimeout(timer);
+        events.off('dtmf', onKey);
+        events.off('end', onEnd);
+        resolve(accepted);
+      };
+      const onKey = (digit: string) => finish(digit === '1');
+      const onEnd = () => finish(false);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      events.on('dtmf', onKey);
+      events.once('end', onEnd);
+    });
+  }
+
+  async connect(callId: string, leg: AgentLeg, signal: AbortSignal): Promise<'caller' | 'agent'> {
+    const events = this.legs.get(leg.channelId);
+    if (!events) return 'agent';
+    const bridgeId = `call-${callId}`;
+    await this.ari.createBridge(bridgeId);
+    try {
+      await this.ari.addToBridge(bridgeId, callId);
+      await this.ari.addToBridge(bridgeId, leg.channelId);
+      this.notifier.connected(leg.agent.id, callId);
+      return await new Promise<'caller' | 'agent'>((resolve) => {
+        const finish = (who: 'caller' | 'agent') => {
+          events.off('end', onAgentGone);
+          signal.removeEventListener('abort', onCallerGone);
+          resolve(who);
+        };
+        const onAgentGone = () => finish('agent');
+        const onCallerGone = () => finish('caller');
+        events.once('end', onAgentGone);
+        if (signal.aborted) onCallerGone();
+        else signal.addEventListener('abort', onCallerGone, { once: true });
+      });
+    } finally {
+      await this.ari.destroyBridge(bridgeId);
+    }
+  }
+
+  async release(leg: AgentLeg, callId: string): Promise<void> {
+    if (this.legs.delete(leg.channelId)) {
+      await this.ari.hangup(leg.channelId).catch((err: unknown) => {
+        if (!isChannelGone(err)) this.logger.warn({ err }, 'hanging up an agent leg failed');
+      });
+    }
+    this.pool.markFree(leg.agent.id, { answered: leg.outcome === 'answered' });
+    this.notifier.ended(leg.agent.id, callId);
+  }
+
+  async startMusic(callId: string): Promise<void> {
+    await this.ari.startMoh(callId);
+  }
+
+  async stopMusic(callId: string): Promise<void> {
+    try {
+      await this.ari.stopMoh(callId);
+    } catch (err) {
+      if (!isChannelGone(err)) throw err;
+    }
+  }
+}

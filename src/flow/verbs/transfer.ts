@@ -1,0 +1,87 @@
+// N6: transfer to an agent group. The caller hears where the call goes, then music while the
+// group's agents ring in strategy order, each for at most the agent-side ring budget (N1,
+// Asterisk owns the timeout). The agent hears a whisper (and may have to press 1), the caller
+// hears the agent's work number, and the two are bridged. When nobody takes the call the caller
+// hears the keys that reach this place next time, computed from the flow.
+import type { AgentLeg } from '../../agents/agent-desk.js';
+import { keyPathTo } from '../key-path.js';
+import type { FlowContext, VerbHandler } from '../context.js';
+
+const ACCEPT_TIMEOUT_MS = 10_000;
+
+const digitsOf = (text: string) => [...text].filter((c) => /[0-9]/.test(c)).map((c) => `digit.${c}`);
+
+export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
+  const { call, flow } = ctx;
+  const desk = ctx.agents;
+  const group = flow.agents.groups[step.group];
+  const candidates = desk && group ? await desk.candidates(step.group) : [];
+  ctx.record('transfer.started', { step: stepId, group: step.group, candidates: candidates.map((a) => a.id) });
+  await call.play(['transfer.intro', step.target, 'transfer.wait']);
+
+  if (desk && candidates.length > 0) {
+    const { cadence, rings } = flow.agentRing;
+    const limitMs = rings * (cadence.onMs + cadence.offMs);
+    await desk.startMusic(call.id);
+    try {
+      for (const agent of candidates) {
+        const leg = await desk.ring(agent, offerFor(ctx, step.group), limitMs, call.signal);
+        call.signal.throwIfAborted();
+        ctx.record('transfer.leg', {
+          agent: agent.id, workNumber: agent.workNumber, outcome: leg.outcome, ringMs: leg.ringMs, limitMs, cause: leg.cause,
+        });
+        if (leg.outcome !== 'answered') continue;
+        if (await takeCall(ctx, leg, step.confirm)) {
+          await desk.stopMusic(call.id);
+          return await talk(ctx, leg, step.group, step.next);
+        }
+        await desk.release(leg, call.id);
+      }
+    } finally {
+      await desk.stopMusic(call.id).catch(() => undefined);
+    }
+  }
+  return fallback(ctx, stepId, step.group, step.failed);
+};
+
+function offerFor(ctx: FlowContext, group: string) {
+  return { callId: ctx.call.id, caller: ctx.call.caller, group, menuPath: [...ctx.trail], calledEarlierToday: false };
+}
+
+/** The whisper, and the agent's 1 when the flow asks for it. */
+async function takeCall(ctx: FlowContext, leg: AgentLeg, confirm: boolean): Promise<boolean> {
+  const desk = ctx.agents!;
+  const prompts = ['whisper.caller', ...digitsOf(ctx.call.caller), 'whisper.path', ...ctx.trail.flatMap(digitsOf)];
+  if (confirm) prompts.push('whisper.accept');
+  const heard = await desk.whisper(leg, prompts, ctx.flow.hotline.language);
+  const accepted = heard && (!confirm || (await desk.awaitAccept(leg, ACCEPT_TIMEOUT_MS)));
+  ctx.record('transfer.whisper', { agent: leg.agent.id, prompts, accepted });
+  return accepted;
+}
+
+async function talk(ctx: FlowContext, leg: AgentLeg, group: string, next: string): Promise<string> {
+  const { call } = ctx;
+  const desk = ctx.agents!;
+  await call.play([...digitsOf(leg.agent.workNumber), 'agent.serving']);
+  ctx.record('transfer.bridged', { group, agent: leg.agent.id, workNumber: leg.agent.workNumber });
+  try {
+    const by = await desk.connect(call.id, leg, call.signal);
+    ctx.record('transfer.ended', { agent: leg.agent.id, by });
+  } finally {
+    await desk.release(leg, call.id);
+  }
+  call.signal.throwIfAborted();
+  return next;
+}
+
+async function fallback(ctx: FlowContext, stepId: string, group: string, failed: string): Promise<string> {
+  const keys = keyPathTo(ctx.flow, stepId);
+  const prompts = ['transfer.failed'];
+  if (keys && keys.length > 0) {
+    prompts.push('transfer.keys-first', `digit.${keys[0]!}`);
+    for (const key of keys.slice(1)) prompts.push('transfer.keys-then', `digit.${key}`);
+  }
+  ctx.record('transfer.failed', { step: stepId, group, keyPath: keys, prompts });
+  await ctx.call.play(prompts);
+  return failed;
+}

@@ -1,0 +1,102 @@
+// N1 N6 end to end: agent legs are real channels (Local channels into a test dialplan that
+// rings, answers or is busy), rung in order with Asterisk owning the 3-ring timeout.
+import { copyFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventRow } from '../../src/store/call-queries.js';
+import { types, waitForEvent } from './support/call-helpers.js';
+import { TestCallers } from './support/test-caller.js';
+import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
+
+const ROOT = process.env.HOTLINE_SANDBOX_CACHE ?? '/var/cache/hotline-sandbox';
+const LIMIT_MS = 3000; // 3 rings of 500 ms on + 500 ms off
+const legsOf = (events: EventRow[]) =>
+  events.filter((e) => e.type === 'transfer.leg').map((e) => e.data as { agent: string; outcome: string; ringMs: number });
+
+describe('N6 transfers to agents', () => {
+  let hotline: TestController;
+  const callers = new TestCallers();
+
+  beforeAll(async () => {
+    copyFileSync('test/fixtures/asterisk/extensions_local.conf', `${ROOT}/root/etc/asterisk/extensions_local.conf`);
+    execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
+    hotline = await startTestController('test/fixtures/flows/transfer.yaml');
+    for (const agent of ['a1001', 'a1002', 'a1003']) {
+      const res = await fetch(`${hotline.controller.httpUrl}/api/agents/${agent}/login`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${hotline.token}` },
+      });
+      expect(res.status).toBe(200);
+    }
+    await callers.connect();
+  });
+  afterAll(async () => {
+    callers.close();
+    await hotline?.stop();
+  });
+
+  const agentChannels = async () =>
+    ((await callers.rest('GET', '/channels')) as { name: string }[]).filter((c) => c.name.includes('hotline-test-agents'));
+
+  it('N1 N6: agent 1 rings 3 rings unanswered, agent 2 answers, hears the whisper; the caller hears the work number and is bridged', async () => {
+    const number = freshCaller();
+    const caller = await callers.dial(number);
+    await caller.answered();
+    await caller.press('11');
+    await waitForEvent(hotline, number, 'transfer.bridged', 60_000);
+    await caller.hangup();
+
+    const call = await hotline.endedCall(number);
+    const events = await hotline.events(call.id);
+    const legs = legsOf(events);
+    console.log(`N1 agent legs: ${legs.map((l) => `${l.agent} ${l.outcome} after ${l.ringMs} ms`).join('; ')} (budget ${LIMIT_MS} ms)`);
+    expect(legs.map((l) => [l.agent, l.outcome])).toEqual([['a1001', 'no-answer'], ['a1002', 'answered']]);
+    expect(legs[0]!.ringMs).toBeGreaterThanOrEqual(LIMIT_MS - 500);
+    expect(legs[0]!.ringMs).toBeLessThanOrEqual(LIMIT_MS + 1000);
+    const whisper = events.find((e) => e.type === 'transfer.whisper')!.data as { agent: string; prompts: string[] };
+    expect(whisper.agent).toBe('a1002');
+    expect(whisper.prompts.slice(0, 12)).toEqual(['whisper.caller', ...[...number].map((d) => `digit.${d}`)]);
+    expect(events.find((e) => e.type === 'transfer.bridged')!.data).toMatchObject({ agent: 'a1002', workNumber: '1002' });
+    expect(events.find((e) => e.type === 'transfer.ended')!.data).toMatchObject({ by: 'caller' });
+    // The agent leg ends with the call: no agent is left on the line.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await agentChannels()).toEqual([]);
+  });
+
+  it('N6: when every agent fails the caller hears the keys computed from the flow (two transfer steps)', async () => {
+    const sales = freshCaller();
+    const repair = freshCaller();
+    const [a, b] = await Promise.all([callers.dial(sales), callers.dial(repair)]);
+    await Promise.all([a.answered(), b.answered()]);
+    await Promise.all([a.press('12'), b.press('2')]);
+    await Promise.all([a.ended(90_000), b.ended(90_000)]);
+
+    const salesEvents = await hotline.events((await hotline.endedCall(sales)).id);
+    expect(legsOf(salesEvents).map((l) => [l.agent, l.outcome])).toEqual([['a1001', 'no-answer'], ['a1003', 'busy']]);
+    expect(salesEvents.find((e) => e.type === 'transfer.failed')!.data).toMatchObject({
+      keyPath: ['1', '2'],
+      prompts: ['transfer.failed', 'transfer.keys-first', 'digit.1', 'transfer.keys-then', 'digit.2'],
+    });
+    const repairEvents = await hotline.events((await hotline.endedCall(repair)).id);
+    expect(repairEvents.find((e) => e.type === 'transfer.failed')!.data).toMatchObject({
+      keyPath: ['2'],
+      prompts: ['transfer.failed', 'transfer.keys-first', 'digit.2'],
+    });
+    expect(types(repairEvents)).not.toContain('transfer.bridged');
+  });
+
+  it('N6: a caller who hangs up while an agent rings leaves no agent ringing', async () => {
+    const number = freshCaller();
+    const caller = await callers.dial(number);
+    await caller.answered();
+    await caller.press('11');
+    await waitForEvent(hotline, number, 'transfer.started', 30_000);
+    // The intro phrase plays, then a1001 rings (never answers): hang up while it rings.
+    for (let i = 0; i < 100 && (await agentChannels()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await agentChannels()).length).toBeGreaterThan(0);
+    await caller.hangup();
+    await hotline.endedCall(number);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await agentChannels()).toEqual([]);
+  });
+});
