@@ -56,7 +56,7 @@ export async function startController(config: Readonly<Config>, options: Control
   const ami = new AmiMonitor(config.ami, logger.child({ part: 'ami' }));
 
   // Agents come from the flow loaded at start; a reload changes flows, not who works here.
-  const pool = new AgentPool(flow.agents, createAgentStateStore(db), clock.now);
+  const pool = new AgentPool(flow.agents, createAgentStateStore(db), () => clock.now());
   const notifier = new AgentNotifier((err, agentId) => logger.warn({ err, agentId }, 'agent screen listener failed'));
   const agents = new AriAgentDesk(ari, pool, notifier, logger.child({ part: 'agents' }));
 
