@@ -166,6 +166,9 @@ writeprotect = yes
 
 [${INBOUND_CONTEXT}]
 exten => ${hotline.number},1,NoOp(hotline call)
+ ; N3: talk detection from the first moment, with the flow's thresholds (set here, not over
+ ; ARI, so it is on before the controller sees the call and survives a controller restart).
+ same => n,Set(TALK_DETECT(set)=${flow.voice.silenceMs},${flow.voice.talkMs})
  same => n,Stasis(${config.ari.app})
  same => n,GotoIf($["\${STASISSTATUS}" = "FAILED"]?unavailable)
  same => n,Hangup()

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
+import { INBOUND_CONTEXT } from '../asterisk/render-config.js';
 import { isChannelGone, type ChannelInfo } from '../ari/types.js';
 import type { Language } from '../flow/schema.js';
 import { mediaFor } from '../prompts/media.js';
@@ -58,6 +59,9 @@ export class CallSession implements CallPort {
     this.events = deps.events;
     this.logger = deps.logger;
     this.voiceSettings = deps.voice;
+    // The generated entry dialplan turns talk detection on before Stasis(); setting it again
+    // over ARI would queue behind a playing prompt (and was seen to block an adopted call).
+    this.talkDetectOn = channel.dialplan?.context === INBOUND_CONTEXT;
     if (channel.state === 'Up') this.meter.answered(Date.now());
     const initial: CallState = channel.state === 'Up' ? 'answered' : 'ringing';
     this.lifecycle = new Lifecycle(initial, (from, to) => this.logger.debug({ from, to }, 'call state'));
