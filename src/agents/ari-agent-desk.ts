@@ -16,6 +16,8 @@ const BUSY = new Set([17, 21]);
 const NO_ANSWER = new Set([18, 19]);
 const UNREACHABLE = new Set([1, 3, 20, 27, 38]);
 
+const LEG_GRACE_MS = 5000;
+
 export function classifyLeg(cause: number | undefined, ringMs: number, timeoutMs: number): LegOutcome {
   if (cause !== undefined && BUSY.has(cause)) return 'busy';
   if (cause !== undefined && NO_ANSWER.has(cause)) return 'no-answer';
@@ -62,9 +64,25 @@ export class AriAgentDesk implements AgentDesk {
       return leg('unreachable');
     }
     this.legs.set(channelId, events);
+    this.logger.debug({ agent: agent.id, channelId }, 'agent leg ringing');
     this.notifier.offer(agent.id, { ...offer, menuPath: offer.menuPath });
+    // A Local or SIP leg may say "busy" only through its state or the hang-up request's cause:
+    // the final ChannelDestroyed can carry 0.
+    let signalled: number | undefined;
+    const onState = (state: string) => {
+      if (state === 'Busy') signalled = 17;
+    };
+    const onRequest = (cause: number | undefined) => {
+      if (cause) signalled ??= cause;
+    };
+    events.on('state', onState);
+    events.on('hangup-request', onRequest);
     return new Promise<AgentLeg>((resolve) => {
       const done = (result: AgentLeg) => {
+        clearTimeout(guard);
+        events.off('state', onState);
+        events.off('hangup-request', onRequest);
+        this.logger.debug({ agent: agent.id, outcome: result.outcome, cause: result.cause }, 'agent leg ended');
         events.off('answered', onAnswer);
         events.off('destroyed', onGone);
         signal.removeEventListener('abort', onCallerGone);
@@ -76,7 +94,8 @@ export class AriAgentDesk implements AgentDesk {
         resolve(result);
       };
       const onAnswer = () => done(leg('answered'));
-      const onGone = (cause: number | undefined) => {
+      const onGone = (destroyedCause: number | undefined) => {
+        const cause = destroyedCause || signalled || destroyedCause;
         const result = leg('failed', cause);
         done({ ...result, outcome: classifyLeg(cause, result.ringMs, timeoutMs) });
       };
@@ -87,6 +106,13 @@ export class AriAgentDesk implements AgentDesk {
         });
         done(leg('failed'));
       };
+      // Asterisk owns the ring timeout, but a leg whose end never reaches us (seen with a
+      // dialplan that indicated busy and kept the line) must not hold the caller forever.
+      const guard = setTimeout(() => {
+        this.logger.warn({ agent: agent.id, channelId }, 'agent leg did not end after its ring budget; hanging it up');
+        this.ari.hangup(channelId).catch(() => undefined);
+        done(leg('failed'));
+      }, timeoutMs + LEG_GRACE_MS);
       events.once('answered', onAnswer);
       events.once('destroyed', onGone);
       if (signal.aborted) onCallerGone();

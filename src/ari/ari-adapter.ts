@@ -226,6 +226,9 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       case 'ChannelHangupRequest':
         if (channel) this.channels.get(channel.id)?.emit('hangup-request', event.cause);
         return;
+      case 'ChannelStateChange':
+        if (channel) this.channels.get(channel.id)?.emit('state', channel.state);
+        return;
       case 'ChannelDtmfReceived':
         if (channel && event.digit) this.channels.get(channel.id)?.emit('dtmf', event.digit);
         return;

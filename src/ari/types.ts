@@ -43,6 +43,8 @@ export interface ChannelEventMap {
   end: [cause: number | undefined, causeText: string | undefined];
   /** An originated channel (an agent leg) was answered and entered the app. */
   answered: [];
+  /** Asterisk's channel state changed (Ringing, Busy, Up…). */
+  state: [state: string];
 }
 
 /**
