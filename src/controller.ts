@@ -10,6 +10,7 @@ import { AgentPool } from './agents/agent-pool.js';
 import { createAgentStateStore } from './agents/agent-state-store.js';
 import { AriAgentDesk } from './agents/ari-agent-desk.js';
 import { AmiMonitor } from './ami/ami-monitor.js';
+import { createCallbackStore } from './callbacks/callback-store.js';
 import { AriAdapter } from './ari/ari-adapter.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { createCallHandler } from './calls/handle-call.js';
@@ -60,7 +61,8 @@ export async function startController(config: Readonly<Config>, options: Control
   const notifier = new AgentNotifier((err, agentId) => logger.warn({ err, agentId }, 'agent screen listener failed'));
   const agents = new AriAgentDesk(ari, pool, notifier, logger.child({ part: 'agents' }));
 
-  const handleCall = createCallHandler({ ari, recorder, registry, clock, logger, agents, currentFlow: () => flow });
+  const callbacks = createCallbackStore(db);
+  const handleCall = createCallHandler({ ari, recorder, registry, clock, logger, agents, callbacks, currentFlow: () => flow });
   const running = new Set<Promise<void>>();
   ari.on('call', (channel, adopted) => {
     const done = handleCall(channel, adopted)
@@ -74,6 +76,7 @@ export async function startController(config: Readonly<Config>, options: Control
   const app = createHttpApp({
     queries,
     agents: { pool, notifier },
+    callbacks,
     apiToken: config.http.apiToken,
     logger,
     health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size }),

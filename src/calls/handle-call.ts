@@ -2,6 +2,7 @@
 // finishes the record (hang-up side, cause, outcome) whatever way the call ended.
 import type { Logger } from 'pino';
 import type { AgentDesk } from '../agents/agent-desk.js';
+import type { CallbackStore } from '../callbacks/callback-store.js';
 import type { AriAdapter } from '../ari/ari-adapter.js';
 import { isChannelGone, type ChannelInfo } from '../ari/types.js';
 import type { Clock, FlowContext } from '../flow/context.js';
@@ -20,6 +21,7 @@ export interface CallHandlerDeps {
   clock: Clock;
   logger: Logger;
   agents?: AgentDesk;
+  callbacks?: CallbackStore;
 }
 
 // How long to wait after the flow for a hang-up cause that ARI did not carry (AMI reports it).
@@ -52,7 +54,7 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
       recorder.callAnswered(call.id, clock.now(), delayMs);
     }
   };
-  const ctx: FlowContext = { call, flow, clock, logger, record, trail: [], agents: deps.agents };
+  const ctx: FlowContext = { call, flow, clock, logger, record, trail: [], agents: deps.agents, callbacks: deps.callbacks };
   logger.info({ called: call.called, adopted }, 'call started');
   if (adopted) record('call.adopted', { state: channel.state });
 

@@ -1,6 +1,7 @@
 // What every verb receives. Nothing global: the call, its flow, its recorder and its clock.
 import type { Logger } from 'pino';
 import type { AgentDesk } from '../agents/agent-desk.js';
+import type { CallbackStore } from '../callbacks/callback-store.js';
 import type { CallPort } from '../calls/call-port.js';
 import type { EventData, EventType } from '../store/events.js';
 import type { Flow, StepOf, Verb } from './schema.js';
@@ -21,6 +22,8 @@ export interface FlowContext {
   trail: string[];
   /** Agents to transfer to (N6); absent where no agent desk is wired. */
   agents?: AgentDesk;
+  /** Where callback requests are stored (N7/N8). */
+  callbacks?: CallbackStore;
 }
 
 /** A verb runs one step and names the next one (undefined ends the flow). */

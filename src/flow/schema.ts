@@ -171,7 +171,23 @@ export const TransferStep = z
   })
   .strict();
 
+// N7: take a callback number (the caller ID, confirmed; or keyed, ending with #), read it back
+// digit by digit, accept only allowed numbers, and persist the request with its N8 deadline.
+export const CaptureNumberStep = z
+  .object({
+    verb: z.literal('capture-number'),
+    reason: z
+      .enum(['line-trouble', 'unanswered-query', 'complaint', 'complaint-urgent', 'dropped', 'transfer-failed'])
+      .describe('sets the promised callback deadline (N8)'),
+    tries: z.number().int().min(1).max(5).default(3),
+    timeoutMs: Ms(1000, 30_000).default(5000).describe('wait for each key'),
+    next: StepId.describe('after the request is stored'),
+    failed: StepId.describe('when no acceptable number was confirmed'),
+  })
+  .strict();
+
 export const Step = z.discriminatedUnion('verb', [
+  CaptureNumberStep,
   AnswerStep,
   GreetStep,
   PlayStep,
@@ -247,6 +263,7 @@ export function targetsOf(step: Step): string[] {
     case 'silent-line':
       return step.onSilence ? [step.next, step.onSilence] : [step.next];
     case 'transfer':
+    case 'capture-number':
       return [step.next, step.failed];
     case 'hangup':
       return [];
@@ -277,6 +294,7 @@ export function promptsOf(step: Step): string[] {
 export function listeningWindowsOf(step: Step): Array<{ key: string; ms: number }> {
   switch (step.verb) {
     case 'menu':
+    case 'capture-number':
       return [{ key: 'timeoutMs', ms: step.timeoutMs }];
     case 'silent-line':
       return [

@@ -30,6 +30,10 @@ export interface EventData {
   'transfer.bridged': { group: string; agent: string; workNumber: string };
   'transfer.ended': { agent: string; by: 'caller' | 'agent' };
   'transfer.failed': { step: string; group: string; keyPath: string[] | null; prompts: string[] };
+  'callback.readback': { number: string; source: 'caller-id' | 'keyed'; attempt: number };
+  'callback.refused': { number: string; reason: string };
+  'callback.requested': { id: number; number: string; reason: string; promisedBy: number };
+  'callback.abandoned': { tries: number };
   'call.silence': { maxGapMs: number; maxDeadAirMs: number; budgetMs: number; withinBudget: boolean };
   'call.hangup': { by: 'caller' | 'system'; cause?: number; causeText?: string; step?: string };
   'flow.error': { step?: string; message: string };
@@ -59,6 +63,10 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'linger.resumed': 'N10',
   'linger.expired': 'N10',
   'call.silence': 'N5',
+  'callback.readback': 'N7',
+  'callback.refused': 'N7',
+  'callback.requested': 'N7',
+  'callback.abandoned': 'N7',
   'transfer.started': 'N6',
   'transfer.leg': 'N1',
   'transfer.whisper': 'N6',

@@ -1,36 +1,26 @@
 // N1 under a burst: 20 callers dial at the same moment into the shipped flow
-// (dialplans/hotline.yaml: China cadence 1 s on / 4 s off, answer after the 1st ring).
+// (dialplans/h.hotline.yaml: China cadence 1 s on / 4 s off, answer after the 1st ring).
 // Every one must be answered on the 2nd ring, inside the 3-ring limit.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dataOf } from './support/call-helpers.js';
-import { TestCallers } from './support/test-caller.js';
-import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
+import { freshCaller } from './support/test-controller.js';
+import { useHotline } from './support/use-hotline.js';
 
 const CALLS = 20;
 
 describe('N1 answer delay, 20 simultaneous calls', () => {
-  let hotline: TestController;
-  const callers = new TestCallers();
-
-  beforeAll(async () => {
-    hotline = await startTestController('dialplans/hotline.yaml');
-    await callers.connect();
-  });
-  afterAll(async () => {
-    callers.close();
-    await hotline?.stop();
-  });
+  const h = useHotline('dialplans/h.hotline.yaml');
 
   it('N1: all 20 are answered at the start of the 2nd ring (5 s), none past the 3rd (11 s)', async () => {
     const numbers = Array.from({ length: CALLS }, () => freshCaller());
-    const dialled = await Promise.all(numbers.map((n) => callers.dial(n)));
+    const dialled = await Promise.all(numbers.map((n) => h.callers.dial(n)));
     await Promise.all(dialled.map((c) => c.answered()));
     await Promise.all(dialled.map((c) => c.hangup()));
 
     const delays: number[] = [];
     for (const n of numbers) {
-      const call = await hotline.endedCall(n);
-      const answered = dataOf<{ delayMs: number; rings: number; withinBudget: boolean }>(await hotline.events(call.id), 'call.answered');
+      const call = await h.hotline.endedCall(n);
+      const answered = dataOf<{ delayMs: number; rings: number; withinBudget: boolean }>(await h.hotline.events(call.id), 'call.answered');
       expect(answered.withinBudget).toBe(true);
       expect(answered.rings).toBe(2);
       delays.push(answered.delayMs);

@@ -1,35 +1,25 @@
 // N1 N2 N4 N10 N14 end to end: a real Asterisk, a scripted Local-channel caller, the whole
 // controller in-process, and the event log read back through the HTTP API.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestCallers } from './support/test-caller.js';
-import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
+import { describe, expect, it } from 'vitest';
+import { freshCaller } from './support/test-controller.js';
+import { useHotline } from './support/use-hotline.js';
 import { dataOf, types, waitForEvent } from './support/call-helpers.js';
 
 const FLOW = 'test/fixtures/flows/e2e.yaml'; // cadence 300/200 ms, answer after 1 ring
 
 describe('a hotline call through the real Asterisk', () => {
-  let hotline: TestController;
-  const callers = new TestCallers();
-
-  beforeAll(async () => {
-    hotline = await startTestController(FLOW);
-    await callers.connect();
-  });
-  afterAll(async () => {
-    callers.close();
-    await hotline?.stop();
-  });
+  const h = useHotline(FLOW);
 
   it('N1 N2 N4 N10 N14: ring, answer within the rings, greeting, menu choice, goodbye, hang-up, in that order', async () => {
     const number = freshCaller();
-    const caller = await callers.dial(number);
+    const caller = await h.callers.dial(number);
     await caller.answered();
-    await waitForEvent(hotline, number, 'menu.prompted');
+    await waitForEvent(h.hotline, number, 'menu.prompted');
     await caller.press('1');
     await caller.ended();
 
-    const call = await hotline.endedCall(number);
-    const events = await hotline.events(call.id);
+    const call = await h.hotline.endedCall(number);
+    const events = await h.hotline.events(call.id);
     expect(types(events)).toEqual([
       'call.ringing',
       'call.answered',
@@ -69,15 +59,15 @@ describe('a hotline call through the real Asterisk', () => {
 
   it('N2 type-ahead: a key during the greeting stops it and is the menu choice', async () => {
     const number = freshCaller();
-    const caller = await callers.dial(number);
+    const caller = await h.callers.dial(number);
     await caller.answered();
-    await waitForEvent(hotline, number, 'call.answered');
+    await waitForEvent(h.hotline, number, 'call.answered');
     await new Promise((r) => setTimeout(r, 1500)); // well inside the ~7 s greeting
     await caller.press('2');
     await caller.ended();
 
-    const call = await hotline.endedCall(number);
-    const events = await hotline.events(call.id);
+    const call = await h.hotline.endedCall(number);
+    const events = await h.hotline.events(call.id);
     expect(dataOf(events, 'greeting.played')).toMatchObject({ interrupted: true });
     expect(types(events)).not.toContain('menu.prompted');
     expect(dataOf(events, 'menu.choice')).toMatchObject({ digit: '2', target: 'repair', typeAhead: true });
@@ -86,19 +76,19 @@ describe('a hotline call through the real Asterisk', () => {
 
   it('N14: a caller who hangs up mid-greeting leaves a complete call row and no error', async () => {
     const number = freshCaller();
-    const caller = await callers.dial(number);
+    const caller = await h.callers.dial(number);
     await caller.answered();
-    await waitForEvent(hotline, number, 'call.answered');
+    await waitForEvent(h.hotline, number, 'call.answered');
     await new Promise((r) => setTimeout(r, 1000));
     await caller.hangup();
 
-    const call = await hotline.endedCall(number);
-    const events = await hotline.events(call.id);
+    const call = await h.hotline.endedCall(number);
+    const events = await h.hotline.events(call.id);
     expect(call).toMatchObject({ hangupBy: 'caller', outcome: 'abandoned' });
     expect(call.hangupCause).toBe(16); // normal clearing, as Asterisk reported it
     expect(types(events)).not.toContain('flow.error');
     expect(types(events)).not.toContain('greeting.played'); // the greeting never finished
     expect(dataOf(events, 'call.hangup')).toMatchObject({ by: 'caller', cause: 16 });
-    expect(hotline.controller.registry.size).toBe(0);
+    expect(h.hotline.controller.registry.size).toBe(0);
   });
 });

@@ -1,40 +1,30 @@
 // N4 end to end: invalid keys and silence are separate outcomes with separate counters, and
 // each ends in its fallback after the configured tries (2 in the e2e flow).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { types, waitForEvent } from './support/call-helpers.js';
-import { TestCallers } from './support/test-caller.js';
-import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
+import { freshCaller } from './support/test-controller.js';
+import { useHotline } from './support/use-hotline.js';
 
 describe('N4 unclear input on the real Asterisk', () => {
-  let hotline: TestController;
-  const callers = new TestCallers();
-
-  beforeAll(async () => {
-    hotline = await startTestController('test/fixtures/flows/e2e.yaml');
-    await callers.connect();
-  });
-  afterAll(async () => {
-    callers.close();
-    await hotline?.stop();
-  });
+  const h = useHotline('test/fixtures/flows/e2e.yaml');
 
   it('N4: two invalid keys, or two silences, each reach their own fallback; both run at once', async () => {
     const presser = freshCaller();
     const silent = freshCaller();
-    const [a, b] = await Promise.all([callers.dial(presser), callers.dial(silent)]);
+    const [a, b] = await Promise.all([h.callers.dial(presser), h.callers.dial(silent)]);
     await Promise.all([a.answered(), b.answered()]);
 
     const pressInvalid = async () => {
-      await waitForEvent(hotline, presser, 'menu.prompted');
+      await waitForEvent(h.hotline, presser, 'menu.prompted');
       await a.press('9');
-      await waitForEvent(hotline, presser, 'menu.invalid');
+      await waitForEvent(h.hotline, presser, 'menu.invalid');
       await a.press('7');
     };
     await pressInvalid();
     await Promise.all([a.ended(90_000), b.ended(90_000)]);
 
-    const invalidCall = await hotline.endedCall(presser);
-    const invalidEvents = await hotline.events(invalidCall.id);
+    const invalidCall = await h.hotline.endedCall(presser);
+    const invalidEvents = await h.hotline.events(invalidCall.id);
     const invalids = invalidEvents.filter((e) => e.type === 'menu.invalid').map((e) => e.data);
     expect(invalids).toEqual([
       { step: 'main-menu', digit: '9', count: 1, tries: 2 },
@@ -47,8 +37,8 @@ describe('N4 unclear input on the real Asterisk', () => {
     expect(invalidEvents.find((e) => e.type === 'prompt.played')?.data).toMatchObject({ prompts: ['unclear.goodbye'] });
     expect(invalidCall).toMatchObject({ hangupBy: 'system', outcome: 'completed' });
 
-    const silentCall = await hotline.endedCall(silent);
-    const silentEvents = await hotline.events(silentCall.id);
+    const silentCall = await h.hotline.endedCall(silent);
+    const silentEvents = await h.hotline.events(silentCall.id);
     const noInputs = silentEvents.filter((e) => e.type === 'menu.no-input');
     expect(noInputs.map((e) => e.data)).toEqual([
       { step: 'main-menu', count: 1, tries: 2 },

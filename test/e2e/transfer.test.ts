@@ -35,6 +35,11 @@ describe('N6 transfers to agents', () => {
     await hotline?.stop();
   });
 
+  const api = async <T>(path: string): Promise<T> => {
+    const res = await fetch(hotline.controller.httpUrl + path, { headers: { Authorization: `Bearer ${hotline.token}` } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as T;
+  };
   const agentChannels = async () =>
     ((await callers.rest('GET', '/channels')) as { name: string }[]).filter((c) => c.name.includes('hotline-test-agents'));
 
@@ -69,6 +74,9 @@ describe('N6 transfers to agents', () => {
     const [a, b] = await Promise.all([callers.dial(sales), callers.dial(repair)]);
     await Promise.all([a.answered(), b.answered()]);
     await Promise.all([a.press('12'), b.press('2')]);
+    // Sales offers a callback (N7): the caller confirms the caller ID that is read back.
+    await waitForEvent(hotline, sales, 'callback.readback', 90_000);
+    await a.press('1');
     await Promise.all([a.ended(90_000), b.ended(90_000)]);
 
     const salesEvents = await hotline.events((await hotline.endedCall(sales)).id);
@@ -83,6 +91,40 @@ describe('N6 transfers to agents', () => {
       prompts: ['transfer.failed', 'transfer.keys-first', 'digit.2'],
     });
     expect(types(repairEvents)).not.toContain('transfer.bridged');
+
+    // N7: the read-back digits and the confirmed number are in the events and the callbacks table.
+    expect(salesEvents.find((e) => e.type === 'callback.readback')!.data).toEqual({ number: sales, source: 'caller-id', attempt: 1 });
+    const requested = salesEvents.find((e) => e.type === 'callback.requested')!.data as { number: string; promisedBy: number };
+    expect(requested.number).toBe(sales);
+    const stored = await api<{ callbacks: { number: string; reason: string; promisedBy: number }[] }>('/api/callbacks');
+    expect(stored.callbacks.filter((c) => c.number === sales)).toMatchObject([{ reason: 'transfer-failed', promisedBy: requested.promisedBy }]);
+  });
+
+  it('N7: a number outside the allowed patterns is refused and nothing is stored', async () => {
+    const number = freshCaller();
+    const caller = await callers.dial(number);
+    await caller.answered();
+    await caller.press('12');
+    await waitForEvent(hotline, number, 'callback.readback', 90_000);
+    await caller.press('2'); // not the caller ID: key another one
+    await new Promise((r) => setTimeout(r, 1500));
+    await caller.press('0085212345678#'); // international: never called back
+    // Its read-back is the second one; the caller confirms it, and only then is it checked.
+    for (let i = 0; i < 300; i++) {
+      const call = (await hotline.calls()).find((c) => c.caller === number)!;
+      if ((await hotline.events(call.id)).filter((e) => e.type === 'callback.readback').length === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await caller.press('1');
+    await waitForEvent(hotline, number, 'callback.refused', 60_000);
+    await caller.hangup();
+
+    const call = await hotline.endedCall(number);
+    const events = await hotline.events(call.id);
+    expect(events.find((e) => e.type === 'callback.refused')!.data).toMatchObject({ number: '0085212345678', reason: 'not-allowed' });
+    expect(types(events)).not.toContain('callback.requested');
+    const stored = await api<{ callbacks: { callId: string }[] }>('/api/callbacks');
+    expect(stored.callbacks.filter((c) => c.callId === call.id)).toEqual([]);
   });
 
   it('N6: a caller who hangs up while an agent rings leaves no agent ringing', async () => {

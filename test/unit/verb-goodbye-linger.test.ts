@@ -2,9 +2,8 @@
 // caller who lingers hears linger.1 and linger.2, one 3 s wait apart, and the step ends after a
 // last wait; with `linger.resume`, voice or a key while lingering goes back to the flow.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Flow, StepOf } from '../../src/flow/schema.js';
 import { goodbye } from '../../src/flow/verbs/goodbye.js';
-import { advance, FakeCall, flowFromYaml, makeContext, type CallAction } from './support/fake-call.js';
+import { advance, FakeCall, flowFromYaml, makeContext, stepOf, track, type CallAction } from './support/fake-call.js';
 
 const TUESDAY = new Date('2026-03-10T09:00:00+08:00').getTime();
 const SATURDAY = new Date('2026-03-07T09:00:00+08:00').getTime();
@@ -45,26 +44,11 @@ steps:
 `);
 const RESUME = '\n    linger: { resume: main-menu }';
 
-function closingStep(flow: Flow): StepOf<'goodbye'> {
-  const step = flow.steps['closing'];
-  if (step?.verb !== 'goodbye') throw new Error('no goodbye step');
-  return step;
-}
-
 function start(flow = goodbyeFlow(), call = new FakeCall({ durations: DURATIONS, answered: true })) {
   const ctx = makeContext(flow, call);
-  const done = goodbye(ctx, closingStep(flow), 'closing');
+  const done = goodbye(ctx, stepOf(flow, 'closing', 'goodbye'), 'closing');
   done.catch(() => undefined); // asserted where expected
   return { call, ctx, done };
-}
-
-function track<T>(done: Promise<T>) {
-  const box: { settled: boolean } = { settled: false };
-  done.then(
-    () => (box.settled = true),
-    () => (box.settled = true),
-  );
-  return box;
 }
 
 function row(a: CallAction) {

@@ -3,9 +3,8 @@
 // is hung up. Voice (TALK_DETECT) or a key ends the protocol at once; a key stays for the menu.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runFlow } from '../../src/flow/run-flow.js';
-import type { Flow, StepOf } from '../../src/flow/schema.js';
 import { silentLine } from '../../src/flow/verbs/silent-line.js';
-import { advance, FakeCall, flowFromYaml, makeContext } from './support/fake-call.js';
+import { advance, FakeCall, flowFromYaml, makeContext, stepOf, track } from './support/fake-call.js';
 
 // Tuesday 2026-03-10 09:00 in Shanghai.
 const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
@@ -33,27 +32,11 @@ steps:
   bye: { verb: hangup }
 `);
 
-function silentStep(flow: Flow): StepOf<'silent-line'> {
-  const step = flow.steps['listen'];
-  if (step?.verb !== 'silent-line') throw new Error('no silent-line step');
-  return step;
-}
-
 function start(flow = silentFlow(), call = new FakeCall({ durations: DURATIONS, answered: true })) {
   const ctx = makeContext(flow, call);
-  const done = silentLine(ctx, silentStep(flow), 'listen');
+  const done = silentLine(ctx, stepOf(flow, 'listen', 'silent-line'), 'listen');
   done.catch(() => undefined); // asserted where expected
   return { call, ctx, done };
-}
-
-/** Settles `done` into a box so a test can check it has not settled yet. */
-function track<T>(done: Promise<T>) {
-  const box: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  done.then(
-    (value) => Object.assign(box, { settled: true, value }),
-    (error: unknown) => Object.assign(box, { settled: true, error }),
-  );
-  return box;
 }
 
 beforeEach(() => {
@@ -66,7 +49,7 @@ afterEach(() => {
 
 describe('silent-line: a silent caller (N3)', () => {
   it('N3: defaults are the SPEC numbers', () => {
-    expect(silentStep(silentFlow())).toEqual({
+    expect(stepOf(silentFlow(), 'listen', 'silent-line')).toEqual({
       verb: 'silent-line',
       firstListenMs: 5000,
       attempts: ['silent.attempt1', 'silent.attempt2', 'silent.attempt2'],

@@ -3,6 +3,7 @@
 import type { VerbHandler } from '../context.js';
 import type { Verb } from '../schema.js';
 import { answer } from './answer.js';
+import { captureNumber } from './capture-number.js';
 import { goodbye } from './goodbye.js';
 import { greet } from './greet.js';
 import { hangup } from './hangup.js';
@@ -20,4 +21,5 @@ export const verbs: { [V in Verb]: VerbHandler<V> } = {
   goodbye,
   hangup,
   transfer,
+  'capture-number': captureNumber,
 };

@@ -31,7 +31,7 @@ import type { CallPort, Heard, PlayOptions, PlayResult } from '../../../src/call
 import { SilenceMeter, type SilenceFigures } from '../../../src/calls/silence-meter.js';
 import type { Clock, FlowContext } from '../../../src/flow/context.js';
 import { parseFlow } from '../../../src/flow/load-flow.js';
-import type { Flow, Language } from '../../../src/flow/schema.js';
+import type { Flow, Language, StepOf, Verb } from '../../../src/flow/schema.js';
 import { loadCatalogue } from '../../../src/prompts/catalogue.js';
 import type { EventData, EventType } from '../../../src/store/events.js';
 
@@ -559,4 +559,21 @@ export function flowFromYaml(text: string): Flow {
 /** Runs the pending microtasks and fake timers due in `ms` (0: only what is due now). */
 export async function advance(ms = 0): Promise<void> {
   await vi.advanceTimersByTimeAsync(ms);
+}
+
+/** The step `id` of a flow, checked to be of the verb a test drives. */
+export function stepOf<V extends Verb>(flow: Flow, id: string, verb: V): StepOf<V> {
+  const step = flow.steps[id];
+  if (step?.verb !== verb) throw new Error(`no ${verb} step '${id}'`);
+  return step as StepOf<V>;
+}
+
+/** Settles `done` into a box so a test can check whether it has settled yet, and how. */
+export function track<T>(done: Promise<T>) {
+  const box: { settled: boolean; value?: T; error?: unknown } = { settled: false };
+  done.then(
+    (value) => Object.assign(box, { settled: true, value }),
+    (error: unknown) => Object.assign(box, { settled: true, error }),
+  );
+  return box;
 }

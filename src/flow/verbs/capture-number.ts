@@ -1,0 +1,59 @@
+// N7: a callback number. The caller ID is offered first; the caller confirms it with 1 or keys
+// another number ending with #. Every number is read back digit by digit before it counts, and
+// only numbers matching the allowed patterns are stored: a callback must never become toll
+// fraud. The stored request carries its promised deadline (N8).
+import { checkCallbackNumber } from '../../callbacks/number-policy.js';
+import type { FlowContext, VerbHandler } from '../context.js';
+
+const digits = (n: string) => [...n].map((d) => `digit.${d}`);
+
+export const captureNumber: VerbHandler<'capture-number'> = async (ctx, step) => {
+  const { call } = ctx;
+  const patterns = ctx.flow.callbacks.allowedPatterns;
+  call.forgetInput();
+  await call.play(['callback.ask'], { bargeIn: true });
+  let candidate: { number: string; source: 'caller-id' | 'keyed' } | undefined =
+    /^[0-9]+$/.test(call.caller) ? { number: call.caller, source: 'caller-id' } : undefined;
+
+  for (let attempt = 1; attempt <= step.tries; attempt++) {
+    if (!candidate) {
+      await call.play(['number.enter'], { bargeIn: true });
+      const keyed = await keyNumber(ctx, step.timeoutMs);
+      if (!keyed) continue;
+      candidate = { number: keyed, source: 'keyed' };
+    }
+    ctx.record('callback.readback', { number: candidate.number, source: candidate.source, attempt });
+    await call.play(['number.readback', ...digits(candidate.number), 'number.confirm'], { bargeIn: true });
+    const answer = await call.nextDigit(step.timeoutMs);
+    if (answer !== '1') {
+      candidate = undefined; // 2, another key or silence: key the number (again)
+      continue;
+    }
+    const checked = checkCallbackNumber(candidate.number, patterns);
+    if (!checked.ok) {
+      ctx.record('callback.refused', { number: candidate.number, reason: checked.reason });
+      await call.play(['number.refused']);
+      candidate = undefined;
+      continue;
+    }
+    const row = ctx.callbacks?.add({ callId: call.id, number: checked.number, reason: step.reason, now: ctx.clock.now() });
+    if (!row) throw new Error('no callback store is wired');
+    ctx.record('callback.requested', { id: row.id, number: row.number, reason: row.reason, promisedBy: row.promisedBy });
+    await call.play(['callback.scheduled']);
+    return step.next;
+  }
+  ctx.record('callback.abandoned', { tries: step.tries });
+  return step.failed;
+};
+
+/** Keys until # (or a pause of timeoutMs after the last key); empty when nothing was keyed. */
+async function keyNumber(ctx: FlowContext, timeoutMs: number): Promise<string> {
+  let number = '';
+  for (;;) {
+    const key = await ctx.call.nextDigit(timeoutMs);
+    if (key === null || key === '#') return number;
+    if (key === '*') number = ''; // start again
+    else number += key;
+    if (number.length > 20) return number;
+  }
+}

@@ -1,0 +1,110 @@
+// N7 with a fake call and fake timers: the caller ID confirmed by 1, a keyed number read back,
+// numbers outside the allowed patterns refused and never stored.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CallbackRow, CallbackStore, NewCallback } from '../../src/callbacks/callback-store.js';
+import { captureNumber } from '../../src/flow/verbs/capture-number.js';
+import { advance, FakeCall, flowFromYaml, makeContext, stepOf } from './support/fake-call.js';
+
+const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
+
+const FLOW = flowFromYaml(`
+hotline: { name: Test line, number: "100" }
+steps:
+  offer:
+    verb: capture-number
+    reason: transfer-failed
+    tries: 2
+    next: thanks
+    failed: bye
+  thanks: { verb: hangup }
+  bye: { verb: hangup }
+`);
+
+function memoryStore() {
+  const rows: CallbackRow[] = [];
+  const store: Pick<CallbackStore, 'add'> = {
+    add(c: NewCallback) {
+      const row = { id: rows.length + 1, callId: c.callId, number: c.number, reason: c.reason, promisedBy: c.now + 30 * 60_000, status: 'pending', attempts: 0, createdAt: c.now };
+      rows.push(row);
+      return row;
+    },
+  };
+  return { rows, store: store as CallbackStore };
+}
+
+function start(caller: string) {
+  const call = new FakeCall({ answered: true, caller });
+  const ctx = makeContext(FLOW, call);
+  const { rows, store } = memoryStore();
+  const done = captureNumber({ ...ctx, callbacks: store }, stepOf(FLOW, 'offer', 'capture-number'), 'offer');
+  done.catch(() => undefined);
+  return { call, ctx, rows, done };
+}
+
+const pressAll = (call: FakeCall, keys: string) => [...keys].forEach((k) => call.press(k));
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(T0);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('capture-number (N7)', () => {
+  it('N7: the caller ID is read back digit by digit and stored when confirmed with 1', async () => {
+    const { call, ctx, rows, done } = start('13800138000');
+    await advance(100);
+    call.press('1');
+    await advance(60_000);
+    await expect(done).resolves.toBe('thanks');
+    const readback = call.plays().find((p) => p.prompts[0] === 'number.readback')!;
+    expect(readback.prompts).toEqual(['number.readback', ...[...'13800138000'].map((d) => `digit.${d}`), 'number.confirm']);
+    expect(ctx.dataOf('callback.readback')).toEqual([{ number: '13800138000', source: 'caller-id', attempt: 1 }]);
+    expect(rows).toMatchObject([{ number: '13800138000', reason: 'transfer-failed', callId: call.id }]);
+    expect(ctx.dataOf('callback.requested')).toMatchObject([{ number: '13800138000', promisedBy: T0 + 100 + 30 * 60_000 }]);
+  });
+
+  it('N7: 2 lets the caller key another number ending with #, which is read back and stored', async () => {
+    const { call, ctx, rows, done } = start('13800138000');
+    await advance(100);
+    pressAll(call, '2');
+    await advance(100);
+    pressAll(call, '13912345678#');
+    await advance(100);
+    call.press('1');
+    await advance(60_000);
+    await expect(done).resolves.toBe('thanks');
+    expect(ctx.dataOf('callback.readback').map((r) => [r.number, r.source])).toEqual([
+      ['13800138000', 'caller-id'],
+      ['13912345678', 'keyed'],
+    ]);
+    expect(rows.map((r) => r.number)).toEqual(['13912345678']);
+  });
+
+  it('N7: an international or premium number is refused with its own phrase and never stored', async () => {
+    const { call, ctx, rows, done } = start('anonymous');
+    await advance(100);
+    pressAll(call, '0085212345678#');
+    await advance(100);
+    call.press('1');
+    await advance(100);
+    pressAll(call, '95588#');
+    await advance(100);
+    call.press('1');
+    await advance(60_000);
+    await expect(done).resolves.toBe('bye');
+    expect(ctx.dataOf('callback.refused').map((r) => r.number)).toEqual(['0085212345678', '95588']);
+    expect(call.plays().filter((p) => p.prompts[0] === 'number.refused')).toHaveLength(2);
+    expect(rows).toEqual([]);
+    expect(ctx.dataOf('callback.abandoned')).toEqual([{ tries: 2 }]);
+  });
+
+  it('N7: silence after every prompt uses up the tries and stores nothing', async () => {
+    const { rows, ctx, done } = start('13800138000');
+    await advance(120_000);
+    await expect(done).resolves.toBe('bye');
+    expect(rows).toEqual([]);
+    expect(ctx.types()).toContain('callback.abandoned');
+  });
+});
