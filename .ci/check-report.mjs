@@ -18,8 +18,10 @@ const e2eFiles = new Set();
 for (const suite of report.testResults ?? []) {
   const isE2e = /\/test\/e2e\//.test(suite.name);
   if (isE2e) e2eFiles.add(suite.name);
-  if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) {
-    problems.push(`${suite.name} failed to run: ${suite.message ?? 'no message'}`);
+  // A suite that failed outside its tests (a hook, an import) counts as a failure even when
+  // its tests show as skipped.
+  if (suite.status === 'failed' && !(suite.assertionResults ?? []).some((t) => t.status === 'failed')) {
+    problems.push(`${suite.name} failed outside its tests: ${suite.message || 'see the runner output'}`);
     failed += 1;
   }
   for (const t of suite.assertionResults ?? []) {
@@ -30,6 +32,7 @@ for (const suite of report.testResults ?? []) {
       failed += 1;
     } else {
       problems.push(`not run (${t.status}): ${t.fullName}`);
+      failed += 1; // a test that did not run is not a pass
     }
   }
 }

@@ -54,4 +54,6 @@ export interface CallPort {
   listen(ms: number): Promise<Heard | 'timeout'>;
   /** A deliberate pause (declared, so not dead air) that ignores input. */
   pause(ms: number): Promise<void>;
+  /** Moves the call's lifecycle (DESIGN §6); an undefined transition is logged and ignored. */
+  enter(state: 'in-flow' | 'transferring' | 'bridged'): void;
 }

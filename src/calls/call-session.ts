@@ -64,7 +64,7 @@ export class CallSession implements CallPort {
     this.talkDetectOn = channel.dialplan?.context === INBOUND_CONTEXT;
     if (channel.state === 'Up') this.meter.answered(Date.now());
     const initial: CallState = channel.state === 'Up' ? 'answered' : 'ringing';
-    this.lifecycle = new Lifecycle(initial, (from, to) => this.logger.debug({ from, to }, 'call state'));
+    this.lifecycle = new Lifecycle(initial, (from, to) => this.logger.info({ from, to }, 'call state'));
 
     this.events.on('dtmf', (digit) => {
       this.logger.debug({ digit }, 'key pressed');
@@ -206,6 +206,11 @@ export class CallSession implements CallPort {
     } catch (err) {
       if (!isChannelGone(err)) throw err;
     }
+  }
+
+  enter(state: 'in-flow' | 'transferring' | 'bridged'): void {
+    const from = this.lifecycle.state;
+    if (!this.lifecycle.to(state)) this.logger.warn({ from, to: state }, 'undefined call state transition ignored');
   }
 
   hasTypeAhead(): boolean {

@@ -1,5 +1,5 @@
 // N1 under a burst: 20 callers dial at the same moment into the shipped flow
-// (dialplans/h.hotline.yaml: China cadence 1 s on / 4 s off, answer after the 1st ring).
+// (dialplans/hotline.yaml: China cadence 1 s on / 4 s off, answer after the 1st ring).
 // Every one must be answered on the 2nd ring, inside the 3-ring limit.
 import { describe, expect, it } from 'vitest';
 import { dataOf } from './support/call-helpers.js';
@@ -9,7 +9,7 @@ import { useHotline } from './support/use-hotline.js';
 const CALLS = 20;
 
 describe('N1 answer delay, 20 simultaneous calls', () => {
-  const h = useHotline('dialplans/h.hotline.yaml');
+  const h = useHotline('dialplans/hotline.yaml');
 
   it('N1: all 20 are answered at the start of the 2nd ring (5 s), none past the 3rd (11 s)', async () => {
     const numbers = Array.from({ length: CALLS }, () => freshCaller());

@@ -1,5 +1,5 @@
 // N3 N5 N10 end to end: the silent-line protocol on real talk detection, and the linger
-// protocol after the goodbye, with real Local-channel h.callers. The first test runs the product
+// protocol after the goodbye, with real Local-channel callers. The first test runs the product
 // defaults unscaled; the others run the same protocol at FLOW_TIME_SCALE=0.6.
 import { describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/store/call-queries.js';

@@ -48,6 +48,7 @@ describe('answer verb (N1)', () => {
       { kind: 'detect-talk', at: T0 + 5000, t: 5000 },
     ]);
     expect(call.answered).toBe(true);
+    expect(call.state).toBe('in-flow'); // DESIGN §6: answered, then in the flow
     expect(ctx.events).toEqual([
       { type: 'call.ringing', data: { cadenceOnMs: 1000, cadenceOffMs: 4000, answerAfterRings: 1 }, ts: T0 },
       { type: 'call.answered', data: { delayMs: 5000, targetMs: 5000, rings: 2, withinBudget: true }, ts: T0 + 5000 },

@@ -7,6 +7,7 @@ export const answer: VerbHandler<'answer'> = async (ctx, step) => {
   if (call.answered) {
     // Adopted after the answer: nothing to answer, but voice must be heard from here on (N3).
     await call.detectTalk();
+    call.enter('in-flow');
     return step.next;
   }
   const ring = flow.ring;
@@ -30,5 +31,6 @@ export const answer: VerbHandler<'answer'> = async (ctx, step) => {
     withinBudget: outcome.withinBudget,
   });
   if (!outcome.withinBudget) ctx.record('call.answer-breach', { delayMs, limitMs: plan.limitMs });
+  call.enter('in-flow');
   return step.next;
 };

@@ -22,6 +22,7 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
   if (desk && candidates.length > 0) {
     const { cadence, rings } = flow.agentRing;
     const limitMs = rings * (cadence.onMs + cadence.offMs);
+    call.enter('transferring');
     await desk.startMusic(call.id);
     try {
       for (const agent of candidates) {
@@ -41,6 +42,7 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
       await desk.stopMusic(call.id).catch(() => undefined);
     }
   }
+  call.enter('in-flow');
   return fallback(ctx, stepId, step.group, step.failed);
 };
 
@@ -64,6 +66,7 @@ async function talk(ctx: FlowContext, leg: AgentLeg, group: string, next: string
   const desk = ctx.agents!;
   await call.play([...digitsOf(leg.agent.workNumber), 'agent.serving']);
   ctx.record('transfer.bridged', { group, agent: leg.agent.id, workNumber: leg.agent.workNumber });
+  call.enter('bridged');
   try {
     const by = await desk.connect(call.id, leg, call.signal);
     ctx.record('transfer.ended', { agent: leg.agent.id, by });
@@ -71,6 +74,7 @@ async function talk(ctx: FlowContext, leg: AgentLeg, group: string, next: string
     await desk.release(leg, call.id);
   }
   call.signal.throwIfAborted();
+  call.enter('in-flow');
   return next;
 }
 

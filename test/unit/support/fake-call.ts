@@ -229,6 +229,12 @@ export class FakeCall implements CallPort {
     return this.digits.length > 0;
   }
 
+  /** Lifecycle moves are the session's business; the fake only keeps the last one. */
+  state = '';
+  enter(state: 'in-flow' | 'transferring' | 'bridged'): void {
+    this.state = state;
+  }
+
   forgetInput(): void {
     this.digits.length = 0;
     this.talking = false;
