@@ -59,7 +59,7 @@ export async function startController(config: Readonly<Config>, options: Control
   // Agents come from the flow loaded at start; a reload changes flows, not who works here.
   const pool = new AgentPool(flow.agents, createAgentStateStore(db), () => clock.now());
   const notifier = new AgentNotifier((err, agentId) => logger.warn({ err, agentId }, 'agent screen listener failed'));
-  const agents = new AriAgentDesk(ari, pool, notifier, logger.child({ part: 'agents' }));
+  const agents = new AriAgentDesk(ari, pool, notifier, logger.child({ part: 'agents' }), ami);
 
   const callbacks = createCallbackStore(db);
   const handleCall = createCallHandler({ ari, recorder, registry, clock, logger, agents, callbacks, currentFlow: () => flow });

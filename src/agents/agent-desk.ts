@@ -31,10 +31,13 @@ export interface AgentDesk {
    * The call's signal cancels the leg (the caller hung up): no agent is left ringing.
    */
   ring(agent: Agent, offer: OfferInfo, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg>;
-  /** Plays prompts to the agent (the whisper); false when the agent hung up meanwhile. */
-  whisper(leg: AgentLeg, prompts: string[], language: Language): Promise<boolean>;
-  /** Waits for the agent's 1 (accept); false on any other key, a timeout or a hang-up. */
-  awaitAccept(leg: AgentLeg, timeoutMs: number): Promise<boolean>;
+  /**
+   * Plays prompts to the agent (the whisper); false when the agent hung up meanwhile. The
+   * caller's signal ends it early (the caller hung up).
+   */
+  whisper(leg: AgentLeg, prompts: string[], language: Language, signal: AbortSignal): Promise<boolean>;
+  /** Waits for the agent's 1 (accept); false on any other key, a timeout or either side hanging up. */
+  awaitAccept(leg: AgentLeg, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
   /** Bridges caller and agent; resolves with who left first. The signal is the caller's. */
   connect(callId: string, leg: AgentLeg, signal: AbortSignal): Promise<'caller' | 'agent'>;
   /** Ends the agent's part: hangs up the leg if still up, frees the agent (wrap-up if answered). */

@@ -1,7 +1,9 @@
 // The AgentDesk on a real Asterisk: agent legs are originated into the app with Asterisk owning
 // the ring timeout, and end as a typed outcome; the bridge is a mixing bridge per call.
 import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { AmiEvents } from '../ami/ami-monitor.js';
 import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
 import { isChannelGone } from '../ari/types.js';
 import type { Language } from '../flow/schema.js';
@@ -17,6 +19,7 @@ const NO_ANSWER = new Set([18, 19]);
 const UNREACHABLE = new Set([1, 3, 20, 27, 38]);
 
 const LEG_GRACE_MS = 5000;
+const CAUSE_WAIT_MS = 500;
 
 export function classifyLeg(cause: number | undefined, ringMs: number, timeoutMs: number): LegOutcome {
   if (cause !== undefined && BUSY.has(cause)) return 'busy';
@@ -34,6 +37,8 @@ export class AriAgentDesk implements AgentDesk {
     private readonly pool: AgentPool,
     private readonly notifier: AgentNotifier,
     private readonly logger: Logger,
+    /** AMI's hang-up causes: ARI's ChannelDestroyed for a leg can carry 0 (seen for "busy"). */
+    private readonly causes?: EventEmitter<AmiEvents>,
   ) {}
 
   candidates(group: string): Promise<Agent[]> {
@@ -75,13 +80,21 @@ export class AriAgentDesk implements AgentDesk {
     const onRequest = (cause: number | undefined) => {
       if (cause) signalled ??= cause;
     };
+    const onAmiHangup = (uniqueId: string, cause: number) => {
+      if (uniqueId === channelId) onRequest(cause);
+    };
     events.on('state', onState);
     events.on('hangup-request', onRequest);
+    this.causes?.on('hangup', onAmiHangup);
     return new Promise<AgentLeg>((resolve) => {
+      let finished = false;
       const done = (result: AgentLeg) => {
+        if (finished) return; // a late cause report after the outcome changes nothing
+        finished = true;
         clearTimeout(guard);
         events.off('state', onState);
         events.off('hangup-request', onRequest);
+        this.causes?.off('hangup', onAmiHangup);
         this.logger.debug({ agent: agent.id, outcome: result.outcome, cause: result.cause }, 'agent leg ended');
         events.off('answered', onAnswer);
         events.off('destroyed', onGone);
@@ -95,9 +108,25 @@ export class AriAgentDesk implements AgentDesk {
       };
       const onAnswer = () => done(leg('answered'));
       const onGone = (destroyedCause: number | undefined) => {
-        const cause = destroyedCause || signalled || destroyedCause;
-        const result = leg('failed', cause);
-        done({ ...result, outcome: classifyLeg(cause, result.ringMs, timeoutMs) });
+        const settle = () => {
+          const cause = destroyedCause || signalled || destroyedCause;
+          const result = leg('failed', cause);
+          done({ ...result, outcome: classifyLeg(cause, result.ringMs, timeoutMs) });
+        };
+        if (destroyedCause || signalled || !this.causes) {
+          settle();
+          return;
+        }
+        // No cause yet: AMI's Hangup event for the leg usually follows within milliseconds.
+        const wait = setTimeout(settle, CAUSE_WAIT_MS);
+        const early = (uniqueId: string) => {
+          if (uniqueId !== channelId) return;
+          clearTimeout(wait);
+          this.causes?.off('hangup', early);
+          setImmediate(settle); // after onAmiHangup has noted the cause
+        };
+        this.causes.on('hangup', early);
+        setTimeout(() => this.causes?.off('hangup', early), CAUSE_WAIT_MS).unref();
       };
       const onCallerGone = () => {
         // The caller hung up while this agent rang: stop the ringing now.
@@ -120,24 +149,33 @@ export class AriAgentDesk implements AgentDesk {
     });
   }
 
-  async whisper(leg: AgentLeg, prompts: string[], language: Language): Promise<boolean> {
+  async whisper(leg: AgentLeg, prompts: string[], language: Language, signal: AbortSignal): Promise<boolean> {
+    const playbackId = randomUUID();
+    const stop = () => {
+      this.ari.stopPlayback(playbackId).catch(() => undefined);
+    };
+    signal.addEventListener('abort', stop, { once: true });
     try {
-      const { finished } = await this.ari.play(leg.channelId, prompts.map((p) => mediaFor(p, language)), randomUUID());
-      return (await finished) !== 'gone' && this.legs.has(leg.channelId);
+      const { finished } = await this.ari.play(leg.channelId, prompts.map((p) => mediaFor(p, language)), playbackId);
+      const outcome = await finished;
+      return outcome !== 'gone' && outcome !== 'stopped' && this.legs.has(leg.channelId);
     } catch (err) {
       if (isChannelGone(err)) return false;
       throw err;
+    } finally {
+      signal.removeEventListener('abort', stop);
     }
   }
 
-  async awaitAccept(leg: AgentLeg, timeoutMs: number): Promise<boolean> {
+  async awaitAccept(leg: AgentLeg, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
     const events = this.legs.get(leg.channelId);
-    if (!events) return false;
+    if (!events || signal.aborted) return false;
     return new Promise<boolean>((resolve) => {
       const finish = (accepted: boolean) => {
         clearTimeout(timer);
         events.off('dtmf', onKey);
         events.off('end', onEnd);
+        signal.removeEventListener('abort', onEnd);
         resolve(accepted);
       };
       const onKey = (digit: string) => finish(digit === '1');
@@ -145,6 +183,7 @@ export class AriAgentDesk implements AgentDesk {
       const timer = setTimeout(() => finish(false), timeoutMs);
       events.on('dtmf', onKey);
       events.once('end', onEnd);
+      signal.addEventListener('abort', onEnd, { once: true });
     });
   }
 

@@ -32,11 +32,18 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
           agent: agent.id, workNumber: agent.workNumber, outcome: leg.outcome, ringMs: leg.ringMs, limitMs, cause: leg.cause,
         });
         if (leg.outcome !== 'answered') continue;
-        if (await takeCall(ctx, leg, step.confirm)) {
+        let taken = false;
+        try {
+          taken = await takeCall(ctx, leg, step.confirm);
+        } finally {
+          // Not taken, or the whisper failed or the caller left: the agent is free again.
+          if (!taken) await desk.release(leg, call.id);
+        }
+        call.signal.throwIfAborted();
+        if (taken) {
           await desk.stopMusic(call.id);
           return await talk(ctx, leg, step.group, step.next);
         }
-        await desk.release(leg, call.id);
       }
     } finally {
       await desk.stopMusic(call.id).catch(() => undefined);
@@ -55,8 +62,9 @@ async function takeCall(ctx: FlowContext, leg: AgentLeg, confirm: boolean): Prom
   const desk = ctx.agents!;
   const prompts = ['whisper.caller', ...digitsOf(ctx.call.caller), 'whisper.path', ...ctx.trail.flatMap(digitsOf)];
   if (confirm) prompts.push('whisper.accept');
-  const heard = await desk.whisper(leg, prompts, ctx.flow.hotline.language);
-  const accepted = heard && (!confirm || (await desk.awaitAccept(leg, ACCEPT_TIMEOUT_MS)));
+  const { signal } = ctx.call;
+  const heard = await desk.whisper(leg, prompts, ctx.flow.hotline.language, signal);
+  const accepted = heard && !signal.aborted && (!confirm || (await desk.awaitAccept(leg, ACCEPT_TIMEOUT_MS, signal)));
   ctx.record('transfer.whisper', { agent: leg.agent.id, prompts, accepted });
   return accepted;
 }

@@ -3,7 +3,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { CallQueries } from '../../store/call-queries.js';
-import { callNotFound, invalidRequest } from '../errors.js';
+import { callNotFound } from '../errors.js';
+import { parseQuery } from '../parse-query.js';
 
 // Digits only: z.coerce.number() would also take "1e3", " 5" or "0x10".
 const positiveInt = (max: number) =>
@@ -20,15 +21,6 @@ const ListCallsQuery = z
   })
   // A misspelt parameter (`limt`) silently ignored would look like a wrong result.
   .strict();
-
-function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
-  const parsed = schema.safeParse(query);
-  if (parsed.success) return parsed.data;
-  throw invalidRequest(
-    'invalid query parameters',
-    parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-  );
-}
 
 export function callRoutes(queries: CallQueries): Router {
   const router = Router();
