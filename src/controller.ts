@@ -23,8 +23,10 @@ import type { Flow } from './flow/schema.js';
 import { createHttpApp } from './http/app.js';
 import { loadCatalogue } from './prompts/catalogue.js';
 import { createCallQueries } from './store/call-queries.js';
+import { createCallerHistory } from './store/caller-history.js';
 import { openDatabase } from './store/database.js';
 import { createSqliteRecorder } from './store/sqlite-recorder.js';
+import { createTicketStore } from './tickets/ticket-store.js';
 
 export interface ControllerOptions {
   logger: Logger;
@@ -62,7 +64,11 @@ export async function startController(config: Readonly<Config>, options: Control
   const agents = new AriAgentDesk(ari, pool, notifier, logger.child({ part: 'agents' }), ami);
 
   const callbacks = createCallbackStore(db);
-  const handleCall = createCallHandler({ ari, recorder, registry, clock, logger, agents, callbacks, currentFlow: () => flow });
+  const tickets = createTicketStore(db, () => clock.now(), { timeZone: flow.hotline.timezone });
+  const callerHistory = createCallerHistory(db);
+  const handleCall = createCallHandler({
+    ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, currentFlow: () => flow,
+  });
   const running = new Set<Promise<void>>();
   ari.on('call', (channel, adopted) => {
     const done = handleCall(channel, adopted)
@@ -77,6 +83,7 @@ export async function startController(config: Readonly<Config>, options: Control
     queries,
     agents: { pool, notifier },
     callbacks,
+    tickets,
     apiToken: config.http.apiToken,
     logger,
     health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size }),

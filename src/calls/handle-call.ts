@@ -8,7 +8,9 @@ import { isChannelGone, type ChannelInfo } from '../ari/types.js';
 import type { Clock, FlowContext } from '../flow/context.js';
 import { runFlow } from '../flow/run-flow.js';
 import type { Flow } from '../flow/schema.js';
+import { dayStart, type CallerHistory, type EarlierCalls } from '../store/caller-history.js';
 import type { EventData, EventType, Recorder } from '../store/events.js';
+import type { TicketStore } from '../tickets/ticket-store.js';
 import { CallSession } from './call-session.js';
 import type { CallRegistry } from './call-registry.js';
 
@@ -22,6 +24,8 @@ export interface CallHandlerDeps {
   logger: Logger;
   agents?: AgentDesk;
   callbacks?: CallbackStore;
+  callerHistory?: CallerHistory;
+  tickets?: TicketStore;
 }
 
 // How long to wait after the flow for a hang-up cause that ARI did not carry (AMI reports it).
@@ -54,7 +58,23 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
       recorder.callAnswered(call.id, clock.now(), delayMs);
     }
   };
-  const ctx: FlowContext = { call, flow, clock, logger, record, trail: [], agents: deps.agents, callbacks: deps.callbacks };
+  const { callerHistory } = deps;
+  let earlier: EarlierCalls | undefined;
+  const ctx: FlowContext = {
+    call,
+    flow,
+    clock,
+    logger,
+    record,
+    trail: [],
+    agents: deps.agents,
+    callbacks: deps.callbacks,
+    tickets: deps.tickets,
+    // Asked once: the answer must not change when this call's own row is written mid-call.
+    earlierToday: callerHistory
+      ? () => (earlier ??= callerHistory.earlierToday(call.caller, dayStart(new Date(call.createdAt), flow.hotline.timezone), call.id))
+      : undefined,
+  };
   logger.info({ called: call.called, adopted }, 'call started');
   if (adopted) record('call.adopted', { state: channel.state });
 

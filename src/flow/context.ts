@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { AgentDesk } from '../agents/agent-desk.js';
 import type { CallbackStore } from '../callbacks/callback-store.js';
 import type { CallPort } from '../calls/call-port.js';
+import type { EarlierCalls } from '../store/caller-history.js';
 import type { EventData, EventType } from '../store/events.js';
+import type { TicketStore } from '../tickets/ticket-store.js';
 import type { Flow, StepOf, Verb } from './schema.js';
 
 export interface Clock {
@@ -24,6 +26,12 @@ export interface FlowContext {
   agents?: AgentDesk;
   /** Where callback requests are stored (N7/N8). */
   callbacks?: CallbackStore;
+  /** N12: this caller's calls earlier today (looked up once, on first use). */
+  earlierToday?: () => EarlierCalls;
+  /** N13: service tickets. */
+  tickets?: TicketStore;
+  /** N13: the ticket this call created or asked about, for the agent whisper. */
+  ticket?: string;
 }
 
 /** A verb runs one step and names the next one (undefined ends the flow). */

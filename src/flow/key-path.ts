@@ -9,7 +9,7 @@ interface Edge {
 }
 
 // Edges a caller takes by failing to act (a menu's invalid/noInput fallbacks, a silent line's
-// onSilence) are left out: "press X" cannot lead there.
+// onSilence) or by having called before (repeat-caller routes) are left out: "press X" cannot lead there.
 function edgesOf(flow: Flow, stepId: string): Edge[] {
   const step = flow.steps[stepId];
   if (!step) return [];
@@ -17,6 +17,9 @@ function edgesOf(flow: Flow, stepId: string): Edge[] {
     case 'menu':
       return Object.entries(step.options).map(([key, to]) => ({ to, key }));
     case 'silent-line':
+      return [{ to: step.next, key: null }];
+    // Its routes need an earlier call today: a first-time caller cannot take them.
+    case 'repeat-caller':
       return [{ to: step.next, key: null }];
     default:
       return targetsOf(step).map((to) => ({ to, key: null }));

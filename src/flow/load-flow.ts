@@ -13,7 +13,7 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { agentsConfigIssues } from '../agents/agent-config.js';
-import { FlowFile, listeningWindowsOf, promptsOf, targetsOf, type Flow } from './schema.js';
+import { FlowFile, listeningWindowsOf, promptsOf, targetsOf, type Flow, type Step } from './schema.js';
 
 export interface FlowIssue {
   file: string;
@@ -104,6 +104,11 @@ function crossCheck(flow: FlowFile, promptIds: ReadonlySet<string>, at: Locator)
         issues.push(...at.leaves(step, base, prompt, isPromptPath, `unknown prompt '${prompt}'`));
       }
     }
+    for (const { path, group } of groupsOf(step)) {
+      if (!Object.hasOwn(flow.agents.groups, group)) {
+        issues.push(at.value([...base, ...path], `unknown agent group '${group}' (not in agents.groups)`));
+      }
+    }
   }
   if (!promptIds.has(flow.unavailable.prompt)) {
     issues.push(at.value(['unavailable', 'prompt'], `unknown prompt '${flow.unavailable.prompt}'`));
@@ -152,7 +157,22 @@ function ringBudget(flow: FlowFile): string | undefined {
 // Step and prompt references are recognised by key name, so a new verb that follows the naming
 // (next/then/options for steps, prompt for prompts) is located without changes here.
 const TARGET_KEYS = new Set(['next', 'then', 'onSilence', 'resume', 'failed']);
-const isTargetPath = (p: Segment[]) => TARGET_KEYS.has(String(p.at(-1))) || p.at(-2) === 'options';
+const isTargetPath = (p: Segment[]) =>
+  TARGET_KEYS.has(String(p.at(-1))) || p.at(-2) === 'options' || p.at(-2) === 'routes';
+
+/** The agent groups a step names, with where each is written (under the step). */
+function groupsOf(step: Step): Array<{ path: Segment[]; group: string }> {
+  switch (step.verb) {
+    case 'transfer':
+      return [{ path: ['group'], group: step.group }];
+    case 'create-ticket':
+      return step.group === undefined ? [] : [{ path: ['group'], group: step.group }];
+    case 'repeat-caller':
+      return Object.keys(step.routes).map((group) => ({ path: ['routes', group], group }));
+    default:
+      return [];
+  }
+}
 const isPromptPath = (p: Segment[]) =>
   p.at(-1) === 'prompt' || p.at(-1) === 'goodbye' || p.at(-1) === 'target' || ['prompt', 'attempts', 'prompts'].includes(String(p.at(-2)));
 

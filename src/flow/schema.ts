@@ -186,6 +186,43 @@ export const CaptureNumberStep = z
   })
   .strict();
 
+// N12: a number that called earlier today is asked 「请问您是咨询之前的问题吗?是请按1」; 1 goes
+// straight to the transfer step of the group that took the earlier call.
+export const RepeatCallerStep = z
+  .object({
+    verb: z.literal('repeat-caller'),
+    prompt: PromptId.default('repeat.ask'),
+    timeoutMs: Ms(1000, 30_000).default(5000).describe('wait for the 1 after the question'),
+    routes: z
+      .record(z.string().min(1), StepId)
+      .default({})
+      .describe('agent group → step; a group not listed goes to the first transfer step to it'),
+    next: StepId.describe('a first caller of the day, or one who does not press 1'),
+  })
+  .strict();
+
+// N13: create a service ticket and read its number digit by digit, twice; 1 hears it again.
+export const CreateTicketStep = z
+  .object({
+    verb: z.literal('create-ticket'),
+    group: z.string().min(1).optional().describe('the agent group that owns the ticket'),
+    timeoutMs: Ms(1000, 30_000).default(4000).describe('wait for the 1 that repeats the number'),
+    repeats: z.number().int().min(0).max(5).default(2).describe('extra read-backs a caller may ask for'),
+    next: StepId,
+  })
+  .strict();
+
+// N13: the caller keys a ticket number ending with # and hears its status.
+export const TicketStatusStep = z
+  .object({
+    verb: z.literal('ticket-status'),
+    tries: z.number().int().min(1).max(5).default(2),
+    timeoutMs: Ms(1000, 30_000).default(5000).describe('wait for each key'),
+    next: StepId.describe('after the status was read'),
+    failed: StepId.describe('when no known ticket number was keyed'),
+  })
+  .strict();
+
 export const Step = z.discriminatedUnion('verb', [
   CaptureNumberStep,
   AnswerStep,
@@ -196,6 +233,9 @@ export const Step = z.discriminatedUnion('verb', [
   GoodbyeStep,
   HangupStep,
   TransferStep,
+  RepeatCallerStep,
+  CreateTicketStep,
+  TicketStatusStep,
 ]);
 export type Step = z.infer<typeof Step>;
 export type Verb = Step['verb'];
@@ -264,7 +304,10 @@ export function targetsOf(step: Step): string[] {
       return step.onSilence ? [step.next, step.onSilence] : [step.next];
     case 'transfer':
     case 'capture-number':
+    case 'ticket-status':
       return [step.next, step.failed];
+    case 'repeat-caller':
+      return [step.next, ...Object.values(step.routes)];
     case 'hangup':
       return [];
     default:
@@ -285,6 +328,8 @@ export function promptsOf(step: Step): string[] {
       return step.linger ? [...step.linger.prompts] : [];
     case 'transfer':
       return [step.target];
+    case 'repeat-caller':
+      return [step.prompt];
     default:
       return [];
   }
@@ -295,6 +340,9 @@ export function listeningWindowsOf(step: Step): Array<{ key: string; ms: number 
   switch (step.verb) {
     case 'menu':
     case 'capture-number':
+    case 'repeat-caller':
+    case 'create-ticket':
+    case 'ticket-status':
       return [{ key: 'timeoutMs', ms: step.timeoutMs }];
     case 'silent-line':
       return [

@@ -34,6 +34,12 @@ export interface EventData {
   'callback.refused': { number: string; reason: string };
   'callback.requested': { id: number; number: string; reason: string; promisedBy: number };
   'callback.abandoned': { tries: number };
+  'repeat.checked': { step: string; earlierCalls: number; group: string | null; target: string | null };
+  'repeat.routed': { step: string; group: string; target: string };
+  'repeat.declined': { step: string; digit: string | null };
+  'ticket.created': { step: string; number: string; group: string | null };
+  'ticket.read': { step: string; number: string; reads: number };
+  'ticket.lookup': { step: string; number: string; found: boolean; status: string | null; attempt: number };
   'call.silence': { maxGapMs: number; maxDeadAirMs: number; budgetMs: number; withinBudget: boolean };
   'call.hangup': { by: 'caller' | 'system'; cause?: number; causeText?: string; step?: string };
   'flow.error': { step?: string; message: string };
@@ -73,6 +79,12 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'transfer.bridged': 'N6',
   'transfer.ended': 'N6',
   'transfer.failed': 'N6',
+  'repeat.checked': 'N12',
+  'repeat.routed': 'N12',
+  'repeat.declined': 'N12',
+  'ticket.created': 'N13',
+  'ticket.read': 'N13',
+  'ticket.lookup': 'N13',
   'call.hangup': 'N10',
   'flow.error': 'N14',
 };

@@ -325,3 +325,36 @@ describe('GET /api/tickets/:number', () => {
     expect((await call('GET', `/api/tickets/${ticketNumber}`, {})).status).toBe(401);
   });
 });
+
+describe('PUT /api/tickets/:number/status', () => {
+  const put = async (number: string, body: string, headers: Record<string, string> = auth) => {
+    const res = await fetch(`${base}/api/tickets/${number}/status`, {
+      method: 'PUT',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body,
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('N13: moves the ticket on; a caller keying the number hears the new status', async () => {
+    const res = await put(ticketNumber, JSON.stringify({ status: 'in-progress' }));
+    expect(res.status).toBe(200);
+    expect(res.body.ticket).toEqual(expect.objectContaining({ number: ticketNumber, status: 'in-progress' }));
+    expect(((await call('GET', `/api/tickets/${ticketNumber}`)).body.ticket as { status: string }).status).toBe('in-progress');
+  });
+
+  it('400 invalid-request for an unknown status, an extra field or broken JSON; the ticket is unchanged', async () => {
+    const before = (await call('GET', `/api/tickets/${ticketNumber}`)).body.ticket;
+    for (const body of [JSON.stringify({ status: 'done' }), JSON.stringify({ status: 'open', by: 'x' }), '{"status":']) {
+      const res = await put(ticketNumber, body);
+      expect(res.status, body).toBe(400);
+      expect(res.body.error, body).toBe('invalid-request');
+    }
+    expect((await call('GET', `/api/tickets/${ticketNumber}`)).body.ticket).toEqual(before);
+  });
+
+  it('404 ticket-not-found; 401 without a token', async () => {
+    expect((await put('2605019999', JSON.stringify({ status: 'closed' }))).body.error).toBe('ticket-not-found');
+    expect((await put(ticketNumber, JSON.stringify({ status: 'closed' }), {})).status).toBe(401);
+  });
+});

@@ -8,7 +8,7 @@ import { mediaFor, promptFile } from '../../src/prompts/media.js';
 
 const SHIPPED = join(import.meta.dirname, '../../prompts/catalogue.yaml');
 
-// The ids the flow verbs and the Asterisk fallback rely on (SPEC N2–N11 and the digits).
+// The ids the flow verbs and the Asterisk fallback rely on (SPEC N2–N13 and the digits).
 const REQUIRED_IDS = [
   'unavailable',
   'salute.morning',
@@ -39,6 +39,22 @@ const REQUIRED_IDS = [
   'transfer.keys-then',
   'agent.serving',
   'callback.ask',
+  'callback.scheduled',
+  'number.readback',
+  'number.confirm',
+  'number.enter',
+  'number.refused',
+  'repeat.ask',
+  'ticket.intro',
+  'ticket.again',
+  'ticket.repeat',
+  'ticket.ask',
+  'ticket.unknown',
+  'ticket.status',
+  'ticket.status.open',
+  'ticket.status.in-progress',
+  'ticket.status.resolved',
+  'ticket.status.closed',
   'whisper.caller',
   'whisper.path',
   'whisper.earlier',

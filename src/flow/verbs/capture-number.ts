@@ -3,9 +3,9 @@
 // only numbers matching the allowed patterns are stored: a callback must never become toll
 // fraud. The stored request carries its promised deadline (N8).
 import { checkCallbackNumber } from '../../callbacks/number-policy.js';
-import type { FlowContext, VerbHandler } from '../context.js';
-
-const digits = (n: string) => [...n].map((d) => `digit.${d}`);
+import { digitPrompts } from '../../prompts/digit-prompts.js';
+import type { VerbHandler } from '../context.js';
+import { keyNumber } from '../key-number.js';
 
 export const captureNumber: VerbHandler<'capture-number'> = async (ctx, step) => {
   const { call } = ctx;
@@ -18,12 +18,12 @@ export const captureNumber: VerbHandler<'capture-number'> = async (ctx, step) =>
   for (let attempt = 1; attempt <= step.tries; attempt++) {
     if (!candidate) {
       await call.play(['number.enter'], { bargeIn: true });
-      const keyed = await keyNumber(ctx, step.timeoutMs);
+      const keyed = await keyNumber(call, step.timeoutMs);
       if (!keyed) continue;
       candidate = { number: keyed, source: 'keyed' };
     }
     ctx.record('callback.readback', { number: candidate.number, source: candidate.source, attempt });
-    await call.play(['number.readback', ...digits(candidate.number), 'number.confirm'], { bargeIn: true });
+    await call.play(['number.readback', ...digitPrompts(candidate.number), 'number.confirm'], { bargeIn: true });
     const answer = await call.nextDigit(step.timeoutMs);
     if (answer !== '1') {
       candidate = undefined; // 2, another key or silence: key the number (again)
@@ -45,15 +45,3 @@ export const captureNumber: VerbHandler<'capture-number'> = async (ctx, step) =>
   ctx.record('callback.abandoned', { tries: step.tries });
   return step.failed;
 };
-
-/** Keys until # (or a pause of timeoutMs after the last key); empty when nothing was keyed. */
-async function keyNumber(ctx: FlowContext, timeoutMs: number): Promise<string> {
-  let number = '';
-  for (;;) {
-    const key = await ctx.call.nextDigit(timeoutMs);
-    if (key === null || key === '#') return number;
-    if (key === '*') number = ''; // start again
-    else number += key;
-    if (number.length > 20) return number;
-  }
-}

@@ -3,13 +3,12 @@
 // Asterisk owns the timeout). The agent hears a whisper (and may have to press 1), the caller
 // hears the agent's work number, and the two are bridged. When nobody takes the call the caller
 // hears the keys that reach this place next time, computed from the flow.
-import type { AgentLeg } from '../../agents/agent-desk.js';
+import type { AgentLeg, OfferInfo } from '../../agents/agent-desk.js';
+import { digitPrompts } from '../../prompts/digit-prompts.js';
 import { keyPathTo } from '../key-path.js';
 import type { FlowContext, VerbHandler } from '../context.js';
 
 const ACCEPT_TIMEOUT_MS = 10_000;
-
-const digitsOf = (text: string) => [...text].filter((c) => /[0-9]/.test(c)).map((c) => `digit.${c}`);
 
 export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
   const { call, flow } = ctx;
@@ -25,8 +24,9 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
     call.enter('transferring');
     await desk.startMusic(call.id);
     try {
+      const offer = offerFor(ctx, step.group);
       for (const agent of candidates) {
-        const leg = await desk.ring(agent, offerFor(ctx, step.group), limitMs, call.signal);
+        const leg = await desk.ring(agent, offer, limitMs, call.signal);
         call.signal.throwIfAborted();
         ctx.record('transfer.leg', {
           agent: agent.id, workNumber: agent.workNumber, outcome: leg.outcome, ringMs: leg.ringMs, limitMs, cause: leg.cause,
@@ -34,7 +34,7 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
         if (leg.outcome !== 'answered') continue;
         let taken = false;
         try {
-          taken = await takeCall(ctx, leg, step.confirm);
+          taken = await takeCall(ctx, leg, whisperPrompts(offer, step.confirm), step.confirm);
         } finally {
           // Not taken, or the whisper failed or the caller left: the agent is free again.
           if (!taken) await desk.release(leg, call.id);
@@ -53,15 +53,33 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
   return fallback(ctx, stepId, step.group, step.failed);
 };
 
-function offerFor(ctx: FlowContext, group: string) {
-  return { callId: ctx.call.id, caller: ctx.call.caller, group, menuPath: [...ctx.trail], calledEarlierToday: false };
+/** What the agent's screen shows while the leg rings; the whisper says the same. */
+function offerFor(ctx: FlowContext, group: string): OfferInfo {
+  return {
+    callId: ctx.call.id,
+    caller: ctx.call.caller,
+    group,
+    menuPath: [...ctx.trail],
+    calledEarlierToday: (ctx.earlierToday?.().calls ?? 0) > 0,
+    ...(ctx.ticket === undefined ? {} : { ticket: ctx.ticket }),
+  };
+}
+
+/** The whisper: the caller's number, the keys they chose, an earlier call today, the ticket. */
+export function whisperPrompts(offer: OfferInfo, confirm: boolean): string[] {
+  const prompts: string[] = [];
+  const caller = digitPrompts(offer.caller);
+  if (caller.length > 0) prompts.push('whisper.caller', ...caller);
+  if (offer.menuPath.length > 0) prompts.push('whisper.path', ...offer.menuPath.flatMap(digitPrompts));
+  if (offer.calledEarlierToday) prompts.push('whisper.earlier');
+  if (offer.ticket !== undefined) prompts.push('whisper.ticket', ...digitPrompts(offer.ticket));
+  if (confirm) prompts.push('whisper.accept');
+  return prompts;
 }
 
 /** The whisper, and the agent's 1 when the flow asks for it. */
-async function takeCall(ctx: FlowContext, leg: AgentLeg, confirm: boolean): Promise<boolean> {
+async function takeCall(ctx: FlowContext, leg: AgentLeg, prompts: string[], confirm: boolean): Promise<boolean> {
   const desk = ctx.agents!;
-  const prompts = ['whisper.caller', ...digitsOf(ctx.call.caller), 'whisper.path', ...ctx.trail.flatMap(digitsOf)];
-  if (confirm) prompts.push('whisper.accept');
   const { signal } = ctx.call;
   const heard = await desk.whisper(leg, prompts, ctx.flow.hotline.language, signal);
   const accepted = heard && !signal.aborted && (!confirm || (await desk.awaitAccept(leg, ACCEPT_TIMEOUT_MS, signal)));
@@ -72,7 +90,7 @@ async function takeCall(ctx: FlowContext, leg: AgentLeg, confirm: boolean): Prom
 async function talk(ctx: FlowContext, leg: AgentLeg, group: string, next: string): Promise<string> {
   const { call } = ctx;
   const desk = ctx.agents!;
-  await call.play([...digitsOf(leg.agent.workNumber), 'agent.serving']);
+  await call.play([...digitPrompts(leg.agent.workNumber), 'agent.serving']);
   ctx.record('transfer.bridged', { group, agent: leg.agent.id, workNumber: leg.agent.workNumber });
   call.enter('bridged');
   try {

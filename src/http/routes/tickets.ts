@@ -1,16 +1,32 @@
-// N13: a ticket by the number the caller was read.
-import { Router } from 'express';
-import { TICKET_NUMBER, type TicketStore } from '../../tickets/ticket-store.js';
+// N13: a ticket by the number the caller was read, and its status as the back office moves it
+// on (what a caller keying the number hears next).
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { TICKET_NUMBER, TICKET_STATUSES, type TicketStore } from '../../tickets/ticket-store.js';
 import { invalidRequest, ticketNotFound } from '../errors.js';
+import { parseQuery } from '../parse-query.js';
+
+const StatusBody = z.object({ status: z.enum(TICKET_STATUSES) }).strict();
+
+function ticketNumber(raw: string): string {
+  if (!TICKET_NUMBER.test(raw)) {
+    throw invalidRequest('invalid ticket number', [{ path: 'number', message: 'a ticket number is 10 digits' }]);
+  }
+  return raw;
+}
 
 export function ticketRoutes(tickets: TicketStore): Router {
   const router = Router();
   router.get('/tickets/:number', (req, res) => {
-    const { number } = req.params;
-    if (!TICKET_NUMBER.test(number)) {
-      throw invalidRequest('invalid ticket number', [{ path: 'number', message: 'a ticket number is 10 digits' }]);
-    }
+    const number = ticketNumber(req.params.number);
     const ticket = tickets.find(number);
+    if (ticket === undefined) throw ticketNotFound(number);
+    res.json({ ticket });
+  });
+  router.put('/tickets/:number/status', express.json({ limit: '4kb' }), (req, res) => {
+    const number = ticketNumber(req.params.number);
+    const { status } = parseQuery(StatusBody, req.body, 'invalid request body');
+    const ticket = tickets.setStatus(number, status);
     if (ticket === undefined) throw ticketNotFound(number);
     res.json({ ticket });
   });

@@ -1,0 +1,28 @@
+// N13: a service ticket. Its number is what the caller writes down and keys back later, so it is
+// read digit by digit, twice (「请您记录好您的服务单号……」), and 1 reads it once more.
+import { digitPrompts } from '../../prompts/digit-prompts.js';
+import type { VerbHandler } from '../context.js';
+
+export const createTicket: VerbHandler<'create-ticket'> = async (ctx, step, stepId) => {
+  const { call } = ctx;
+  if (!ctx.tickets) throw new Error('no ticket store is wired');
+  const ticket = ctx.tickets.create({ callId: call.id, caller: call.caller || null, group: step.group ?? null });
+  ctx.ticket = ticket.number;
+  ctx.record('ticket.created', { step: stepId, number: ticket.number, group: ticket.group });
+
+  const digits = digitPrompts(ticket.number);
+  const offer = (more: boolean) => (more ? ['ticket.repeat'] : []);
+  // Not barge-in: a key must not cut the number short. Keys pressed meanwhile stay buffered, so
+  // a caller who presses 1 during the offer is heard.
+  call.forgetInput();
+  await call.play(['ticket.intro', ...digits, 'ticket.again', ...digits, ...offer(step.repeats > 0)]);
+  let reads = 2;
+  for (let extra = 1; extra <= step.repeats; extra++) {
+    const key = await call.nextDigit(step.timeoutMs);
+    if (key !== '1') break;
+    await call.play([...digits, ...offer(extra < step.repeats)]);
+    reads += 1;
+  }
+  ctx.record('ticket.read', { step: stepId, number: ticket.number, reads });
+  return step.next;
+};
