@@ -33,6 +33,12 @@ export const VOICES: Record<Language, { voice: string; rate: number }> = {
 /** What Asterisk plays without transcoding on an 8 kHz (ulaw/alaw) call. */
 const SOX_OUTPUT = ['-r', '8000', '-c', '1', '-b', '16'] as const;
 
+// Digits are played one after another to say a number (read-backs, ticket and work numbers).
+// espeak-ng pads each with ~0.4 s of silence, which makes a ten-digit number last 7 s: trim
+// both ends and keep a short, even gap, as a person reading a number would.
+const DIGIT_EFFECTS = ['silence', '1', '0.02', '1%', 'reverse', 'silence', '1', '0.02', '1%', 'reverse', 'pad', '0', '0.12'] as const;
+const effectsFor = (id: string): readonly string[] => (id.startsWith('digit.') ? DIGIT_EFFECTS : []);
+
 // Two: espeak-ng and sox are each single-threaded, and more parallel chroots only contend with
 // whatever else the machine (Asterisk, tests) is doing.
 const CONCURRENCY = 2;
@@ -177,7 +183,7 @@ export async function buildPrompts(options: BuildOptions): Promise<BuildReport> 
     try {
       // "--" so a text starting with "-" (a hotline name can) is spoken, not parsed as an option.
       await inRoot(root, 'espeak-ng', ['-v', voice, '-s', String(rate), '-w', raw, '--', text]);
-      await inRoot(root, 'sox', [raw, ...SOX_OUTPUT, tmpInRoot]);
+      await inRoot(root, 'sox', [raw, ...SOX_OUTPUT, tmpInRoot, ...effectsFor(id)]);
       // Rename on the host: Asterisk never sees a half-written prompt.
       renameSync(join(outDir, lang, tmpName), file);
     } finally {
@@ -189,7 +195,8 @@ export async function buildPrompts(options: BuildOptions): Promise<BuildReport> 
   const results = await mapLimit(jobs, CONCURRENCY, async ({ id, lang }): Promise<PromptResult> => {
     const key = `${lang}/${id}`;
     const text = catalogue.text(id, lang, { hotline });
-    const input = sha256(JSON.stringify({ text, ...VOICES[lang], out: SOX_OUTPUT }));
+    const effects = effectsFor(id);
+    const input = sha256(JSON.stringify({ text, ...VOICES[lang], out: SOX_OUTPUT, ...(effects.length > 0 ? { effects } : {}) }));
     const file = promptFile(root, id, lang);
     const entry = manifest.prompts[key];
     let status: PromptStatus;

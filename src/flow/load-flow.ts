@@ -69,19 +69,22 @@ export function parseFlow(text: string, source: string, promptIds: ReadonlySet<s
   if (!parsed.success) throw new FlowError(source, sorted(schemaIssues(parsed.error.issues, raw, at)));
 
   const data = parsed.data;
-  const start = data.start ?? firstStep(data, at);
+  const stepOrder = stepsInOrder(data, at);
+  const start = data.start ?? stepOrder[0];
   const issues = crossCheck(data, promptIds, at);
   if (issues.length > 0 || start === undefined) throw new FlowError(source, sorted(issues));
 
-  return deepFreeze({ ...data, start, source });
+  return deepFreeze({ ...data, start, source, stepOrder });
 }
 
 type Segment = string | number;
 
-// Object.keys lists integer-like keys ("1") first, so "the first step listed" comes from the document.
-function firstStep(flow: FlowFile, at: Locator): string | undefined {
-  const listed = at.firstKey(['steps']);
-  return listed !== undefined && Object.hasOwn(flow.steps, listed) ? listed : Object.keys(flow.steps)[0];
+// Object.keys lists integer-like keys ("1") first, so "the order the steps are listed in" comes
+// from the document.
+function stepsInOrder(flow: FlowFile, at: Locator): string[] {
+  const listed = at.keys(['steps']).filter((id) => Object.hasOwn(flow.steps, id));
+  const rest = Object.keys(flow.steps).filter((id) => !listed.includes(id));
+  return [...listed, ...rest];
 }
 
 function crossCheck(flow: FlowFile, promptIds: ReadonlySet<string>, at: Locator): FlowIssue[] {
@@ -104,9 +107,10 @@ function crossCheck(flow: FlowFile, promptIds: ReadonlySet<string>, at: Locator)
         issues.push(...at.leaves(step, base, prompt, isPromptPath, `unknown prompt '${prompt}'`));
       }
     }
-    for (const { path, group } of groupsOf(step)) {
+    for (const { path, group, isKey } of groupsOf(step)) {
       if (!Object.hasOwn(flow.agents.groups, group)) {
-        issues.push(at.value([...base, ...path], `unknown agent group '${group}' (not in agents.groups)`));
+        const message = `unknown agent group '${group}' (not in agents.groups)`;
+        issues.push(isKey ? at.key([...base, ...path], message) : at.value([...base, ...path], message));
       }
     }
   }
@@ -160,15 +164,15 @@ const TARGET_KEYS = new Set(['next', 'then', 'onSilence', 'resume', 'failed']);
 const isTargetPath = (p: Segment[]) =>
   TARGET_KEYS.has(String(p.at(-1))) || p.at(-2) === 'options' || p.at(-2) === 'routes';
 
-/** The agent groups a step names, with where each is written (under the step). */
-function groupsOf(step: Step): Array<{ path: Segment[]; group: string }> {
+/** The agent groups a step names, with where each is written (under the step; a key or a value). */
+function groupsOf(step: Step): Array<{ path: Segment[]; group: string; isKey?: true }> {
   switch (step.verb) {
     case 'transfer':
       return [{ path: ['group'], group: step.group }];
     case 'create-ticket':
       return step.group === undefined ? [] : [{ path: ['group'], group: step.group }];
     case 'repeat-caller':
-      return Object.keys(step.routes).map((group) => ({ path: ['routes', group], group }));
+      return Object.keys(step.routes).map((group) => ({ path: ['routes', group], group, isKey: true as const }));
     default:
       return [];
   }
@@ -256,11 +260,11 @@ class Locator {
     return hits.map(([p]) => this.value(p, message));
   }
 
-  firstKey(path: Segment[]): string | undefined {
+  /** The keys of the mapping at `path`, in document order. */
+  keys(path: Segment[]): string[] {
     const found = this.walk(path);
     const value = isAlias(found.value) ? found.value.resolve(this.doc) : found.value;
-    const first = found.complete && isMap(value) ? value.items[0]?.key : undefined;
-    return first === undefined ? undefined : keyText(first);
+    return found.complete && isMap(value) ? value.items.map((item) => keyText(item.key)) : [];
   }
 
   private issue(offset: number, path: Segment[], message: string): FlowIssue {

@@ -288,6 +288,8 @@ export interface Flow extends FlowFile {
   start: string;
   /** Where it came from, for messages and reloads. */
   source: string;
+  /** Step ids in the order the file lists them ("the first transfer step to a group"). */
+  stepOrder: string[];
 }
 
 /** Every step id a step can lead to, for goto checks and graph walks. */

@@ -1,10 +1,11 @@
-// N1 N6 end to end: agent legs are real channels (Local channels into a test dialplan that
-// rings, answers or is busy), rung in order with Asterisk owning the 3-ring timeout.
+// N1 N6 N7 N12 N13 end to end: agent legs are real channels (Local channels into a test dialplan
+// that rings, answers, is busy, or answers and presses a key), rung in order with Asterisk owning
+// the 3-ring timeout.
 import { copyFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/store/call-queries.js';
-import { types, waitForEvent } from './support/call-helpers.js';
+import { dataOf, types, waitForEvent } from './support/call-helpers.js';
 import { TestCallers } from './support/test-caller.js';
 import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
 
@@ -12,6 +13,10 @@ const ROOT = process.env.HOTLINE_SANDBOX_CACHE ?? '/var/cache/hotline-sandbox';
 const LIMIT_MS = 3000; // 3 rings of 500 ms on + 500 ms off
 const legsOf = (events: EventRow[]) =>
   events.filter((e) => e.type === 'transfer.leg').map((e) => e.data as { agent: string; outcome: string; ringMs: number });
+const whispersOf = (events: EventRow[]) =>
+  events.filter((e) => e.type === 'transfer.whisper').map((e) => e.data as { agent: string; prompts: string[]; accepted: boolean });
+const digitsOf = (text: string) => [...text].map((d) => `digit.${d}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('N6 transfers to agents', () => {
   let hotline: TestController;
@@ -21,7 +26,7 @@ describe('N6 transfers to agents', () => {
     copyFileSync('test/fixtures/asterisk/extensions_local.conf', `${ROOT}/root/etc/asterisk/extensions_local.conf`);
     execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
     hotline = await startTestController('test/fixtures/flows/transfer.yaml');
-    for (const agent of ['a1001', 'a1002', 'a1003']) {
+    for (const agent of ['a1001', 'a1002', 'a1003', 'a1004', 'a1005']) {
       const res = await fetch(`${hotline.controller.httpUrl}/api/agents/${agent}/login`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${hotline.token}` },
@@ -39,6 +44,15 @@ describe('N6 transfers to agents', () => {
     const res = await fetch(hotline.controller.httpUrl + path, { headers: { Authorization: `Bearer ${hotline.token}` } });
     expect(res.status).toBe(200);
     return (await res.json()) as T;
+  };
+  /** A call's row once it ended, by id (a repeat caller has more than one call). */
+  const endedById = async (id: string) => {
+    for (let i = 0; i < 600; i++) {
+      const row = (await hotline.calls()).find((c) => c.id === id);
+      if (row?.endedAt != null) return row;
+      await sleep(100);
+    }
+    throw new Error(`call ${id} did not end`);
   };
   const agentChannels = async () =>
     ((await callers.rest('GET', '/channels')) as { name: string }[]).filter((c) => c.name.includes('hotline-test-agents'));
@@ -126,6 +140,116 @@ describe('N6 transfers to agents', () => {
     const stored = await api<{ callbacks: { callId: string }[] }>('/api/callbacks');
     expect(stored.callbacks.filter((c) => c.callId === call.id)).toEqual([]);
   });
+
+  it('N6: with confirm on, an agent who presses 2 is passed over and the agent who presses 1 takes the call', async () => {
+    const number = freshCaller();
+    const caller = await callers.dial(number);
+    await caller.answered();
+    await caller.press('5');
+    const id = await waitForEvent(hotline, number, 'transfer.bridged', 90_000);
+    await caller.hangup();
+    const events = await hotline.events((await endedById(id)).id);
+
+    expect(legsOf(events).map((l) => [l.agent, l.outcome])).toEqual([['a1004', 'answered'], ['a1005', 'answered']]);
+    const whispers = whispersOf(events);
+    expect(whispers.map((w) => [w.agent, w.accepted])).toEqual([['a1004', false], ['a1005', true]]);
+    // Both heard who calls and that 1 takes the call, as the last thing before they answer.
+    for (const w of whispers) {
+      expect(w.prompts.slice(0, 12)).toEqual(['whisper.caller', ...digitsOf(number)]);
+      expect(w.prompts.at(-1)).toBe('whisper.accept');
+    }
+    expect(dataOf(events, 'transfer.bridged')).toMatchObject({ group: 'vip', agent: 'a1005', workNumber: '1005' });
+    await sleep(500);
+    expect(await agentChannels()).toEqual([]);
+  });
+
+  it('N12: a repeat caller is recognised and routed by 1 to the group that took the earlier call; the whisper says so', async () => {
+    const number = freshCaller();
+    // The first call of the day is not asked, and reaches billing through the menu (1, 1).
+    const first = await callers.dial(number);
+    await first.answered();
+    await first.press('11');
+    const firstId = await waitForEvent(hotline, number, 'transfer.bridged', 60_000);
+    await first.hangup();
+    const firstEvents = await hotline.events((await endedById(firstId)).id);
+    expect(dataOf(firstEvents, 'repeat.checked')).toMatchObject({ earlierCalls: 0, group: null, target: null });
+    expect(types(firstEvents)).not.toContain('repeat.routed');
+    expect(whispersOf(firstEvents).at(-1)!.prompts).not.toContain('whisper.earlier');
+
+    // The second call is asked 「请问您是咨询之前的问题吗?是请按1」: 1 goes straight to billing.
+    const second = await callers.dial(number);
+    await second.answered();
+    let secondId = '';
+    for (let i = 0; i < 300 && !secondId; i++) {
+      const call = (await hotline.calls()).find((c) => c.caller === number && c.id !== firstId);
+      if (call && types(await hotline.events(call.id)).includes('repeat.checked')) secondId = call.id;
+      else await sleep(100);
+    }
+    expect(secondId).not.toBe('');
+    await second.press('1');
+    const routedId = await waitForEvent(hotline, number, 'transfer.bridged', 60_000);
+    expect(routedId).toBe(secondId);
+    await second.hangup();
+    const events = await hotline.events((await endedById(secondId)).id);
+
+    expect(dataOf(events, 'repeat.checked')).toMatchObject({ earlierCalls: 1, group: 'billing', target: 'to-billing' });
+    expect(dataOf(events, 'repeat.routed')).toMatchObject({ group: 'billing', target: 'to-billing' });
+    expect(types(events)).not.toContain('menu.choice'); // straight there, no menu
+    expect(dataOf(events, 'transfer.started')).toMatchObject({ step: 'to-billing', group: 'billing' });
+    const whisper = whispersOf(events).find((w) => w.accepted)!;
+    expect(whisper.agent).toBe('a1002');
+    expect(whisper.prompts).toContain('whisper.earlier');
+    expect(whisper.prompts).not.toContain('whisper.path'); // no menu keys this time
+  });
+
+  it('N13: a ticket is read twice and again on 1, the agent hears its number, and a caller keying it hears its status', async () => {
+    const number = freshCaller();
+    const caller = await callers.dial(number);
+    await caller.answered();
+    await caller.press('3');
+    const id = await waitForEvent(hotline, number, 'ticket.created', 30_000);
+    // Pressed while the number is read: kept, and taken as "read it again" once the offer is made.
+    await caller.press('1');
+    await waitForEvent(hotline, number, 'transfer.bridged', 120_000);
+    await caller.hangup();
+    const events = await hotline.events((await endedById(id)).id);
+
+    const created = dataOf<{ number: string; group: string }>(events, 'ticket.created');
+    expect(created.number).toMatch(/^[0-9]{10}$/);
+    expect(created.group).toBe('desk');
+    expect(dataOf(events, 'ticket.read')).toMatchObject({ number: created.number, reads: 3 });
+    const whisper = whispersOf(events).find((w) => w.accepted)!;
+    const at = whisper.prompts.indexOf('whisper.ticket');
+    expect(at).toBeGreaterThan(0);
+    expect(whisper.prompts.slice(at + 1, at + 11)).toEqual(digitsOf(created.number));
+    const stored = await api<{ ticket: { callId: string; caller: string; status: string } }>(`/api/tickets/${created.number}`);
+    expect(stored.ticket).toMatchObject({ callId: id, caller: number, status: 'open' });
+
+    // The back office moves it on; another caller keys a wrong number first, then the right one.
+    const res = await fetch(`${hotline.controller.httpUrl}/api/tickets/${created.number}/status`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${hotline.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ status: 'in-progress' }),
+    });
+    expect(res.status).toBe(200);
+    const asker = freshCaller();
+    const lookup = await callers.dial(asker);
+    await lookup.answered();
+    await lookup.press('4');
+    await waitForEvent(hotline, asker, 'menu.choice', 30_000);
+    await sleep(500);
+    await lookup.press('1234567890#');
+    await waitForEvent(hotline, asker, 'ticket.lookup', 30_000);
+    await sleep(500);
+    await lookup.press(`${created.number}#`);
+    const lookupId = await waitForEvent(hotline, asker, 'goodbye.played', 60_000);
+    await lookup.ended(60_000);
+    const lookups = (await hotline.events((await endedById(lookupId)).id)).filter((e) => e.type === 'ticket.lookup').map((e) => e.data);
+    expect(lookups).toEqual([
+      expect.objectContaining({ number: '1234567890', found: false, status: null, attempt: 1 }),
+      expect.objectContaining({ number: created.number, found: true, status: 'in-progress', attempt: 2 }),
+    ]);
+  }, 240_000); // three read-backs of ten digits, a whisper with them, and a second call
 
   it('N6: a caller who hangs up while an agent rings leaves no agent ringing', async () => {
     const number = freshCaller();

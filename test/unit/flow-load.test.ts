@@ -190,6 +190,71 @@ describe('loadFlow: bad flows point at file, line and path', () => {
     ]);
   });
 
+  // The verbs of N6/N12/N13 name agent groups; a typo there would only show as a failed
+  // transfer (or a ticket owned by nobody) on a live call.
+  const GROUP_PROMPTS: ReadonlySet<string> = new Set([...PROMPTS, 'group.repair', 'repeat.ask']);
+  const groupFlow = (transferGroup: string, ticketGroup: string, routeGroup: string, routeTarget = 'fix') =>
+    [
+      HEAD.trimEnd(), // lines 1-3
+      'agents:', // line 4
+      '  agents:',
+      '    "1001": { endpoint: PJSIP/1001, workNumber: "1001", name: Zhang }',
+      '  groups:',
+      '    repair: { name: 故障报修, members: ["1001"] }', // line 8
+      'steps:',
+      '  again:', // line 10
+      '    verb: repeat-caller',
+      '    routes:',
+      `      ${routeGroup}: ${routeTarget}`, // line 13
+      '    next: issue',
+      '  issue:',
+      '    verb: create-ticket',
+      `    group: ${ticketGroup}`, // line 17
+      '    next: fix',
+      '  fix:',
+      '    verb: transfer',
+      `    group: ${transferGroup}`, // line 21
+      '    target: group.repair',
+      '    next: bye',
+      '    failed: bye',
+      '  bye:',
+      '    verb: hangup',
+      '',
+    ].join('\n');
+
+  it('N6/N12/N13: an unknown agent group in a transfer, a create-ticket or a repeat-caller route is rejected', () => {
+    // The same flow with known groups loads: the check looks at agents.groups, not at a fixed list.
+    expect(parseFlow(groupFlow('repair', 'repair', 'repair'), 'f.yaml', GROUP_PROMPTS).steps['fix']).toMatchObject({
+      group: 'repair',
+    });
+
+    const issues = issuesOf(() => parseFlow(groupFlow('reapir', 'complaint', 'busness'), 'f.yaml', GROUP_PROMPTS));
+    expect(issues.map((i) => `${i.file}:${i.line} ${i.path}: ${i.message}`)).toEqual([
+      "f.yaml:13 steps.again.routes.busness: unknown agent group 'busness' (not in agents.groups)",
+      "f.yaml:17 steps.issue.group: unknown agent group 'complaint' (not in agents.groups)",
+      "f.yaml:21 steps.fix.group: unknown agent group 'reapir' (not in agents.groups)",
+    ]);
+    // Group fields point at the group name itself.
+    expect(issues.find((i) => i.path === 'steps.fix.group')?.column).toBe(12);
+    expect(issues.find((i) => i.path === 'steps.issue.group')?.column).toBe(12);
+    // A route's group is its key: the column points at the key, not at the step it leads to.
+    expect(issues.find((i) => i.path === 'steps.again.routes.busness')?.column).toBe(7);
+  });
+
+  it('N6: without an agents section every group is unknown', () => {
+    const text = `${HEAD}steps:\n  fix:\n    verb: transfer\n    group: repair\n    target: group.repair\n    next: fix\n    failed: fix\n`;
+    expect(issuesOf(() => parseFlow(text, 'f.yaml', GROUP_PROMPTS))).toEqual([
+      { file: 'f.yaml', line: 7, column: 12, path: 'steps.fix.group', message: "unknown agent group 'repair' (not in agents.groups)" },
+    ]);
+  });
+
+  it('N12: a repeat-caller route to an unknown step is rejected at the route', () => {
+    const issues = issuesOf(() => parseFlow(groupFlow('repair', 'repair', 'repair', 'fxi'), 'f.yaml', GROUP_PROMPTS));
+    expect(issues).toEqual([
+      { file: 'f.yaml', line: 13, column: 15, path: 'steps.again.routes.repair', message: "unknown step 'fxi'" },
+    ]);
+  });
+
   it('rejects agent rings past the 3rd (N1)', () => {
     const text = `${HEAD}agentRing:\n  rings: 4\nsteps:\n  bye:\n    verb: hangup\n`;
     expect(issuesOf(() => parseFlow(text, 'f.yaml', PROMPTS))).toMatchObject([{ line: 5, path: 'agentRing.rings' }]);

@@ -130,4 +130,37 @@ describe('keyPathTo', () => {
     expect(keyPathTo(flow, 'target')).toEqual(['4']);
     expect(keyPathTo(flow, 'crisis')).toBeNull();
   });
+
+  it('N12: a repeat-caller step routes without keys, but its routes give no key path', () => {
+    // A repeat caller is sent straight to fix, but a first-time caller (the one the fallback
+    // phrase talks to) gets there only with 2: the route must not make the keys [].
+    const flow = parseFlow(
+      `${HEAD}agents:
+  agents:
+    "1001": { endpoint: PJSIP/1001, workNumber: "1001", name: Zhang }
+  groups:
+    repair: { name: 故障报修, members: ["1001"] }
+    business: { name: 业务咨询, members: ["1001"] }
+steps:
+  answer: { verb: answer, next: again }
+  again: { verb: repeat-caller, routes: { repair: fix, business: desk }, next: main }
+  main:
+    verb: menu
+    prompt: menu.main
+    options: { "2": fix }
+    invalid: ${retry('bye')}
+    noInput: ${retry('bye')}
+  fix: { verb: transfer, group: repair, target: group.repair, next: bye, failed: bye }
+  desk: { verb: transfer, group: business, target: group.business, next: bye, failed: bye }
+  bye: { verb: hangup }
+`,
+      'repeat.yaml',
+      PROMPTS,
+    );
+    expect(keyPathTo(flow, 'fix')).toEqual(['2']);
+    // Reached only by the route: no keys lead there.
+    expect(keyPathTo(flow, 'desk')).toBeNull();
+    // Its next is taken without a key, as for any first caller.
+    expect(keyPathTo(flow, 'main')).toEqual([]);
+  });
 });

@@ -6,7 +6,9 @@ import type { VerbHandler } from '../context.js';
 export const createTicket: VerbHandler<'create-ticket'> = async (ctx, step, stepId) => {
   const { call } = ctx;
   if (!ctx.tickets) throw new Error('no ticket store is wired');
-  const ticket = ctx.tickets.create({ callId: call.id, caller: call.caller || null, group: step.group ?? null });
+  // A withheld number ("anonymous") is nobody's: the ticket is stored without one.
+  const caller = /[0-9]{3}/.test(call.caller) ? call.caller : null;
+  const ticket = ctx.tickets.create({ callId: call.id, caller, group: step.group ?? null });
   ctx.ticket = ticket.number;
   ctx.record('ticket.created', { step: stepId, number: ticket.number, group: ticket.group });
 

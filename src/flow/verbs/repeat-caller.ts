@@ -26,8 +26,8 @@ export const repeatCaller: VerbHandler<'repeat-caller'> = async (ctx, step, step
 /** The operator's route for the group, else the first transfer step to it in the flow file. */
 export function routeFor(flow: Flow, step: StepOf<'repeat-caller'>, group: string): string | undefined {
   if (Object.hasOwn(step.routes, group)) return step.routes[group];
-  for (const [id, candidate] of Object.entries(flow.steps)) {
-    if (candidate.verb === 'transfer' && candidate.group === group) return id;
-  }
-  return undefined;
+  return flow.stepOrder.find((id) => {
+    const candidate = flow.steps[id];
+    return candidate?.verb === 'transfer' && candidate.group === group;
+  });
 }

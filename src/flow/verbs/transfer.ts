@@ -4,7 +4,7 @@
 // hears the agent's work number, and the two are bridged. When nobody takes the call the caller
 // hears the keys that reach this place next time, computed from the flow.
 import type { AgentLeg, OfferInfo } from '../../agents/agent-desk.js';
-import { digitPrompts } from '../../prompts/digit-prompts.js';
+import { digitPrompts, keyPrompt, keyPrompts } from '../../prompts/digit-prompts.js';
 import { keyPathTo } from '../key-path.js';
 import type { FlowContext, VerbHandler } from '../context.js';
 
@@ -70,7 +70,7 @@ export function whisperPrompts(offer: OfferInfo, confirm: boolean): string[] {
   const prompts: string[] = [];
   const caller = digitPrompts(offer.caller);
   if (caller.length > 0) prompts.push('whisper.caller', ...caller);
-  if (offer.menuPath.length > 0) prompts.push('whisper.path', ...offer.menuPath.flatMap(digitPrompts));
+  if (offer.menuPath.length > 0) prompts.push('whisper.path', ...offer.menuPath.flatMap(keyPrompts));
   if (offer.calledEarlierToday) prompts.push('whisper.earlier');
   if (offer.ticket !== undefined) prompts.push('whisper.ticket', ...digitPrompts(offer.ticket));
   if (confirm) prompts.push('whisper.accept');
@@ -108,8 +108,8 @@ async function fallback(ctx: FlowContext, stepId: string, group: string, failed:
   const keys = keyPathTo(ctx.flow, stepId);
   const prompts = ['transfer.failed'];
   if (keys && keys.length > 0) {
-    prompts.push('transfer.keys-first', `digit.${keys[0]!}`);
-    for (const key of keys.slice(1)) prompts.push('transfer.keys-then', `digit.${key}`);
+    prompts.push('transfer.keys-first', keyPrompt(keys[0]!));
+    for (const key of keys.slice(1)) prompts.push('transfer.keys-then', keyPrompt(key));
   }
   ctx.record('transfer.failed', { step: stepId, group, keyPath: keys, prompts });
   await ctx.call.play(prompts);
