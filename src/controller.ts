@@ -58,7 +58,7 @@ export async function startController(config: Readonly<Config>, options: Control
   const ari = new AriAdapter(config.ari, logger.child({ part: 'ari' }));
   const ami = new AmiMonitor(config.ami, logger.child({ part: 'ami' }));
 
-  // Agents come from the flow loaded at start; a reload changes flows, not who works here.
+  // Agents come from the flow; a reload (SIGHUP) hands the pool the new agents and groups.
   const pool = new AgentPool(flow.agents, createAgentStateStore(db), () => clock.now());
   const notifier = new AgentNotifier((err, agentId) => logger.warn({ err, agentId }, 'agent screen listener failed'));
   const agents = new AriAgentDesk(ari, pool, notifier, logger.child({ part: 'agents' }), ami);
@@ -106,7 +106,9 @@ export async function startController(config: Readonly<Config>, options: Control
     httpUrl,
     currentFlow: () => flow,
     reloadFlow() {
-      flow = load();
+      const next = load();
+      pool.reconfigure(next.agents);
+      flow = next;
       logger.info({ flow: flow.source }, 'flow reloaded');
       return flow;
     },

@@ -23,9 +23,16 @@ export interface OfferInfo {
   ticket?: string;
 }
 
+export interface Candidates {
+  /** Available and reachable, in the group's strategy order. */
+  agents: Agent[];
+  /** Available, but their phone is not there (endpoint offline or not configured). */
+  unreachable: Array<{ agent: string; state: string }>;
+}
+
 export interface AgentDesk {
   /** Agents of the group that may be rung now, in the group's strategy order. */
-  candidates(group: string): Promise<Agent[]>;
+  candidates(group: string): Promise<Candidates>;
   /**
    * Rings one agent; Asterisk ends the ringing after timeoutMs (rounded up to whole seconds).
    * The call's signal cancels the leg (the caller hung up): no agent is left ringing.

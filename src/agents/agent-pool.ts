@@ -76,9 +76,23 @@ export class AgentPool {
     private readonly store: AgentStateStore,
     private readonly now: () => number,
   ) {
+    this.reconfigure(config);
+  }
+
+  /**
+   * Takes the agents and groups of a (re)loaded flow. New agents start with their stored
+   * presence (logged out if none); agents still configured keep their live state; an agent
+   * removed while on a call leaves the groups and the listing at once, and its call ends
+   * normally (it can still be marked free).
+   */
+  reconfigure(config: AgentsConfig): void {
     const problems = checkAgentsConfig(config);
     if (problems.length > 0) throw new Error(`invalid agents config:\n${problems.join('\n')}`);
 
+    this.agents.clear();
+    this.groups.clear();
+    this.groupsOf.clear();
+    this.wrapUpMs.clear();
     for (const [id, a] of Object.entries(config.agents)) {
       this.agents.set(id, { id, endpoint: a.endpoint, workNumber: a.workNumber, name: a.name });
       this.groupsOf.set(id, []);
@@ -94,8 +108,11 @@ export class AgentPool {
       }
     }
 
-    const started = now();
+    const started = this.now();
+    const added: string[] = [];
     for (const id of this.agents.keys()) {
+      if (this.live.has(id)) continue;
+      added.push(id);
       this.live.set(id, {
         presence: 'logged-out',
         presenceSince: started,
@@ -107,8 +124,8 @@ export class AgentPool {
     }
     // Rows of agents removed from the config are ignored, not deleted: re-adding the agent
     // brings back its presence as it was.
-    for (const row of store.load()) {
-      const entry = this.live.get(row.agentId);
+    for (const row of this.store.load()) {
+      const entry = added.includes(row.agentId) ? this.live.get(row.agentId) : undefined;
       if (entry) Object.assign(entry, { presence: row.state, presenceSince: row.updatedAt });
     }
   }
@@ -168,7 +185,7 @@ export class AgentPool {
   }
 
   markFree(agentId: string, options: MarkFreeOptions = {}): void {
-    const entry = this.entry(agentId);
+    const entry = this.entry(agentId, true);
     const at = this.now();
     entry.busySince = null;
     entry.freedAt = at;
@@ -245,8 +262,9 @@ export class AgentPool {
       .filter((agent) => isReachable(agent));
   }
 
-  private entry(agentId: string): Live {
-    const entry = this.live.get(agentId);
+  /** A configured agent's live state; `removed` also finds one a reload took out (markFree). */
+  private entry(agentId: string, removed = false): Live {
+    const entry = removed || this.agents.has(agentId) ? this.live.get(agentId) : undefined;
     if (!entry) throw new AgentPoolError('agent-not-found', agentId, `no agent with id ${agentId}`);
     return entry;
   }

@@ -8,9 +8,10 @@ import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
 import { isChannelGone } from '../ari/types.js';
 import type { Language } from '../flow/schema.js';
 import { mediaFor } from '../prompts/media.js';
-import type { AgentDesk, AgentLeg, LegOutcome, OfferInfo } from './agent-desk.js';
+import type { AgentDesk, AgentLeg, Candidates, LegOutcome, OfferInfo } from './agent-desk.js';
 import type { AgentNotifier } from './agent-notifier.js';
 import type { Agent, AgentPool } from './agent-pool.js';
+import { checkReachability } from './endpoint-reachability.js';
 
 // Q.850 causes. Asterisk 22.4 changed a dial timeout from 16 to 19, so "no answer" is read
 // from the cause or, for a normal clearing, from having rung the whole time.
@@ -41,10 +42,14 @@ export class AriAgentDesk implements AgentDesk {
     private readonly causes?: EventEmitter<AmiEvents>,
   ) {}
 
-  candidates(group: string): Promise<Agent[]> {
-    // Local and other non-registering endpoints count as reachable; PJSIP reachability comes
-    // with the agents' device states (not watched yet).
-    return Promise.resolve(this.pool.candidates(group, () => true));
+  async candidates(group: string): Promise<Candidates> {
+    const available = this.pool.candidates(group, () => true);
+    const { reachable, unreachable } = await checkReachability(
+      available,
+      (technology, resource) => this.ari.endpointState(technology, resource),
+      (err, agent) => this.logger.warn({ err: (err as Error).message, agent: agent.id }, 'endpoint state unknown; ringing anyway'),
+    );
+    return { agents: reachable, unreachable };
   }
 
   async ring(agent: Agent, offer: OfferInfo, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg> {

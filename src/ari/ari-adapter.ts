@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ari, { type AriRestClient } from 'ari-client';
 import type { Logger } from 'pino';
+import { HeldEmitter } from './held-emitter.js';
 import { EventSocket } from './event-socket.js';
 import { ChannelGoneError, type AriEvent, type ChannelEventMap, type ChannelInfo } from './types.js';
 
@@ -30,6 +31,8 @@ export type ChannelEvents = EventEmitter<ChannelEventMap & { destroyed: [cause: 
 const GONE = /not found|not in stasis|channel.*(gone|hung ?up)|unprocessable/i;
 // How long a channel's emitter outlives StasisEnd, waiting for ChannelDestroyed's cause.
 const DESTROY_GRACE_MS = 3000;
+
+export type EndpointState = 'online' | 'offline' | 'unknown' | 'missing';
 
 export class AriAdapter extends EventEmitter<AdapterEvents> {
   private rest: AriRestClient | undefined;
@@ -139,7 +142,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     timeoutS: number;
     appArgs: string;
   }): Promise<ChannelEvents> {
-    const events: ChannelEvents = new EventEmitter();
+    const held = new HeldEmitter();
+    const events = held as unknown as ChannelEvents;
     this.channels.set(params.channelId, events);
     this.originated.add(params.channelId);
     try {
@@ -158,6 +162,9 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       this.originated.delete(params.channelId);
       throw err;
     }
+    // The caller attaches its listeners as soon as this returns (same tick); then the events
+    // that came while dialling (answer, busy, the end) reach them in order.
+    setImmediate(() => held.release());
     return events;
   }
 
@@ -182,6 +189,20 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       await this.restCall((r) => r.bridges.destroy({ bridgeId }));
     } catch (err) {
       if (!GONE.test((err as Error).message)) throw err;
+    }
+  }
+
+  /**
+   * An endpoint's state as Asterisk sees it: 'online' when a contact is registered or reachable,
+   * 'offline' when none is, 'missing' when Asterisk has no such endpoint (a typo in the config).
+   */
+  async endpointState(technology: string, resource: string): Promise<EndpointState> {
+    try {
+      const endpoint = (await this.restCall((r) => r.endpoints.get({ tech: technology, resource }))) as { state?: string };
+      return endpoint.state === 'online' || endpoint.state === 'offline' ? endpoint.state : 'unknown';
+    } catch (err) {
+      if (GONE.test((err as Error).message)) return 'missing';
+      throw err;
     }
   }
 

@@ -24,7 +24,7 @@ export interface EventData {
   'linger.prompted': { n: number; prompt: string; startedAt: number; endedAt: number };
   'linger.resumed': { by: 'voice' | 'dtmf'; n: number; target: string };
   'linger.expired': { waits: number };
-  'transfer.started': { step: string; group: string; candidates: string[] };
+  'transfer.started': { step: string; group: string; candidates: string[]; unreachable: Array<{ agent: string; state: string }> };
   'transfer.leg': { agent: string; workNumber: string; outcome: string; ringMs: number; limitMs: number; cause?: number };
   'transfer.whisper': { agent: string; prompts: string[]; accepted: boolean };
   'transfer.bridged': { group: string; agent: string; workNumber: string };

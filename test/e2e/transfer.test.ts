@@ -24,9 +24,11 @@ describe('N6 transfers to agents', () => {
 
   beforeAll(async () => {
     copyFileSync('test/fixtures/asterisk/extensions_local.conf', `${ROOT}/root/etc/asterisk/extensions_local.conf`);
+    copyFileSync('test/fixtures/asterisk/pjsip_local.conf', `${ROOT}/root/etc/asterisk/pjsip_local.conf`);
     execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
+    execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'module reload res_pjsip.so']);
     hotline = await startTestController('test/fixtures/flows/transfer.yaml');
-    for (const agent of ['a1001', 'a1002', 'a1003', 'a1004', 'a1005']) {
+    for (const agent of ['a1001', 'a1002', 'a1003', 'a1004', 'a1005', 'a1008', 'a1009']) {
       const res = await fetch(`${hotline.controller.httpUrl}/api/agents/${agent}/login`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${hotline.token}` },
@@ -57,7 +59,7 @@ describe('N6 transfers to agents', () => {
   const agentChannels = async () =>
     ((await callers.rest('GET', '/channels')) as { name: string }[]).filter((c) => c.name.includes('hotline-test-agents'));
 
-  it('N1 N6: agent 1 rings 3 rings unanswered, agent 2 answers, hears the whisper; the caller hears the work number and is bridged', async () => {
+  it('N1 N6: phones that are not there are skipped, agent 1 rings 3 rings unanswered, agent 2 answers, hears the whisper; the caller hears the work number and is bridged', async () => {
     const number = freshCaller();
     const caller = await callers.dial(number);
     await caller.answered();
@@ -70,6 +72,11 @@ describe('N6 transfers to agents', () => {
     const legs = legsOf(events);
     console.log(`N1 agent legs: ${legs.map((l) => `${l.agent} ${l.outcome} after ${l.ringMs} ms`).join('; ')} (budget ${LIMIT_MS} ms)`);
     expect(legs.map((l) => [l.agent, l.outcome])).toEqual([['a1001', 'no-answer'], ['a1002', 'answered']]);
+    // The phones that are not there were never rung: Asterisk's endpoint state said so.
+    expect(dataOf(events, 'transfer.started')).toMatchObject({
+      candidates: ['a1001', 'a1002'],
+      unreachable: [{ agent: 'a1008', state: 'offline' }, { agent: 'a1009', state: 'missing' }],
+    });
     expect(legs[0]!.ringMs).toBeGreaterThanOrEqual(LIMIT_MS - 500);
     expect(legs[0]!.ringMs).toBeLessThanOrEqual(LIMIT_MS + 1000);
     const whisper = events.find((e) => e.type === 'transfer.whisper')!.data as { agent: string; prompts: string[] };

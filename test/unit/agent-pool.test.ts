@@ -248,3 +248,41 @@ describe('candidates', () => {
     expect(codeOf(() => pool().candidates('nope', everyone))).toBe('group-not-found');
   });
 });
+
+describe('reconfigure (a reloaded flow, N6)', () => {
+  const NEXT: AgentsConfigInput = {
+    agents: { a2: agent(2), a3: agent(3), a4: agent(4) },
+    groups: { ordered: { name: 'Ordered', members: ['a4', 'a3', 'a2'] } },
+  };
+
+  it('N6: new agents join with their stored presence, kept agents keep theirs, removed agents leave the groups and the listing', () => {
+    const p = loggedIn('a1', 'a2');
+    p.pause('a2');
+    // a4 was logged in before an earlier reload removed it: its row comes back with it.
+    createAgentStateStore(db).save({ agentId: 'a4', state: 'available', updatedAt: 500 });
+    p.reconfigure(AgentsConfig.parse(NEXT));
+
+    expect(p.list().map((a) => [a.id, a.state, a.groups])).toEqual([
+      ['a2', 'paused', ['ordered']],
+      ['a3', 'logged-out', ['ordered']],
+      ['a4', 'available', ['ordered']],
+    ]);
+    expect(ids(p.candidates('ordered', everyone))).toEqual(['a4']);
+    expect(codeOf(() => p.candidates('rr', everyone))).toBe('group-not-found');
+    expect(codeOf(() => p.login('a1'))).toBe('agent-not-found');
+  });
+
+  it('N6: an agent removed while on a call finishes it: it can still be marked free', () => {
+    const p = loggedIn('a1');
+    expect(p.claim('a1')).toBe(true);
+    p.reconfigure(AgentsConfig.parse(NEXT));
+    expect(() => p.markFree('a1', { answered: true })).not.toThrow();
+    expect(codeOf(() => p.status('a1'))).toBe('agent-not-found');
+  });
+
+  it('N6: a config with unknown members is refused and the pool stays as it was', () => {
+    const p = loggedIn('a1');
+    expect(() => p.reconfigure(AgentsConfig.parse({ agents: {}, groups: { g: { name: 'G', members: ['zz'] } } }))).toThrow(/unknown agent/);
+    expect(ids(p.candidates('ordered', everyone))).toEqual(['a1']);
+  });
+});

@@ -14,8 +14,8 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
   const { call, flow } = ctx;
   const desk = ctx.agents;
   const group = flow.agents.groups[step.group];
-  const candidates = desk && group ? await desk.candidates(step.group) : [];
-  ctx.record('transfer.started', { step: stepId, group: step.group, candidates: candidates.map((a) => a.id) });
+  const { agents: candidates, unreachable } = desk && group ? await desk.candidates(step.group) : { agents: [], unreachable: [] };
+  ctx.record('transfer.started', { step: stepId, group: step.group, candidates: candidates.map((a) => a.id), unreachable });
   await call.play(['transfer.intro', step.target, 'transfer.wait']);
 
   if (desk && candidates.length > 0) {

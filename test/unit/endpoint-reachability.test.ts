@@ -1,0 +1,48 @@
+// N6: agents whose phone is not there are skipped, in order, from the endpoint state Asterisk
+// reports; endpoints without a state (Local) and failed lookups count as reachable.
+import { describe, expect, it } from 'vitest';
+import type { Agent } from '../../src/agents/agent-pool.js';
+import { checkReachability, splitEndpoint } from '../../src/agents/endpoint-reachability.js';
+import type { EndpointState } from '../../src/ari/ari-adapter.js';
+
+const agent = (id: string, endpoint: string): Agent => ({ id, endpoint, workNumber: id, name: id });
+
+describe('endpoint reachability (N6)', () => {
+  it('N6: splits a dial string into technology and resource', () => {
+    expect(splitEndpoint('PJSIP/1001')).toEqual(['PJSIP', '1001']);
+    expect(splitEndpoint('pjsip/1001/sip:1001@10.0.0.5')).toEqual(['PJSIP', '1001']);
+    expect(splitEndpoint('Local/answer@agents')).toEqual(['LOCAL', 'answer@agents']);
+  });
+
+  it('N6: offline and unconfigured endpoints are skipped; online, unknown and Local ones keep their order', async () => {
+    const states: Record<string, EndpointState> = { '1001': 'offline', '1002': 'online', '1003': 'unknown', '1004': 'missing' };
+    const asked: string[] = [];
+    const result = await checkReachability(
+      [agent('a1', 'PJSIP/1001'), agent('a2', 'PJSIP/1002'), agent('l1', 'Local/answer@agents'), agent('a3', 'PJSIP/1003'), agent('a4', 'PJSIP/1004')],
+      (technology, resource) => {
+        asked.push(`${technology}/${resource}`);
+        return Promise.resolve(states[resource]!);
+      },
+      () => undefined,
+    );
+    expect(result.reachable.map((a) => a.id)).toEqual(['a2', 'l1', 'a3']);
+    expect(result.unreachable).toEqual([
+      { agent: 'a1', state: 'offline' },
+      { agent: 'a4', state: 'missing' },
+    ]);
+    // Local endpoints have no state in Asterisk: nothing is asked for them.
+    expect(asked).toEqual(['PJSIP/1001', 'PJSIP/1002', 'PJSIP/1003', 'PJSIP/1004']);
+  });
+
+  it('N6: a failed lookup counts as reachable and is reported', async () => {
+    const errors: string[] = [];
+    const result = await checkReachability(
+      [agent('a1', 'PJSIP/1001')],
+      () => Promise.reject(new Error('ARI is not connected')),
+      (err, a) => errors.push(`${a.id}: ${(err as Error).message}`),
+    );
+    expect(result.reachable.map((a) => a.id)).toEqual(['a1']);
+    expect(result.unreachable).toEqual([]);
+    expect(errors).toEqual(['a1: ARI is not connected']);
+  });
+});
