@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/store/call-queries.js';
 import { dataOf, types, waitForEvent } from './support/call-helpers.js';
+import { runSippPhone } from './support/sipp.js';
 import { TestCallers } from './support/test-caller.js';
 import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
 
@@ -28,7 +29,7 @@ describe('N6 transfers to agents', () => {
     execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
     execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'module reload res_pjsip.so']);
     hotline = await startTestController('test/fixtures/flows/transfer.yaml');
-    for (const agent of ['a1001', 'a1002', 'a1003', 'a1004', 'a1005', 'a1008', 'a1009']) {
+    for (const agent of ['a1001', 'a1002', 'a1003', 'a1004', 'a1005', 'a1008', 'a1009', 'a1010']) {
       const res = await fetch(`${hotline.controller.httpUrl}/api/agents/${agent}/login`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${hotline.token}` },
@@ -112,6 +113,9 @@ describe('N6 transfers to agents', () => {
       prompts: ['transfer.failed', 'transfer.keys-first', 'digit.2'],
     });
     expect(types(repairEvents)).not.toContain('transfer.bridged');
+    // A phone that refuses at once is busy, not a failure found by the guard 5 s later.
+    expect(legsOf(repairEvents).map((l) => [l.agent, l.outcome])).toEqual([['a1003', 'busy']]);
+    expect(legsOf(repairEvents)[0]!.ringMs).toBeLessThan(1000);
 
     // N7: the read-back digits and the confirmed number are in the events and the callbacks table.
     expect(salesEvents.find((e) => e.type === 'callback.readback')!.data).toEqual({ number: sales, source: 'caller-id', attempt: 1 });
@@ -257,6 +261,30 @@ describe('N6 transfers to agents', () => {
       expect.objectContaining({ number: created.number, found: true, status: 'in-progress', attempt: 2 }),
     ]);
   }, 240_000); // three read-backs of ten digits, a whisper with them, and a second call
+
+  it('N6: an agent on a real SIP phone (SIPp) is rung over PJSIP, hears the whisper, is bridged and gets the BYE', async () => {
+    const phone = runSippPhone({ port: 5090, timeoutS: 90 });
+    const number = freshCaller();
+    const caller = await callers.dial(number);
+    await caller.answered();
+    await caller.press('6');
+    const id = await waitForEvent(hotline, number, 'transfer.bridged', 60_000);
+    await sleep(1000);
+    await caller.hangup();
+    const run = await phone;
+    const events = await hotline.events((await endedById(id)).id);
+
+    expect(legsOf(events).map((l) => [l.agent, l.outcome])).toEqual([['a1010', 'answered']]);
+    expect(whispersOf(events)).toMatchObject([{ agent: 'a1010', accepted: true }]);
+    expect(dataOf(events, 'transfer.bridged')).toMatchObject({ group: 'phones', agent: 'a1010', workNumber: '1010' });
+    expect(dataOf(events, 'transfer.ended')).toMatchObject({ by: 'caller' });
+    // What crossed the wire: our INVITE answered, and the BYE when the caller left.
+    expect(run.exitCode, run.output).toBe(0);
+    const wire = run.messages.map((m) => `${m.direction} ${m.firstLine.split(' ').slice(0, 2).join(' ')}`);
+    expect(wire[0]).toMatch(/^received INVITE sip:agent@127\.0\.0\.1:5090/);
+    expect(wire).toContain('sent SIP/2.0 200');
+    expect(wire.filter((w) => w.startsWith('received BYE'))).toHaveLength(1);
+  });
 
   it('N6: a caller who hangs up while an agent rings leaves no agent ringing', async () => {
     const number = freshCaller();

@@ -26,17 +26,32 @@ export async function runSipp(options: {
   holdMs?: number;
   timeoutS?: number;
 }): Promise<SippRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'hotline-sipp-'));
-  const messageFile = join(dir, 'messages.log');
   const args = [
     '127.0.0.1:5060', '-sf', resolvePath(options.scenario), '-s', options.service,
     '-i', '127.0.0.1', '-p', String(options.localPort ?? 5070),
-    '-m', '1', '-l', '1', '-d', String(options.holdMs ?? 2000), '-nostdin', '-timeout', `${options.timeoutS ?? 60}s`, '-timeout_error',
-    '-trace_msg', '-message_file', messageFile, '-trace_err', '-error_file', join(dir, 'errors.log'),
+    '-m', '1', '-l', '1', '-d', String(options.holdMs ?? 2000),
   ];
   for (const [k, v] of Object.entries(options.keys ?? {})) args.push('-key', k, v);
+  return sipp(args, options.timeoutS ?? 60);
+}
+
+/**
+ * SIPp's built-in UAS as an agent's phone on `port`: it answers one INVITE (180, then 200 with
+ * SDP) and stays until the BYE. Resolves when that call is over or after timeoutS.
+ */
+export function runSippPhone(options: { port: number; timeoutS?: number }): Promise<SippRun> {
+  return sipp(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(options.port), '-m', '1'], options.timeoutS ?? 60);
+}
+
+async function sipp(scenarioArgs: string[], timeoutS: number): Promise<SippRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-sipp-'));
+  const messageFile = join(dir, 'messages.log');
+  const args = [
+    ...scenarioArgs, '-nostdin', '-timeout', `${timeoutS}s`, '-timeout_error',
+    '-trace_msg', '-message_file', messageFile, '-trace_err', '-error_file', join(dir, 'errors.log'),
+  ];
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-    execFile('sipp', args, { cwd: dir, timeout: ((options.timeoutS ?? 60) + 10) * 1000 }, (err, stdout, stderr) => {
+    execFile('sipp', args, { cwd: dir, timeout: (timeoutS + 10) * 1000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, output: `${stdout}\n${stderr}\n${readdirSync(dir).join(' ')}` });
     });
