@@ -64,7 +64,7 @@ export async function startController(config: Readonly<Config>, options: Control
   const agents = new AriAgentDesk(ari, pool, notifier, logger.child({ part: 'agents' }), ami);
 
   const callbacks = createCallbackStore(db);
-  const tickets = createTicketStore(db, () => clock.now(), { timeZone: flow.hotline.timezone });
+  const tickets = createTicketStore(db, () => clock.now(), { timeZone: () => flow.hotline.timezone });
   const callerHistory = createCallerHistory(db);
   const handleCall = createCallHandler({
     ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, currentFlow: () => flow,

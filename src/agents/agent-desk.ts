@@ -43,12 +43,19 @@ export interface AgentDesk {
    * caller's signal ends it early (the caller hung up).
    */
   whisper(leg: AgentLeg, prompts: string[], language: Language, signal: AbortSignal): Promise<boolean>;
-  /** Waits for the agent's 1 (accept); false on any other key, a timeout or either side hanging up. */
+  /**
+   * The agent's answer to 接听请按1: the first key since the leg was answered (during the
+   * whisper too), else the next one within timeoutMs. False on any key but 1, a timeout or
+   * either side hanging up.
+   */
   awaitAccept(leg: AgentLeg, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
   /** Bridges caller and agent; resolves with who left first. The signal is the caller's. */
   connect(callId: string, leg: AgentLeg, signal: AbortSignal): Promise<'caller' | 'agent'>;
-  /** Ends the agent's part: hangs up the leg if still up, frees the agent (wrap-up if answered). */
-  release(leg: AgentLeg, callId: string): Promise<void>;
+  /**
+   * Ends the agent's part: hangs up the leg if still up and frees the agent, with wrap-up only
+   * when `talked` (the agent took the call, not just answered the whisper).
+   */
+  release(leg: AgentLeg, callId: string, talked: boolean): Promise<void>;
   /** Hold music on the caller while agents ring (never silence). */
   startMusic(callId: string): Promise<void>;
   stopMusic(callId: string): Promise<void>;

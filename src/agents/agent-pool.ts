@@ -179,7 +179,8 @@ export class AgentPool {
    * candidate list; the one that claims first gets the agent.
    */
   claim(agentId: string): boolean {
-    if (this.status(agentId).state !== 'available') return false;
+    // A call that started before a reload may still offer an agent the reload removed.
+    if (!this.agents.has(agentId) || this.status(agentId).state !== 'available') return false;
     this.markBusy(agentId);
     return true;
   }
@@ -234,7 +235,8 @@ export class AgentPool {
    * The group's available, reachable agents in the order to try them. Round-robin moves its
    * starting member on by one at every call of this method, i.e. once per transfer.
    */
-  candidates(groupId: string, isReachable: (agent: Agent) => boolean): Agent[] {
+  /** `isReachable` filters on what the pool does not know (the desk asks Asterisk). */
+  candidates(groupId: string, isReachable: (agent: Agent) => boolean = () => true): Agent[] {
     const group = this.groups.get(groupId);
     if (!group) throw new AgentPoolError('group-not-found', groupId, `no agent group with id ${groupId}`);
 

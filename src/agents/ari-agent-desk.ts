@@ -4,13 +4,13 @@ import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AmiEvents } from '../ami/ami-monitor.js';
-import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
+import type { AriAdapter, ChannelEvents, DialledChannel } from '../ari/ari-adapter.js';
 import { isChannelGone } from '../ari/types.js';
 import type { Language } from '../flow/schema.js';
 import { mediaFor } from '../prompts/media.js';
 import type { AgentDesk, AgentLeg, Candidates, LegOutcome, OfferInfo } from './agent-desk.js';
 import type { AgentNotifier } from './agent-notifier.js';
-import type { Agent, AgentPool } from './agent-pool.js';
+import { AgentPoolError, type Agent, type AgentPool } from './agent-pool.js';
 import { checkReachability } from './endpoint-reachability.js';
 
 // Q.850 causes. Asterisk 22.4 changed a dial timeout from 16 to 19, so "no answer" is read
@@ -32,6 +32,8 @@ export function classifyLeg(cause: number | undefined, ringMs: number, timeoutMs
 
 export class AriAgentDesk implements AgentDesk {
   private readonly legs = new Map<string, ChannelEvents>();
+  /** Keys an answered agent pressed, from the answer on: a 1 during the whisper accepts too. */
+  private readonly pressed = new Map<string, { keys: string[]; collect: (digit: string) => void }>();
 
   constructor(
     private readonly ari: AriAdapter,
@@ -43,7 +45,14 @@ export class AriAgentDesk implements AgentDesk {
   ) {}
 
   async candidates(group: string): Promise<Candidates> {
-    const available = this.pool.candidates(group, () => true);
+    let available: Agent[];
+    try {
+      available = this.pool.candidates(group);
+    } catch (err) {
+      // A call that started before a reload may name a group the reload removed: nobody to ring.
+      if (err instanceof AgentPoolError && err.code === 'group-not-found') return { agents: [], unreachable: [] };
+      throw err;
+    }
     const { reachable, unreachable } = await checkReachability(
       available,
       (technology, resource) => this.ari.endpointState(technology, resource),
@@ -59,9 +68,9 @@ export class AriAgentDesk implements AgentDesk {
       agent, outcome, ringMs: Date.now() - started, cause, channelId,
     });
     if (!this.pool.claim(agent.id)) return leg('busy');
-    let events: ChannelEvents;
+    let dialled: DialledChannel;
     try {
-      events = await this.ari.originate({
+      dialled = await this.ari.originate({
         channelId,
         endpoint: agent.endpoint,
         callerId: offer.caller,
@@ -73,9 +82,10 @@ export class AriAgentDesk implements AgentDesk {
       this.pool.markFree(agent.id, { answered: false });
       return leg('unreachable');
     }
+    const { events } = dialled;
     this.legs.set(channelId, events);
     this.logger.debug({ agent: agent.id, channelId }, 'agent leg ringing');
-    this.notifier.offer(agent.id, { ...offer, menuPath: offer.menuPath });
+    this.notifier.offer(agent.id, offer);
     // A Local or SIP leg may say "busy" only through its state or the hang-up request's cause:
     // the final ChannelDestroyed can carry 0.
     let signalled: number | undefined;
@@ -111,7 +121,13 @@ export class AriAgentDesk implements AgentDesk {
         }
         resolve(result);
       };
-      const onAnswer = () => done(leg('answered'));
+      const onAnswer = () => {
+        const keys: string[] = [];
+        const collect = (digit: string) => keys.push(digit);
+        events.on('dtmf', collect);
+        this.pressed.set(channelId, { keys, collect });
+        done(leg('answered'));
+      };
       const onGone = (destroyedCause: number | undefined) => {
         const settle = () => {
           const cause = destroyedCause || signalled || destroyedCause;
@@ -151,6 +167,8 @@ export class AriAgentDesk implements AgentDesk {
       events.once('destroyed', onGone);
       if (signal.aborted) onCallerGone();
       else signal.addEventListener('abort', onCallerGone, { once: true });
+      // Every listener is on: what happened while dialling (a busy phone's end) comes now.
+      dialled.release();
     });
   }
 
@@ -175,6 +193,9 @@ export class AriAgentDesk implements AgentDesk {
   async awaitAccept(leg: AgentLeg, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
     const events = this.legs.get(leg.channelId);
     if (!events || signal.aborted) return false;
+    // The agent may answer the question before the whisper has finished asking it.
+    const early = this.pressed.get(leg.channelId)?.keys[0];
+    if (early !== undefined) return early === '1';
     return new Promise<boolean>((resolve) => {
       const finish = (accepted: boolean) => {
         clearTimeout(timer);
@@ -218,13 +239,19 @@ export class AriAgentDesk implements AgentDesk {
     }
   }
 
-  async release(leg: AgentLeg, callId: string): Promise<void> {
+  async release(leg: AgentLeg, callId: string, talked: boolean): Promise<void> {
+    const pressed = this.pressed.get(leg.channelId);
+    if (pressed) {
+      this.legs.get(leg.channelId)?.off('dtmf', pressed.collect);
+      this.pressed.delete(leg.channelId);
+    }
     if (this.legs.delete(leg.channelId)) {
       await this.ari.hangup(leg.channelId).catch((err: unknown) => {
         if (!isChannelGone(err)) this.logger.warn({ err }, 'hanging up an agent leg failed');
       });
     }
-    this.pool.markFree(leg.agent.id, { answered: leg.outcome === 'answered' });
+    // Wrap-up and the longest-idle clock are for calls the agent took, not ones declined.
+    this.pool.markFree(leg.agent.id, { answered: talked });
     this.notifier.ended(leg.agent.id, callId);
   }
 

@@ -14,15 +14,31 @@ export interface Reachability {
   unreachable: Array<{ agent: string; state: EndpointState }>;
 }
 
-/** `PJSIP/1001` → ['PJSIP', '1001']; `PJSIP/1001/sip:1001@host` → ['PJSIP', '1001']. */
+// A slow status answer must not hold the caller: after this the agent counts as reachable.
+const LOOKUP_LIMIT_MS = 500;
+
+/**
+ * The Asterisk endpoint a dial string rings: `PJSIP/1001` → ['PJSIP', '1001'];
+ * `PJSIP/1001/sip:1001@host` → ['PJSIP', '1001']; `PJSIP/13800138000@trunk` → ['PJSIP', 'trunk']
+ * (a number dialled through the trunk endpoint).
+ */
 export function splitEndpoint(endpoint: string): [string, string] {
-  const [technology = '', resource = ''] = endpoint.split('/');
-  return [technology.toUpperCase(), resource];
+  const [technology = '', target = ''] = endpoint.split('/');
+  const at = target.lastIndexOf('@');
+  return [technology.toUpperCase(), at >= 0 ? target.slice(at + 1) : target];
+}
+
+function withinLimit(lookup: Promise<EndpointState>): Promise<EndpointState> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<EndpointState>((resolve) => {
+    timer = setTimeout(() => resolve('unknown'), LOOKUP_LIMIT_MS);
+  });
+  return Promise.race([lookup, limit]).finally(() => clearTimeout(timer));
 }
 
 /**
- * Splits agents (kept in order) by their endpoint state, asked in parallel. A failed lookup
- * (ARI briefly away) counts as reachable: the dial itself will tell, and a caller is never sent
+ * Splits agents (kept in order) by their endpoint state, asked in parallel. A failed or slow
+ * lookup (ARI briefly away) counts as reachable: the dial itself will tell, and a caller is never sent
  * to the fallback because a status query failed.
  */
 export async function checkReachability(
@@ -35,7 +51,7 @@ export async function checkReachability(
       const [technology, resource] = splitEndpoint(agent.endpoint);
       if (!WITH_STATE.has(technology) || resource === '') return 'unknown';
       try {
-        return await stateOf(technology, resource);
+        return await withinLimit(stateOf(technology, resource));
       } catch (err) {
         onError(err, agent);
         return 'unknown';

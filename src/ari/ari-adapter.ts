@@ -32,6 +32,13 @@ const GONE = /not found|not in stasis|channel.*(gone|hung ?up)|unprocessable/i;
 // How long a channel's emitter outlives StasisEnd, waiting for ChannelDestroyed's cause.
 const DESTROY_GRACE_MS = 3000;
 
+/** A channel this controller dialled: its events are held until `release()`. */
+export interface DialledChannel {
+  events: ChannelEvents;
+  /** Call once every listener is attached: the held events are delivered, in order. */
+  release(): void;
+}
+
 export type EndpointState = 'online' | 'offline' | 'unknown' | 'missing';
 
 export class AriAdapter extends EventEmitter<AdapterEvents> {
@@ -141,7 +148,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     callerId: string;
     timeoutS: number;
     appArgs: string;
-  }): Promise<ChannelEvents> {
+  }): Promise<DialledChannel> {
     const held = new HeldEmitter();
     const events = held as unknown as ChannelEvents;
     this.channels.set(params.channelId, events);
@@ -162,10 +169,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       this.originated.delete(params.channelId);
       throw err;
     }
-    // The caller attaches its listeners as soon as this returns (same tick); then the events
-    // that came while dialling (answer, busy, the end) reach them in order.
-    setImmediate(() => held.release());
-    return events;
+    // Events that came while dialling (answer, busy, the end) wait for the caller's listeners.
+    return { events, release: () => held.release() };
   }
 
   startMoh(channelId: string): Promise<void> {

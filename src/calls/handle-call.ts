@@ -70,9 +70,13 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
     agents: deps.agents,
     callbacks: deps.callbacks,
     tickets: deps.tickets,
-    // Asked once: the answer must not change when this call's own row is written mid-call.
+    // Asked once per call, when a verb first needs it (repeat-caller, then the whisper).
     earlierToday: callerHistory
-      ? () => (earlier ??= callerHistory.earlierToday(call.caller, dayStart(new Date(call.createdAt), flow.hotline.timezone), call.id))
+      ? () =>
+          (earlier ??= callerHistory.earlierToday(call.caller, dayStart(new Date(call.createdAt), flow.hotline.timezone), {
+            id: call.id,
+            startedAt: call.createdAt,
+          }))
       : undefined,
   };
   logger.info({ called: call.called, adopted }, 'call started');

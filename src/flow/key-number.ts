@@ -12,6 +12,6 @@ export async function keyNumber(call: CallPort, timeoutMs: number): Promise<stri
     if (key === null || key === '#') return number;
     if (key === '*') number = '';
     else number += key;
-    if (number.length > MAX_LENGTH) return number;
+    if (number.length >= MAX_LENGTH) return number;
   }
 }

@@ -103,6 +103,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_caller ON calls (caller, started_at);
     `,
   },
+  {
+    version: 4,
+    name: 'tickets by caller',
+    // N6/N13: the agent whisper names the caller's open ticket, looked up on every transfer.
+    up: `
+      CREATE INDEX tickets_caller ON tickets (caller, created_at);
+    `,
+  },
 ];
 
 /**

@@ -28,11 +28,19 @@ export interface TicketStore {
   find(number: string): TicketRow | undefined;
   /** The updated ticket, or undefined when there is no such number. */
   setStatus(number: string, status: TicketStatus): TicketRow | undefined;
+  /** The caller's newest ticket that is still open or in progress (for the agent whisper). */
+  openFor(caller: string): TicketRow | undefined;
 }
 
+/** Still being worked on: what an agent should hear about. */
+export const isOpen = (ticket: TicketRow): boolean => ticket.status === 'open' || ticket.status === 'in-progress';
+
 export interface TicketStoreOptions {
-  /** The day in a ticket number is the hotline's day. Default Asia/Shanghai, as in the flow file. */
-  timeZone?: string;
+  /**
+   * The day in a ticket number is the hotline's day: its time zone, or a function giving the
+   * one in force (a reloaded flow may change it). Default Asia/Shanghai, as in the flow file.
+   */
+  timeZone?: string | (() => string);
 }
 
 export class TicketNumbersExhausted extends Error {
@@ -44,7 +52,8 @@ const COLUMNS = 'number, call_id AS callId, caller, grp AS "group", status, crea
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 export function createTicketStore(db: Database, now: () => number, options: TicketStoreOptions = {}): TicketStore {
-  const timeZone = options.timeZone ?? 'Asia/Shanghai';
+  const zone = options.timeZone ?? 'Asia/Shanghai';
+  const timeZone = typeof zone === 'function' ? zone : () => zone;
   // A range on the primary key, so finding the day's last number is an index seek.
   const lastOfDay = db.prepare('SELECT MAX(number) FROM tickets WHERE number BETWEEN ? AND ?').pluck();
   const insert = db.prepare(
@@ -52,12 +61,16 @@ export function createTicketStore(db: Database, now: () => number, options: Tick
   );
   const byNumber = db.prepare(`SELECT ${COLUMNS} FROM tickets WHERE number = ?`);
   const update = db.prepare(`UPDATE tickets SET status = ? WHERE number = ? RETURNING ${COLUMNS}`);
+  const newestOpen = db.prepare(
+    `SELECT ${COLUMNS} FROM tickets WHERE caller = ? AND status IN ('open', 'in-progress')
+     ORDER BY created_at DESC, number DESC LIMIT 1`,
+  );
 
   // IMMEDIATE takes the write lock before reading the last number: another connection cannot
   // hand out the same one in between.
   const create = db.transaction(({ callId, caller, group }: NewTicket): TicketRow => {
     const at = now();
-    const { year, month, day } = localDate(at, timeZone);
+    const { year, month, day } = localDate(at, timeZone());
     const prefix = `${pad(year % 100, 2)}${pad(month, 2)}${pad(day, 2)}`;
     const last = lastOfDay.get(`${prefix}0000`, `${prefix}9999`) as string | null;
     const sequence = last === null ? 1 : Number(last.slice(6)) + 1;
@@ -76,6 +89,10 @@ export function createTicketStore(db: Database, now: () => number, options: Tick
 
     setStatus(number: string, status: TicketStatus): TicketRow | undefined {
       return update.get(status, number) as TicketRow | undefined;
+    },
+
+    openFor(caller: string): TicketRow | undefined {
+      return newestOpen.get(caller) as TicketRow | undefined;
     },
   };
 }

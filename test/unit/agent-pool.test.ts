@@ -93,13 +93,17 @@ describe('presence', () => {
     expect(p.status('a1').state).toBe('available');
   });
 
-  it.each(['login', 'logout', 'pause', 'resume', 'markBusy', 'markFree', 'status', 'agent', 'claim'] as const)(
+  it.each(['login', 'logout', 'pause', 'resume', 'markBusy', 'markFree', 'status', 'agent'] as const)(
     '%s of an unknown agent is agent-not-found',
     (method) => {
       const p = pool();
       expect(codeOf(() => p[method]('ghost'))).toBe('agent-not-found');
     },
   );
+
+  it('claim of an unknown agent is refused, not an error: a call may offer one a reload removed', () => {
+    expect(pool().claim('ghost')).toBe(false);
+  });
 
   it('persists presence across a restart, but not calls or wrap-up', () => {
     const first = loggedIn('a1', 'a2', 'a3');

@@ -29,32 +29,38 @@ afterEach(() => {
 });
 
 const DAY = 1_000_000;
+/** The call asking: it started after every call of the fixtures today. */
+const NOW = { id: 'now', startedAt: DAY + 300_000 };
 
 describe('earlierToday', () => {
-  it('counts the number\'s calls since the day started, not the current one', () => {
+  it('N12: counts the number\'s calls since the day started, not the current one', () => {
     call('yesterday', '13800138000', DAY - 1);
     call('morning', '13800138000', DAY + 10);
     call('other', '13900139000', DAY + 20);
     call('now', '13800138000', DAY + 30);
-    expect(createCallerHistory(db).earlierToday('13800138000', DAY, 'now')).toEqual({ calls: 1, lastGroup: null });
-    expect(createCallerHistory(db).earlierToday('13700137000', DAY, 'x')).toEqual({ calls: 0, lastGroup: null });
+    expect(createCallerHistory(db).earlierToday('13800138000', DAY, NOW)).toEqual({ calls: 1, lastGroup: null });
+    expect(createCallerHistory(db).earlierToday('13700137000', DAY, { id: 'x', startedAt: NOW.startedAt })).toEqual({ calls: 0, lastGroup: null });
   });
 
-  it('gives the group of the newest earlier call that reached an agent', () => {
+  it('N12: gives the group of the newest earlier call that reached an agent', () => {
     call('early', '13800138000', DAY + 10, 'billing');
     call('later', '13800138000', DAY + 100_000, 'repair');
     call('no-agent', '13800138000', DAY + 200_000);
     call('before-today', '13800138000', DAY - 100_000, 'sales');
-    expect(createCallerHistory(db).earlierToday('13800138000', DAY, 'now')).toEqual({ calls: 3, lastGroup: 'repair' });
-    expect(createCallerHistory(db).earlierToday('13800138000', DAY, 'later')).toEqual({ calls: 2, lastGroup: 'billing' });
+    expect(createCallerHistory(db).earlierToday('13800138000', DAY, NOW)).toEqual({ calls: 3, lastGroup: 'repair' });
+    // Asked for 'later': only what started before it counts, not the call that came after.
+    expect(createCallerHistory(db).earlierToday('13800138000', DAY, { id: 'later', startedAt: DAY + 100_000 })).toEqual({
+      calls: 1,
+      lastGroup: 'billing',
+    });
   });
 
   it('never recognises a withheld number', () => {
     call('a', 'anonymous', DAY + 10, 'repair');
     call('b', '', DAY + 20);
     const history = createCallerHistory(db);
-    expect(history.earlierToday('anonymous', DAY, 'x')).toEqual({ calls: 0, lastGroup: null });
-    expect(history.earlierToday('', DAY, 'x')).toEqual({ calls: 0, lastGroup: null });
+    expect(history.earlierToday('anonymous', DAY, NOW)).toEqual({ calls: 0, lastGroup: null });
+    expect(history.earlierToday('', DAY, NOW)).toEqual({ calls: 0, lastGroup: null });
   });
 });
 

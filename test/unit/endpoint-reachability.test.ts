@@ -1,6 +1,6 @@
 // N6: agents whose phone is not there are skipped, in order, from the endpoint state Asterisk
 // reports; endpoints without a state (Local) and failed lookups count as reachable.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Agent } from '../../src/agents/agent-pool.js';
 import { checkReachability, splitEndpoint } from '../../src/agents/endpoint-reachability.js';
 import type { EndpointState } from '../../src/ari/ari-adapter.js';
@@ -11,7 +11,8 @@ describe('endpoint reachability (N6)', () => {
   it('N6: splits a dial string into technology and resource', () => {
     expect(splitEndpoint('PJSIP/1001')).toEqual(['PJSIP', '1001']);
     expect(splitEndpoint('pjsip/1001/sip:1001@10.0.0.5')).toEqual(['PJSIP', '1001']);
-    expect(splitEndpoint('Local/answer@agents')).toEqual(['LOCAL', 'answer@agents']);
+    expect(splitEndpoint('PJSIP/13800138000@trunk')).toEqual(['PJSIP', 'trunk']);
+    expect(splitEndpoint('Local/answer@agents')).toEqual(['LOCAL', 'agents']);
   });
 
   it('N6: offline and unconfigured endpoints are skipped; online, unknown and Local ones keep their order', async () => {
@@ -32,6 +33,22 @@ describe('endpoint reachability (N6)', () => {
     ]);
     // Local endpoints have no state in Asterisk: nothing is asked for them.
     expect(asked).toEqual(['PJSIP/1001', 'PJSIP/1002', 'PJSIP/1003', 'PJSIP/1004']);
+  });
+
+  it('N6: a lookup slower than 500 ms counts as reachable: the caller is not held for it', async () => {
+    vi.useFakeTimers();
+    try {
+      const result = checkReachability([agent('a1', 'PJSIP/1001')], () => new Promise<EndpointState>(() => undefined), () => undefined);
+      await vi.advanceTimersByTimeAsync(499);
+      let settled = false;
+      void result.then(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect((await result).reachable.map((a) => a.id)).toEqual(['a1']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('N6: a failed lookup counts as reachable and is reported', async () => {

@@ -219,11 +219,29 @@ describe('ticket-status (N13)', () => {
     await advance(30 * PROMPT_MS);
     await expect(done).resolves.toBe('done');
     expect(call.plays().at(-1)?.prompts).toEqual(['ticket.status', ...digitsOf(number), 'ticket.status.resolved']);
-    expect(ctx.ticket).toBe(number);
+    // Not this caller's, and resolved: it is not whispered to an agent as the caller's ticket.
+    expect(ctx.ticket).toBeUndefined();
     expect(ctx.dataOf('ticket.lookup')).toEqual([
       { step: 'lookup', number: '2603109999', found: false, status: null, attempt: 1 },
       { step: 'lookup', number, found: true, status: 'resolved', attempt: 2 },
     ]);
+  });
+
+  it('N13: only the caller\'s own open ticket becomes the call\'s ticket (for the whisper); someone else\'s does not', async () => {
+    const own = tickets.create({ callId: 'earlier', caller: '13800138000', group: null }).number;
+    const theirs = tickets.create({ callId: 'other', caller: '13900139000', group: null }).number;
+    for (const [number, expected] of [[theirs, undefined], [own, own]] as const) {
+      const { call, ctx, done } = lookup();
+      await advance(PROMPT_MS + 100);
+      pressAll(call, `${number}#`);
+      await advance(30 * PROMPT_MS);
+      await expect(done).resolves.toBe('done');
+      expect(call.plays().at(-1)?.prompts.at(-1)).toBe('ticket.status.open');
+      expect(ctx.ticket).toBe(expected);
+    }
+    expect(tickets.openFor('13800138000')?.number).toBe(own);
+    tickets.setStatus(own, 'closed');
+    expect(tickets.openFor('13800138000')).toBeUndefined();
   });
 
   it('N13: a malformed number is not looked up, even when such a row exists', async () => {

@@ -1,13 +1,13 @@
 // N13: a service ticket. Its number is what the caller writes down and keys back later, so it is
 // read digit by digit, twice (「请您记录好您的服务单号……」), and 1 reads it once more.
+import { isIdentified } from '../../calls/caller-id.js';
 import { digitPrompts } from '../../prompts/digit-prompts.js';
 import type { VerbHandler } from '../context.js';
 
 export const createTicket: VerbHandler<'create-ticket'> = async (ctx, step, stepId) => {
   const { call } = ctx;
   if (!ctx.tickets) throw new Error('no ticket store is wired');
-  // A withheld number ("anonymous") is nobody's: the ticket is stored without one.
-  const caller = /[0-9]{3}/.test(call.caller) ? call.caller : null;
+  const caller = isIdentified(call.caller) ? call.caller : null;
   const ticket = ctx.tickets.create({ callId: call.id, caller, group: step.group ?? null });
   ctx.ticket = ticket.number;
   ctx.record('ticket.created', { step: stepId, number: ticket.number, group: ticket.group });

@@ -1,7 +1,7 @@
 // N13: the caller keys a ticket number (ending with #) and hears its status. An unknown number
 // is said to be unknown, and the caller may key it again up to the configured tries.
 import { digitPrompts } from '../../prompts/digit-prompts.js';
-import { TICKET_NUMBER } from '../../tickets/ticket-store.js';
+import { isOpen, TICKET_NUMBER } from '../../tickets/ticket-store.js';
 import type { VerbHandler } from '../context.js';
 import { keyNumber } from '../key-number.js';
 
@@ -22,7 +22,8 @@ export const ticketStatus: VerbHandler<'ticket-status'> = async (ctx, step, step
       await call.play(['ticket.unknown']);
       continue;
     }
-    ctx.ticket = ticket.number;
+    // Ticket numbers are easy to guess: only the caller's own open ticket goes into the whisper.
+    if (ticket.caller === call.caller && isOpen(ticket)) ctx.ticket = ticket.number;
     await call.play(['ticket.status', ...digitPrompts(ticket.number), `ticket.status.${ticket.status}`]);
     return step.next;
   }

@@ -4,6 +4,7 @@
 // hears the agent's work number, and the two are bridged. When nobody takes the call the caller
 // hears the keys that reach this place next time, computed from the flow.
 import type { AgentLeg, OfferInfo } from '../../agents/agent-desk.js';
+import { isIdentified } from '../../calls/caller-id.js';
 import { digitPrompts, keyPrompt, keyPrompts } from '../../prompts/digit-prompts.js';
 import { keyPathTo } from '../key-path.js';
 import type { FlowContext, VerbHandler } from '../context.js';
@@ -14,9 +15,12 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
   const { call, flow } = ctx;
   const desk = ctx.agents;
   const group = flow.agents.groups[step.group];
-  const { agents: candidates, unreachable } = desk && group ? await desk.candidates(step.group) : { agents: [], unreachable: [] };
-  ctx.record('transfer.started', { step: stepId, group: step.group, candidates: candidates.map((a) => a.id), unreachable });
+  // Asterisk is asked who is reachable while the caller hears where the call goes: no silence.
+  const lookup = desk && group ? desk.candidates(step.group) : Promise.resolve({ agents: [], unreachable: [] });
+  lookup.catch(() => undefined); // the caller may hang up during the intro; the error is not theirs
   await call.play(['transfer.intro', step.target, 'transfer.wait']);
+  const { agents: candidates, unreachable } = await lookup;
+  ctx.record('transfer.started', { step: stepId, group: step.group, candidates: candidates.map((a) => a.id), unreachable });
 
   if (desk && candidates.length > 0) {
     const { cadence, rings } = flow.agentRing;
@@ -37,7 +41,7 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
           taken = await takeCall(ctx, leg, whisperPrompts(offer, step.confirm), step.confirm);
         } finally {
           // Not taken, or the whisper failed or the caller left: the agent is free again.
-          if (!taken) await desk.release(leg, call.id);
+          if (!taken) await desk.release(leg, call.id, false);
         }
         call.signal.throwIfAborted();
         if (taken) {
@@ -55,13 +59,16 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
 
 /** What the agent's screen shows while the leg rings; the whisper says the same. */
 function offerFor(ctx: FlowContext, group: string): OfferInfo {
+  // This call's ticket, else the caller's newest one still open from an earlier call.
+  const caller = ctx.call.caller;
+  const ticket = ctx.ticket ?? (isIdentified(caller) ? ctx.tickets?.openFor(caller)?.number : undefined);
   return {
     callId: ctx.call.id,
     caller: ctx.call.caller,
     group,
     menuPath: [...ctx.trail],
     calledEarlierToday: (ctx.earlierToday?.().calls ?? 0) > 0,
-    ...(ctx.ticket === undefined ? {} : { ticket: ctx.ticket }),
+    ...(ticket === undefined ? {} : { ticket }),
   };
 }
 
@@ -97,7 +104,7 @@ async function talk(ctx: FlowContext, leg: AgentLeg, group: string, next: string
     const by = await desk.connect(call.id, leg, call.signal);
     ctx.record('transfer.ended', { agent: leg.agent.id, by });
   } finally {
-    await desk.release(leg, call.id);
+    await desk.release(leg, call.id, true);
   }
   call.signal.throwIfAborted();
   call.enter('in-flow');

@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { CallbackStore } from '../../callbacks/callback-store.js';
-import { parseQuery } from '../parse-query.js';
+import { parseInput } from '../parse-input.js';
 
 const ListCallbacksQuery = z
   .object({
@@ -21,7 +21,7 @@ const ListCallbacksQuery = z
 export function callbackRoutes(callbacks: CallbackStore): Router {
   const router = Router();
   router.get('/callbacks', (req, res) => {
-    const { status, limit } = parseQuery(ListCallbacksQuery, req.query);
+    const { status, limit } = parseInput(ListCallbacksQuery, req.query);
     res.json({ callbacks: callbacks.list(status === undefined ? { limit } : { status, limit }) });
   });
   return router;

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { CallQueries } from '../../store/call-queries.js';
 import { callNotFound } from '../errors.js';
-import { parseQuery } from '../parse-query.js';
+import { parseInput } from '../parse-input.js';
 
 // Digits only: z.coerce.number() would also take "1e3", " 5" or "0x10".
 const positiveInt = (max: number) =>
@@ -27,7 +27,7 @@ export function callRoutes(queries: CallQueries): Router {
 
   /** GET /api/calls?limit=50&before=<ms epoch>: newest first; page on with before = last startedAt. */
   router.get('/calls', (req, res) => {
-    const { limit, before } = parseQuery(ListCallsQuery, req.query);
+    const { limit, before } = parseInput(ListCallsQuery, req.query);
     res.json({ calls: queries.listCalls(before === undefined ? { limit } : { limit, before }) });
   });
 

@@ -4,7 +4,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { TICKET_NUMBER, TICKET_STATUSES, type TicketStore } from '../../tickets/ticket-store.js';
 import { invalidRequest, ticketNotFound } from '../errors.js';
-import { parseQuery } from '../parse-query.js';
+import { parseInput } from '../parse-input.js';
 
 const StatusBody = z.object({ status: z.enum(TICKET_STATUSES) }).strict();
 
@@ -25,7 +25,7 @@ export function ticketRoutes(tickets: TicketStore): Router {
   });
   router.put('/tickets/:number/status', express.json({ limit: '4kb' }), (req, res) => {
     const number = ticketNumber(req.params.number);
-    const { status } = parseQuery(StatusBody, req.body, 'invalid request body');
+    const { status } = parseInput(StatusBody, req.body, 'invalid request body');
     const ticket = tickets.setStatus(number, status);
     if (ticket === undefined) throw ticketNotFound(number);
     res.json({ ticket });

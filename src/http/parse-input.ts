@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { invalidRequest } from './errors.js';
 
-/** Validates a query string (or a body); failures are 400 invalid-request with one detail per issue. */
-export function parseQuery<T>(schema: z.ZodType<T>, query: unknown, message = 'invalid query parameters'): T {
+/** Validates a query string or a request body; failures are 400 invalid-request with one detail per issue. */
+export function parseInput<T>(schema: z.ZodType<T>, query: unknown, message = 'invalid query parameters'): T {
   const parsed = schema.safeParse(query);
   if (parsed.success) return parsed.data;
   throw invalidRequest(
