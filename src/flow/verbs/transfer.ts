@@ -44,10 +44,7 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
           if (!taken) await desk.release(leg, call.id, false);
         }
         call.signal.throwIfAborted();
-        if (taken) {
-          await desk.stopMusic(call.id);
-          return await talk(ctx, leg, step.group, step.next);
-        }
+        if (taken) return await talk(ctx, leg, step.group, step.next);
       }
     } finally {
       await desk.stopMusic(call.id).catch(() => undefined);
@@ -94,17 +91,22 @@ async function takeCall(ctx: FlowContext, leg: AgentLeg, prompts: string[], conf
   return accepted;
 }
 
+/** The work number to the caller, then the bridge; the agent is released whatever happens. */
 async function talk(ctx: FlowContext, leg: AgentLeg, group: string, next: string): Promise<string> {
   const { call } = ctx;
   const desk = ctx.agents!;
-  await call.play([...digitPrompts(leg.agent.workNumber), 'agent.serving']);
-  ctx.record('transfer.bridged', { group, agent: leg.agent.id, workNumber: leg.agent.workNumber });
-  call.enter('bridged');
+  let bridged = false;
   try {
+    await desk.stopMusic(call.id);
+    await call.play([...digitPrompts(leg.agent.workNumber), 'agent.serving']);
+    ctx.record('transfer.bridged', { group, agent: leg.agent.id, workNumber: leg.agent.workNumber });
+    call.enter('bridged');
+    bridged = true;
     const by = await desk.connect(call.id, leg, call.signal);
     ctx.record('transfer.ended', { agent: leg.agent.id, by });
   } finally {
-    await desk.release(leg, call.id, true);
+    // A caller who left during the work number never talked to the agent: no wrap-up.
+    await desk.release(leg, call.id, bridged);
   }
   call.signal.throwIfAborted();
   call.enter('in-flow');
