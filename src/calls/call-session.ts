@@ -14,6 +14,10 @@ import type { CallPort, Heard, PlayOptions, PlayResult } from './call-port.js';
 import { Lifecycle, type CallState } from './lifecycle.js';
 import { SilenceMeter, type SilenceFigures } from './silence-meter.js';
 
+// How long a "failed" prompt waits for the hang-up that usually caused it (StasisEnd follows
+// PlaybackFinished within milliseconds).
+const FAILED_PLAY_GRACE_MS = 300;
+
 export interface SessionDeps {
   ari: AriAdapter;
   events: ChannelEvents;
@@ -254,9 +258,14 @@ export class CallSession implements CallPort {
       // Raced with the call's signal: a PlaybackFinished that never comes (channel gone while
       // events were down) must not hold the call forever.
       const outcome = await raceAbort(finished, this.signal);
-      // Asterisk also reports "failed" when the caller hangs up mid-prompt; only a live call's
-      // failure means missing or unreadable audio.
-      if (outcome === 'failed') this.logger.warn({ media }, 'prompt failed to play (missing audio?)');
+      if (outcome === 'failed') {
+        // Asterisk also reports "failed" when the caller hangs up mid-prompt, just before the
+        // channel leaves the app: wait a moment for that, so a cut-off prompt is never taken as
+        // played. Only a live call's failure means missing or unreadable audio.
+        await settleOrAbort(FAILED_PLAY_GRACE_MS, this.signal);
+        this.signal.throwIfAborted();
+        this.logger.warn({ media }, 'prompt failed to play (missing audio?)');
+      }
       return by ? { interrupted: true, by } : { interrupted: false };
     } finally {
       this.meter.audioEnded(Date.now());
@@ -279,6 +288,23 @@ export class CallSession implements CallPort {
     }
   }
 
+}
+
+/** Resolves after ms, or as soon as the signal aborts (plain timer: see waitFor on AbortSignal.any). */
+function settleOrAbort(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Resolves as `promise` does, or rejects with the signal's reason as soon as it aborts. */
