@@ -8,7 +8,8 @@ import { mediaFor, promptFile } from '../../src/prompts/media.js';
 
 const SHIPPED = join(import.meta.dirname, '../../prompts/catalogue.yaml');
 
-// The ids the flow verbs and the Asterisk fallback rely on (SPEC N2–N13 and the digits).
+// The ids the flow verbs and the Asterisk fallback rely on (SPEC N2–N13, N11's wrong-number and
+// blacklist phrases among them, and the digits).
 const REQUIRED_IDS = [
   'unavailable',
   'salute.morning',
