@@ -232,11 +232,11 @@ export class AgentPool {
   }
 
   /**
-   * The group's available, reachable agents in the order to try them. Round-robin moves its
-   * starting member on by one at every call of this method, i.e. once per transfer.
+   * The group's available agents in the order to try them. Round-robin moves its starting
+   * member on by one at every call of this method, i.e. once per transfer. Whether their
+   * phones are there is the desk's question to Asterisk, not the pool's.
    */
-  /** `isReachable` filters on what the pool does not know (the desk asks Asterisk). */
-  candidates(groupId: string, isReachable: (agent: Agent) => boolean = () => true): Agent[] {
+  candidates(groupId: string): Agent[] {
     const group = this.groups.get(groupId);
     if (!group) throw new AgentPoolError('group-not-found', groupId, `no agent group with id ${groupId}`);
 
@@ -260,8 +260,7 @@ export class AgentPool {
 
     return order
       .filter((id) => this.status(id).state === 'available')
-      .map((id) => this.agent(id))
-      .filter((agent) => isReachable(agent));
+      .map((id) => this.agent(id));
   }
 
   /** A configured agent's live state; `removed` also finds one a reload took out (markFree). */

@@ -38,7 +38,7 @@ export interface EventData {
   'repeat.routed': { step: string; group: string; target: string };
   'repeat.declined': { step: string; digit: string | null };
   'ticket.created': { step: string; number: string; group: string | null };
-  'ticket.read': { step: string; number: string; reads: number };
+  'ticket.read': { step: string; number: string; reads: number; complete: boolean };
   'ticket.lookup': { step: string; number: string; found: boolean; status: string | null; attempt: number };
   'call.silence': { maxGapMs: number; maxDeadAirMs: number; budgetMs: number; withinBudget: boolean };
   'call.hangup': { by: 'caller' | 'system'; cause?: number; causeText?: string; step?: string };

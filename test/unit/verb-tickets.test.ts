@@ -100,9 +100,19 @@ describe('create-ticket (N13)', () => {
     expect(call.waits).toEqual([{ at: T0 + FIRST_MS, t: FIRST_MS, timeoutMs: 4000, result: null, endT: FIRST_MS + 4000 }]);
     expect(ctx.events.at(-1)).toEqual({
       type: 'ticket.read',
-      data: { step: 'issue', number: FIRST, reads: 2 },
+      data: { step: 'issue', number: FIRST, reads: 2, complete: true },
       ts: T0 + FIRST_MS + 4000,
     });
+  });
+
+  it('N13/N14: a caller who hangs up during the repeat still leaves ticket.read, marked incomplete', async () => {
+    const { call, ctx, done } = create();
+    await advance(FIRST_MS + 1000);
+    call.press('1'); // the 3rd reading starts
+    await advance(500);
+    call.callerHangsUp();
+    await expect(done).rejects.toThrow('call ended');
+    expect(ctx.dataOf('ticket.read')).toEqual([{ step: 'issue', number: FIRST, reads: 2, complete: false }]);
   });
 
   it('N13: 1 reads the digits again; the last allowed repeat offers no more', async () => {
@@ -120,7 +130,7 @@ describe('create-ticket (N13)', () => {
     ]);
     // No wait after the last reading: a 1 then could do nothing.
     expect(call.waits.map((w) => w.result)).toEqual(['1', '1']);
-    expect(ctx.dataOf('ticket.read')).toEqual([{ step: 'issue', number: FIRST, reads: 4 }]);
+    expect(ctx.dataOf('ticket.read')).toEqual([{ step: 'issue', number: FIRST, reads: 4, complete: true }]);
     expect(ctx.events.at(-1)?.ts).toBe(T0 + FIRST_MS + 3600);
   });
 
@@ -133,7 +143,7 @@ describe('create-ticket (N13)', () => {
     expect(call.plays()[1]).toMatchObject({ t: FIRST_MS, prompts: [...D, 'ticket.repeat'] });
     await advance(1100 + 4000); // 3rd reading, then nothing more
     await expect(done).resolves.toBe('done');
-    expect(ctx.dataOf('ticket.read')).toEqual([{ step: 'issue', number: FIRST, reads: 3 }]);
+    expect(ctx.dataOf('ticket.read')).toEqual([{ step: 'issue', number: FIRST, reads: 3, complete: true }]);
   });
 
   it('N13: another key after the offer goes on to next without a further reading', async () => {
@@ -142,7 +152,7 @@ describe('create-ticket (N13)', () => {
     call.press('2');
     await expect(done).resolves.toBe('done');
     expect(call.plays()).toHaveLength(1);
-    expect(ctx.dataOf('ticket.read')).toEqual([{ step: 'issue', number: FIRST, reads: 2 }]);
+    expect(ctx.dataOf('ticket.read')).toEqual([{ step: 'issue', number: FIRST, reads: 2, complete: true }]);
   });
 
   it('N13: with repeats 0 there is no offer and no wait; a step without a group stores none', async () => {
@@ -157,7 +167,7 @@ describe('create-ticket (N13)', () => {
     expect(call.waits).toEqual([]);
     expect(tickets.find(FIRST)?.group).toBeNull();
     expect(ctx.dataOf('ticket.created')).toEqual([{ step: 'plain', number: FIRST, group: null }]);
-    expect(ctx.dataOf('ticket.read')).toEqual([{ step: 'plain', number: FIRST, reads: 2 }]);
+    expect(ctx.dataOf('ticket.read')).toEqual([{ step: 'plain', number: FIRST, reads: 2, complete: true }]);
   });
 
   it("N13: the day's next ticket gets the next number", async () => {

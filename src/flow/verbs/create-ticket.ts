@@ -17,14 +17,19 @@ export const createTicket: VerbHandler<'create-ticket'> = async (ctx, step, step
   // Not barge-in: a key must not cut the number short. Keys pressed meanwhile stay buffered, so
   // a caller who presses 1 during the offer is heard.
   call.forgetInput();
-  await call.play(['ticket.intro', ...digits, 'ticket.again', ...digits, ...offer(step.repeats > 0)]);
-  let reads = 2;
-  for (let extra = 1; extra <= step.repeats; extra++) {
-    const key = await call.nextDigit(step.timeoutMs);
-    if (key !== '1') break;
-    await call.play([...digits, ...offer(extra < step.repeats)]);
-    reads += 1;
+  let reads = 0;
+  try {
+    await call.play(['ticket.intro', ...digits, 'ticket.again', ...digits, ...offer(step.repeats > 0)]);
+    reads = 2;
+    for (let extra = 1; extra <= step.repeats; extra++) {
+      const key = await call.nextDigit(step.timeoutMs);
+      if (key !== '1') break;
+      await call.play([...digits, ...offer(extra < step.repeats)]);
+      reads += 1;
+    }
+  } finally {
+    // Logged whatever happened: a caller who hung up mid-number may call back without it (N14).
+    ctx.record('ticket.read', { step: stepId, number: ticket.number, reads, complete: !call.signal.aborted });
   }
-  ctx.record('ticket.read', { step: stepId, number: ticket.number, reads });
   return step.next;
 };
