@@ -111,6 +111,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tickets_caller ON tickets (caller, created_at);
     `,
   },
+  {
+    version: 5,
+    name: 'ticket history',
+    // N13/N14: every status a ticket had and when, append-only like the call events, so "what
+    // was the caller told, and when did it change" has an answer.
+    up: `
+      CREATE TABLE ticket_history (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        number TEXT NOT NULL REFERENCES tickets (number),
+        status TEXT NOT NULL,
+        at     INTEGER NOT NULL
+      );
+      CREATE INDEX ticket_history_number ON ticket_history (number, id);
+      INSERT INTO ticket_history (number, status, at) SELECT number, status, created_at FROM tickets;
+      CREATE TRIGGER ticket_history_no_update BEFORE UPDATE ON ticket_history
+      BEGIN
+        SELECT RAISE(ABORT, 'ticket_history is append-only: UPDATE is not allowed');
+      END;
+      CREATE TRIGGER ticket_history_no_delete BEFORE DELETE ON ticket_history
+      BEGIN
+        SELECT RAISE(ABORT, 'ticket_history is append-only: DELETE is not allowed');
+      END;
+    `,
+  },
 ];
 
 /**

@@ -30,6 +30,13 @@ export interface TicketStore {
   setStatus(number: string, status: TicketStatus): TicketRow | undefined;
   /** The caller's newest ticket that is still open or in progress (for the agent whisper). */
   openFor(caller: string): TicketRow | undefined;
+  /** Every status the ticket had, oldest first (empty for an unknown number). */
+  history(number: string): TicketChange[];
+}
+
+export interface TicketChange {
+  status: TicketStatus;
+  at: number;
 }
 
 /** Still being worked on: what an agent should hear about. */
@@ -61,6 +68,8 @@ export function createTicketStore(db: Database, now: () => number, options: Tick
   );
   const byNumber = db.prepare(`SELECT ${COLUMNS} FROM tickets WHERE number = ?`);
   const update = db.prepare(`UPDATE tickets SET status = ? WHERE number = ? RETURNING ${COLUMNS}`);
+  const logChange = db.prepare('INSERT INTO ticket_history (number, status, at) VALUES (?, ?, ?)');
+  const changes = db.prepare('SELECT status, at FROM ticket_history WHERE number = ? ORDER BY id');
   const newestOpen = db.prepare(
     `SELECT ${COLUMNS} FROM tickets WHERE caller = ? AND status IN ('open', 'in-progress')
      ORDER BY created_at DESC, number DESC LIMIT 1`,
@@ -77,7 +86,15 @@ export function createTicketStore(db: Database, now: () => number, options: Tick
     if (sequence > DAILY_MAX) {
       throw new TicketNumbersExhausted(`all ${DAILY_MAX} ticket numbers of ${prefix} are taken`);
     }
-    return insert.get(`${prefix}${pad(sequence, 4)}`, callId, caller, group, at) as TicketRow;
+    const row = insert.get(`${prefix}${pad(sequence, 4)}`, callId, caller, group, at) as TicketRow;
+    logChange.run(row.number, row.status, at);
+    return row;
+  });
+  // The status and its history change together or not at all.
+  const changeStatus = db.transaction((number: string, status: TicketStatus): TicketRow | undefined => {
+    const row = update.get(status, number) as TicketRow | undefined;
+    if (row) logChange.run(number, status, now());
+    return row;
   });
 
   return {
@@ -87,8 +104,10 @@ export function createTicketStore(db: Database, now: () => number, options: Tick
       return byNumber.get(number) as TicketRow | undefined;
     },
 
-    setStatus(number: string, status: TicketStatus): TicketRow | undefined {
-      return update.get(status, number) as TicketRow | undefined;
+    setStatus: (number, status) => changeStatus.immediate(number, status),
+
+    history(number: string): TicketChange[] {
+      return changes.all(number) as TicketChange[];
     },
 
     openFor(caller: string): TicketRow | undefined {

@@ -340,7 +340,10 @@ describe('PUT /api/tickets/:number/status', () => {
     const res = await put(ticketNumber, JSON.stringify({ status: 'in-progress' }));
     expect(res.status).toBe(200);
     expect(res.body.ticket).toEqual(expect.objectContaining({ number: ticketNumber, status: 'in-progress' }));
-    expect(((await call('GET', `/api/tickets/${ticketNumber}`)).body.ticket as { status: string }).status).toBe('in-progress');
+    const after = (await call('GET', `/api/tickets/${ticketNumber}`)).body;
+    expect((after.ticket as { status: string }).status).toBe('in-progress');
+    // N14: the change is kept beside the original status, with its time.
+    expect((after.history as { status: string }[]).map((h) => h.status)).toEqual(['open', 'in-progress']);
   });
 
   it('400 invalid-request for an unknown status, an extra field or broken JSON; the ticket is unchanged', async () => {

@@ -49,6 +49,35 @@ describe('ticket store', () => {
     expect(() => store.create(NEW)).toThrow(TicketNumbersExhausted);
   });
 
+  it('N13 N14: keeps every status with its time, append-only; an unknown number changes nothing', () => {
+    const store = createTicketStore(db, now);
+    const { number } = store.create(NEW);
+    const created = clock;
+    clock += 60_000;
+    store.setStatus(number, 'in-progress');
+    clock += 60_000;
+    store.setStatus(number, 'resolved');
+    store.setStatus('2605019999', 'closed');
+    expect(store.history(number)).toEqual([
+      { status: 'open', at: created },
+      { status: 'in-progress', at: created + 60_000 },
+      { status: 'resolved', at: created + 120_000 },
+    ]);
+    expect(store.history('2605019999')).toEqual([]);
+    expect(() => db.prepare('DELETE FROM ticket_history').run()).toThrow(/append-only/);
+    expect(() => db.prepare("UPDATE ticket_history SET status = 'open'").run()).toThrow(/append-only/);
+  });
+
+  it('follows a time zone that changes (a reloaded flow)', () => {
+    let zone = 'Asia/Shanghai';
+    const store = createTicketStore(db, now, { timeZone: () => zone });
+    expect(store.create(NEW).number).toBe('2605010001'); // 23:30 in Shanghai
+    zone = 'UTC';
+    expect(store.create(NEW).number).toBe('2605010002'); // 15:30 UTC, the same day
+    clock = Date.UTC(2026, 4, 1, 16, 30);
+    expect(store.create(NEW).number).toBe('2605010003'); // still May 1st in UTC, May 2nd in Shanghai
+  });
+
   it('sets the status; undefined for an unknown number', () => {
     const store = createTicketStore(db, now);
     const { number } = store.create(NEW);

@@ -21,7 +21,7 @@ export function ticketRoutes(tickets: TicketStore): Router {
     const number = ticketNumber(req.params.number);
     const ticket = tickets.find(number);
     if (ticket === undefined) throw ticketNotFound(number);
-    res.json({ ticket });
+    res.json({ ticket, history: tickets.history(number) });
   });
   router.put('/tickets/:number/status', express.json({ limit: '4kb' }), (req, res) => {
     const number = ticketNumber(req.params.number);
