@@ -39,6 +39,10 @@ export const Cadence = z
   .strict();
 export type Cadence = z.infer<typeof Cadence>;
 
+/** N6: the parts of the agent whisper, in their default order. */
+export const WHISPER_PARTS = ['caller', 'path', 'earlier', 'ticket'] as const;
+export type WhisperPart = (typeof WHISPER_PARTS)[number];
+
 export const Hotline = z
   .object({
     name: z.string().min(1).describe('spoken in the greeting and other phrases'),
@@ -268,6 +272,13 @@ export const FlowFile = z
       .strict()
       .default({ cadence: { onMs: 1000, offMs: 4000 }, rings: 3 })
       .describe('N1: agent legs ring at most 3 rings'),
+    whisper: z
+      .array(z.enum(WHISPER_PARTS))
+      .refine((parts) => new Set(parts).size === parts.length, 'each whisper part once')
+      .default([...WHISPER_PARTS])
+      .describe(
+        'N6: what the agent hears before the caller is connected, in this order (a part with nothing to say is left out); the agent screen always shows everything',
+      ),
     callbacks: z
       .object({
         allowedPatterns: NumberPatterns.default([...DEFAULT_ALLOWED_PATTERNS]).describe(

@@ -285,3 +285,22 @@ describe('whisperPrompts: star and hash in a menu path (N6)', () => {
     expect(prompts.slice(prompts.indexOf('whisper.path'))).toEqual(['whisper.path', 'digit.star', 'digit.2', 'digit.hash']);
   });
 });
+
+describe('whisperPrompts: the flow chooses the parts and their order (N6)', () => {
+  const offer: OfferInfo = {
+    callId: 'c', caller: '13800138000', group: 'repair', menuPath: ['2'], calledEarlierToday: true, ticket: '2603100007',
+  };
+
+  it('N6: an operator who wants a short whisper keeps only some parts, in the order given', () => {
+    expect(whisperPrompts(offer, true, ['earlier', 'path'])).toEqual(['whisper.earlier', 'whisper.path', 'digit.2', 'whisper.accept']);
+    expect(whisperPrompts(offer, false, [])).toEqual([]);
+  });
+
+  it('N6: the flow file defaults to every part, and rejects a part named twice', () => {
+    const flow = flowFromYaml('hotline: { name: Test line, number: "100" }\nsteps:\n  bye: { verb: hangup }\n');
+    expect(flow.whisper).toEqual(['caller', 'path', 'earlier', 'ticket']);
+    expect(() => flowFromYaml('hotline: { name: Test line, number: "100" }\nwhisper: [path, path]\nsteps:\n  bye: { verb: hangup }\n')).toThrow(
+      /whisper: each whisper part once/,
+    );
+  });
+});

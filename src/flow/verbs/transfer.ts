@@ -8,6 +8,7 @@ import { isIdentified } from '../../calls/caller-id.js';
 import { digitPrompts, keyPrompt, keyPrompts } from '../../prompts/digit-prompts.js';
 import { keyPathTo } from '../key-path.js';
 import type { FlowContext, VerbHandler } from '../context.js';
+import { WHISPER_PARTS, type WhisperPart } from '../schema.js';
 
 const ACCEPT_TIMEOUT_MS = 10_000;
 
@@ -38,7 +39,7 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
         if (leg.outcome !== 'answered') continue;
         let taken = false;
         try {
-          taken = await takeCall(ctx, leg, whisperPrompts(offer, step.confirm), step.confirm);
+          taken = await takeCall(ctx, leg, whisperPrompts(offer, step.confirm, flow.whisper), step.confirm);
         } finally {
           // Not taken, or the whisper failed or the caller left: the agent is free again.
           if (!taken) await desk.release(leg, call.id, false);
@@ -69,14 +70,21 @@ function offerFor(ctx: FlowContext, group: string): OfferInfo {
   };
 }
 
-/** The whisper: the caller's number, the keys they chose, an earlier call today, the ticket. */
-export function whisperPrompts(offer: OfferInfo, confirm: boolean): string[] {
-  const prompts: string[] = [];
-  const caller = digitPrompts(offer.caller);
-  if (caller.length > 0) prompts.push('whisper.caller', ...caller);
-  if (offer.menuPath.length > 0) prompts.push('whisper.path', ...offer.menuPath.flatMap(keyPrompts));
-  if (offer.calledEarlierToday) prompts.push('whisper.earlier');
-  if (offer.ticket !== undefined) prompts.push('whisper.ticket', ...digitPrompts(offer.ticket));
+/**
+ * The whisper: the flow's parts in the flow's order (caller number, menu keys, an earlier call
+ * today, the ticket), each only when there is something to say; then 接听请按1 when confirming.
+ */
+export function whisperPrompts(offer: OfferInfo, confirm: boolean, parts: readonly WhisperPart[] = WHISPER_PARTS): string[] {
+  const say: Record<WhisperPart, () => string[]> = {
+    caller: () => {
+      const digits = digitPrompts(offer.caller);
+      return digits.length > 0 ? ['whisper.caller', ...digits] : [];
+    },
+    path: () => (offer.menuPath.length > 0 ? ['whisper.path', ...offer.menuPath.flatMap(keyPrompts)] : []),
+    earlier: () => (offer.calledEarlierToday ? ['whisper.earlier'] : []),
+    ticket: () => (offer.ticket !== undefined ? ['whisper.ticket', ...digitPrompts(offer.ticket)] : []),
+  };
+  const prompts = parts.flatMap((part) => say[part]());
   if (confirm) prompts.push('whisper.accept');
   return prompts;
 }
