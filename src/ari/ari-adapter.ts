@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import ari, { type AriRestClient } from 'ari-client';
 import type { Logger } from 'pino';
 import { HeldEmitter } from './held-emitter.js';
-import { EventSocket } from './event-socket.js';
+import { EventSocket, type EventSocketEvents } from './event-socket.js';
 import { ChannelGoneError, type AriEvent, type ChannelEventMap, type ChannelInfo } from './types.js';
 
 export interface AriSettings {
@@ -41,19 +41,33 @@ export interface DialledChannel {
 
 export type EndpointState = 'online' | 'offline' | 'unknown' | 'missing';
 
+/** The adapter's two links to Asterisk; tests hand in scripted ones. */
+export interface AriLinks {
+  connectRest: (url: string, user: string, password: string) => Promise<AriRestClient>;
+  socket: EventEmitter<EventSocketEvents> & { start(): void; stop(): void; readonly connected: boolean };
+}
+
 export class AriAdapter extends EventEmitter<AdapterEvents> {
   private rest: AriRestClient | undefined;
-  private readonly socket: EventSocket;
+  private readonly socket: AriLinks['socket'];
+  private readonly connectRest: AriLinks['connectRest'];
   private readonly channels = new Map<string, ChannelEvents>();
   private readonly ending = new Set<string>();
   /** Channels this controller dialled (agent legs), by id assigned before the dial. */
   private readonly originated = new Set<string>();
   private readonly playbacks = new Map<string, (outcome: PlaybackOutcome) => void>();
   private readonly stopController = new AbortController();
+  /** Channels that left while a reconcile's channel listing was in flight (see reconcile). */
+  private endedWhileListing: Set<string> | undefined;
 
-  constructor(private readonly settings: AriSettings, private readonly logger: Logger) {
+  constructor(
+    private readonly settings: AriSettings,
+    private readonly logger: Logger,
+    links: AriLinks = { connectRest: (...a) => ari.connect(...a), socket: new EventSocket({ ...settings, logger }) },
+  ) {
     super();
-    this.socket = new EventSocket({ ...settings, logger });
+    this.socket = links.socket;
+    this.connectRest = links.connectRest;
     this.socket.on('event', (event) => this.onEvent(event));
     this.socket.on('open', () => {
       this.emit('connected');
@@ -71,7 +85,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     let delay = 250;
     while (!this.rest && !this.stopController.signal.aborted) {
       try {
-        this.rest = await ari.connect(this.settings.url, this.settings.user, this.settings.password);
+        this.rest = await this.connectRest(this.settings.url, this.settings.user, this.settings.password);
       } catch (err) {
         this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'ARI not reachable yet');
         await sleep(delay, undefined, { signal: this.stopController.signal }).catch(() => undefined);
@@ -244,10 +258,14 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
         }
         return;
       case 'StasisEnd':
-        if (channel) this.endChannel(channel.id, undefined, undefined);
+        if (!channel) return;
+        this.endedWhileListing?.add(channel.id);
+        this.endChannel(channel.id, undefined, undefined);
         return;
       case 'ChannelDestroyed':
-        if (channel) this.destroyed(channel.id, event.cause);
+        if (!channel) return;
+        this.endedWhileListing?.add(channel.id);
+        this.destroyed(channel.id, event.cause);
         return;
       case 'ChannelHangupRequest':
         if (channel) this.channels.get(channel.id)?.emit('hangup-request', event.cause);
@@ -304,24 +322,38 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     settle?.(outcome);
   }
 
-  /** After (re)connect: adopt channels in the app that we do not know, end the ones that are gone. */
+  /**
+   * After (re)connect: adopt channels in the app that we do not know, end the ones that are gone.
+   * The listing is a snapshot taken while events already flow, so it is only trusted for what it
+   * can know: a channel that entered after the snapshot is not "vanished" (ending it would leave
+   * a new caller ringing with nobody handling the call), and a channel that left before the reply
+   * arrived is not adopted.
+   */
   private async reconcile(): Promise<void> {
-    const live = await this.listChannels();
+    const knownBefore = new Set(this.channels.keys());
+    const endedWhileListing = new Set<string>();
+    this.endedWhileListing = endedWhileListing;
+    let live: ChannelInfo[];
+    try {
+      live = await this.listChannels();
+    } finally {
+      if (this.endedWhileListing === endedWhileListing) this.endedWhileListing = undefined;
+    }
     const inApp = live.filter((c) => {
       const [app, role] = (c.dialplan?.app_data ?? '').split(',');
       // Agent legs belong to the caller's call, which was lost with the old connection.
       return c.dialplan?.app_name === 'Stasis' && app === this.settings.app && role !== 'agent';
     });
     const liveIds = new Set(live.map((c) => c.id));
-    for (const id of [...this.channels.keys()]) {
-      if (!liveIds.has(id)) {
+    for (const id of knownBefore) {
+      if (this.channels.has(id) && !liveIds.has(id)) {
         this.logger.warn({ channelId: id }, 'channel vanished while events were not flowing');
         this.endChannel(id, undefined, 'vanished');
         this.destroyed(id, undefined);
       }
     }
     for (const channel of inApp) {
-      if (!this.channels.has(channel.id)) {
+      if (!this.channels.has(channel.id) && !endedWhileListing.has(channel.id)) {
         this.logger.info({ channelId: channel.id, state: channel.state }, 'adopting channel already in the app');
         this.adopt(channel, true);
       }

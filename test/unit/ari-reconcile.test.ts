@@ -1,0 +1,108 @@
+// N14: on every (re)connect the adapter compares its channels with Asterisk's listing. Events
+// already flow while the listing is on its way, so the listing must not undo what they said.
+import { EventEmitter } from 'node:events';
+import type { AriRestClient } from 'ari-client';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { AriAdapter } from '../../src/ari/ari-adapter.js';
+import type { EventSocketEvents } from '../../src/ari/event-socket.js';
+import type { AriEvent, ChannelInfo } from '../../src/ari/types.js';
+
+class ScriptedSocket extends EventEmitter<EventSocketEvents> {
+  connected = false;
+  start(): void {
+    this.connected = true;
+  }
+  stop(): void {
+    this.connected = false;
+  }
+  open(): void {
+    this.emit('open');
+  }
+  send(event: AriEvent): void {
+    this.emit('event', event);
+  }
+}
+
+function channel(id: string, app = 'hotline'): ChannelInfo {
+  return {
+    id,
+    name: `Local/${id}`,
+    state: 'Ring',
+    caller: { number: '13800138000', name: '' },
+    dialplan: { context: 'hotline-inbound', exten: '4008008000', priority: 3, app_name: 'Stasis', app_data: app },
+    creationtime: '2026-11-22T10:00:00.000+0000',
+  };
+}
+
+/** An adapter whose channel listing answers only when the test says so. */
+async function setup() {
+  const socket = new ScriptedSocket();
+  const listings: Array<(channels: ChannelInfo[]) => void> = [];
+  const rest = {
+    channels: { list: () => new Promise<ChannelInfo[]>((resolve) => listings.push(resolve)) },
+  } as unknown as AriRestClient;
+  const adapter = new AriAdapter({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', app: 'hotline' }, pino({ level: 'silent' }), {
+    connectRest: () => Promise.resolve(rest),
+    socket,
+  });
+  const calls: Array<{ id: string; adopted: boolean }> = [];
+  const ends: string[] = [];
+  adapter.on('call', (c, adopted) => {
+    calls.push({ id: c.id, adopted });
+    adapter.events(c.id)?.on('end', () => ends.push(c.id));
+  });
+  await adapter.start();
+  const answerListing = async (channels: ChannelInfo[]) => {
+    const resolve = listings.shift();
+    if (!resolve) throw new Error('no listing was requested');
+    resolve(channels);
+    await new Promise((r) => setImmediate(r));
+  };
+  return { adapter, socket, calls, ends, answerListing };
+}
+
+describe('reconcile after connect', () => {
+  it('adopts a channel that was waiting in the app, and hands out a new one as a new call', async () => {
+    const { socket, calls, answerListing } = await setup();
+    socket.open();
+    await answerListing([channel('waiting'), channel('other-app', 'someone-else'), channel('leg', 'hotline,agent')]);
+    socket.send({ type: 'StasisStart', channel: channel('new') });
+    expect(calls).toEqual([
+      { id: 'waiting', adopted: true },
+      { id: 'new', adopted: false },
+    ]);
+  });
+
+  it('a call that enters while the listing is on its way is not ended as vanished', async () => {
+    const { adapter, socket, calls, ends, answerListing } = await setup();
+    socket.open();
+    // The listing was taken before this caller arrived; its StasisStart beats the reply.
+    socket.send({ type: 'StasisStart', channel: channel('caller') });
+    await answerListing([]);
+    expect(calls).toEqual([{ id: 'caller', adopted: false }]);
+    expect(ends).toEqual([]);
+    expect(adapter.events('caller')).toBeDefined();
+  });
+
+  it('a known channel missing from the listing is ended as vanished', async () => {
+    const { adapter, socket, calls, ends, answerListing } = await setup();
+    socket.open();
+    await answerListing([]);
+    socket.send({ type: 'StasisStart', channel: channel('caller') });
+    // The link drops and comes back; meanwhile the caller hung up and no event said so.
+    socket.open();
+    await answerListing([]);
+    expect(calls).toEqual([{ id: 'caller', adopted: false }]);
+    expect(ends).toEqual(['caller']);
+    expect(adapter.events('caller')).toBeUndefined();
+  });
+
+  it('a channel that left while the listing was on its way is not adopted', async () => {
+    const { socket, calls, answerListing } = await setup();
+    socket.open();
+    socket.send({ type: 'StasisEnd', channel: channel('gone') });
+    await answerListing([channel('gone')]);
+    expect(calls).toEqual([]);
+  });
+});
