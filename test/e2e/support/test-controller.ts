@@ -19,7 +19,16 @@ export interface TestController {
   stop(): Promise<void>;
 }
 
-export async function startTestController(flowFile: string, extraEnv: Record<string, string> = {}): Promise<TestController> {
+export interface StartOptions {
+  /** Called in the same tick the events socket opens, while the controller's first channel listing is on its way. */
+  onConnect?: () => void;
+}
+
+export async function startTestController(
+  flowFile: string,
+  extraEnv: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestController> {
   const env = readEnvironment();
   const dir = mkdtempSync(join(tmpdir(), 'hotline-e2e-'));
   const config = loadConfig({
@@ -31,6 +40,12 @@ export async function startTestController(flowFile: string, extraEnv: Record<str
   });
   const logger = createLogger({ level: (process.env.E2E_LOG_LEVEL as 'info' | undefined) ?? 'warn' });
   const controller = await startController(config, { logger });
+  const { onConnect } = options;
+  if (onConnect) {
+    // ARI's REST description loads first, so the socket cannot be open yet; say so if it is.
+    if (controller.ari.connected) throw new Error('the controller connected before onConnect could be attached');
+    controller.ari.once('connected', onConnect);
+  }
   const deadline = Date.now() + 20_000;
   while (!controller.ari.connected) {
     if (Date.now() > deadline) throw new Error('controller did not connect to ARI within 20 s');
