@@ -65,7 +65,8 @@ describe('controller down or restarting', () => {
     // On connect the controller lists Asterisk's channels while events already flow. A caller who
     // enters in between is in no listing but is a live call: it must be answered, not dropped.
     // The window is a few ms wide, so many callers are dialled just after the socket opens. Run
-    // against the adapter without the fix, this test failed in 2 runs of 3 (1 to 3 callers lost).
+    // against the adapter without the fix, this test failed in 3 runs of 3 (up to 4 callers lost
+    // in one round, each left ringing with nobody handling the call).
     const rounds = 20;
     const offsetsMs = [0, 0, 0, 1, 1, 2, 2, 3, 4, 6, 8, 12];
     const callers = new TestCallers();
