@@ -55,6 +55,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   private readonly ending = new Set<string>();
   /** Channels this controller dialled (agent legs), by id assigned before the dial. */
   private readonly originated = new Set<string>();
+  /** Dialled channels whose originate request has not been answered yet: Asterisk may not list them. */
+  private readonly dialling = new Set<string>();
   private readonly playbacks = new Map<string, (outcome: PlaybackOutcome) => void>();
   private readonly stopController = new AbortController();
   /** Channels that left while a reconcile's channel listing was in flight (see reconcile). */
@@ -167,6 +169,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     const events = held as unknown as ChannelEvents;
     this.channels.set(params.channelId, events);
     this.originated.add(params.channelId);
+    this.dialling.add(params.channelId);
     try {
       await this.restCall((r) =>
         r.channels.originate({
@@ -182,6 +185,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       this.channels.delete(params.channelId);
       this.originated.delete(params.channelId);
       throw err;
+    } finally {
+      this.dialling.delete(params.channelId);
     }
     // Events that came while dialling (answer, busy, the end) wait for the caller's listeners.
     return { events, release: () => held.release() };
@@ -325,12 +330,13 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   /**
    * After (re)connect: adopt channels in the app that we do not know, end the ones that are gone.
    * The listing is a snapshot taken while events already flow, so it is only trusted for what it
-   * can know: a channel that entered after the snapshot is not "vanished" (ending it would leave
-   * a new caller ringing with nobody handling the call), and a channel that left before the reply
-   * arrived is not adopted.
+   * can know: a channel that entered after the snapshot, or was still being dialled when it was
+   * taken, is not "vanished" (ending it would leave a new caller ringing with nobody handling the
+   * call, or an agent's phone ringing for a call that gave up on it), and a channel that left
+   * before the reply arrived is not adopted.
    */
   private async reconcile(): Promise<void> {
-    const knownBefore = new Set(this.channels.keys());
+    const knownBefore = new Set([...this.channels.keys()].filter((id) => !this.dialling.has(id)));
     const endedWhileListing = new Set<string>();
     this.endedWhileListing = endedWhileListing;
     let live: ChannelInfo[];

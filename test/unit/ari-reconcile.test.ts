@@ -39,8 +39,12 @@ function channel(id: string, app = 'hotline'): ChannelInfo {
 async function setup() {
   const socket = new ScriptedSocket();
   const listings: Array<(channels: ChannelInfo[]) => void> = [];
+  const originates: Array<() => void> = [];
   const rest = {
-    channels: { list: () => new Promise<ChannelInfo[]>((resolve) => listings.push(resolve)) },
+    channels: {
+      list: () => new Promise<ChannelInfo[]>((resolve) => listings.push(resolve)),
+      originate: () => new Promise<void>((resolve) => originates.push(resolve)),
+    },
   } as unknown as AriRestClient;
   const adapter = new AriAdapter({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', app: 'hotline' }, pino({ level: 'silent' }), {
     connectRest: () => Promise.resolve(rest),
@@ -59,7 +63,7 @@ async function setup() {
     resolve(channels);
     await new Promise((r) => setImmediate(r));
   };
-  return { adapter, socket, calls, ends, answerListing };
+  return { adapter, socket, calls, ends, answerListing, originates };
 }
 
 describe('reconcile after connect', () => {
@@ -103,6 +107,29 @@ describe('reconcile after connect', () => {
     socket.open();
     socket.send({ type: 'StasisEnd', channel: channel('gone') });
     await answerListing([channel('gone')]);
+    expect(calls).toEqual([]);
+  });
+
+  it('an agent leg still being dialled when the listing is taken is not ended as vanished', async () => {
+    const { adapter, socket, calls, answerListing, originates } = await setup();
+    socket.open();
+    await answerListing([]);
+    const dialling = adapter.originate({ channelId: 'leg', endpoint: 'PJSIP/1001', callerId: '', timeoutS: 4, appArgs: 'agent' });
+    const legEnds: string[] = [];
+    adapter.events('leg')?.on('end', () => legEnds.push('leg'));
+    // The link drops and comes back before Asterisk has answered the originate request.
+    socket.open();
+    await answerListing([]);
+    originates.shift()?.();
+    const leg = await dialling;
+    let answered = false;
+    leg.events.on('end', () => legEnds.push('leg'));
+    leg.events.on('answered', () => (answered = true));
+    leg.release();
+    expect(legEnds).toEqual([]);
+    // The agent answers: it is still this call's leg, not a new call.
+    socket.send({ type: 'StasisStart', channel: channel('leg', 'hotline,agent') });
+    expect(answered).toBe(true);
     expect(calls).toEqual([]);
   });
 });
