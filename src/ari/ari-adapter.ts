@@ -59,8 +59,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   private readonly dialling = new Set<string>();
   private readonly playbacks = new Map<string, (outcome: PlaybackOutcome) => void>();
   private readonly stopController = new AbortController();
-  /** Channels that left while a reconcile's channel listing was in flight (see reconcile). */
-  private endedWhileListing: Set<string> | undefined;
+  /** Per reconcile in flight: the channels that left while its listing was on its way. */
+  private readonly endedWhileListing = new Set<Set<string>>();
 
   constructor(
     private readonly settings: AriSettings,
@@ -264,12 +264,12 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
         return;
       case 'StasisEnd':
         if (!channel) return;
-        this.endedWhileListing?.add(channel.id);
+        this.noteEnded(channel.id);
         this.endChannel(channel.id, undefined, undefined);
         return;
       case 'ChannelDestroyed':
         if (!channel) return;
-        this.endedWhileListing?.add(channel.id);
+        this.noteEnded(channel.id);
         this.destroyed(channel.id, event.cause);
         return;
       case 'ChannelHangupRequest':
@@ -293,6 +293,10 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       default:
         return; // other events are not used; unknown types are fine
     }
+  }
+
+  private noteEnded(channelId: string): void {
+    for (const ended of this.endedWhileListing) ended.add(channelId);
   }
 
   private adopt(channel: ChannelInfo, adopted: boolean): void {
@@ -338,12 +342,12 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   private async reconcile(): Promise<void> {
     const knownBefore = new Set([...this.channels.keys()].filter((id) => !this.dialling.has(id)));
     const endedWhileListing = new Set<string>();
-    this.endedWhileListing = endedWhileListing;
+    this.endedWhileListing.add(endedWhileListing);
     let live: ChannelInfo[];
     try {
       live = await this.listChannels();
     } finally {
-      if (this.endedWhileListing === endedWhileListing) this.endedWhileListing = undefined;
+      this.endedWhileListing.delete(endedWhileListing);
     }
     const inApp = live.filter((c) => {
       const [app, role] = (c.dialplan?.app_data ?? '').split(',');
