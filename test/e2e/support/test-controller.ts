@@ -43,7 +43,10 @@ export async function startTestController(
   const { onConnect } = options;
   if (onConnect) {
     // ARI's REST description loads first, so the socket cannot be open yet; say so if it is.
-    if (controller.ari.connected) throw new Error('the controller connected before onConnect could be attached');
+    if (controller.ari.connected) {
+      await controller.stop();
+      throw new Error('the controller connected before onConnect could be attached');
+    }
     controller.ari.once('connected', onConnect);
   }
   const deadline = Date.now() + 20_000;
