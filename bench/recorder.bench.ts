@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { systemClock } from '../src/clock/clock.js';
 import { createLogger } from '../src/log/logger.js';
 import { openDatabase } from '../src/store/database.js';
 import type { EventData } from '../src/store/events.js';
@@ -45,7 +46,7 @@ try {
     }),
     run('batched recorder (200/tx)', (file) => {
       const db = openDatabase(file);
-      const recorder = createSqliteRecorder(db, { logger });
+      const recorder = createSqliteRecorder(db, { logger, clock: systemClock });
       for (let i = 0; i < EVENTS; i++) recorder.event(`call-${i % CALLS}`, 'menu.choice', data);
       recorder.close();
       db.close();

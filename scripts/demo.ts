@@ -2,16 +2,64 @@
 // that listens to the greeting, says something (N3: the silent-line protocol hears it), presses
 // 1 in the menu, hangs up after the goodbye (N10: the caller hangs up first), then prints the
 // call's event log from the API.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { loadConfig, readEnvironment } from '../src/config/env.js';
 import { TestCallers } from '../test/e2e/support/test-caller.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long the controller gets to stop after SIGTERM before its process group is killed. */
+const STOP_GRACE_MS = 8000;
+
+/** True while any process of the group is alive (signal 0 only checks). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false; // ESRCH: nobody left in the group.
+  }
+}
+
+async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
+  for (const until = Date.now() + ms; groupAlive(pgid); await sleep(100)) {
+    if (Date.now() >= until) return false;
+  }
+  return true;
+}
+
+/**
+ * Stops the controller and everything under it (npx, tsx, node): SIGTERM to its process group,
+ * then waits until every process of the group has exited (npx may go first, while the controller
+ * still detaches its calls and flushes its log), with SIGKILL after STOP_GRACE_MS. Killing only
+ * npx left the controller holding HTTP_PORT, and the next `npm start` failed.
+ */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  const pgid = child.pid;
+  if (pgid === undefined || !groupAlive(pgid)) return;
+  process.kill(-pgid, 'SIGTERM');
+  if (await waitGroupGone(pgid, STOP_GRACE_MS)) return;
+  console.error(`the controller did not stop within ${STOP_GRACE_MS} ms: killing it`);
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // Gone in the meantime.
+  }
+  if (!(await waitGroupGone(pgid, 2000))) console.error(`process group ${pgid} is still there after SIGKILL`);
+}
+
 async function main(): Promise<void> {
   if (spawnSync('bash', ['docker/sandbox.sh', 'up'], { stdio: 'inherit' }).status !== 0) process.exit(1);
   const config = loadConfig(readEnvironment());
-  const controller = spawn('npx', ['tsx', 'src/main.ts'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // Its own process group, so that stopping it reaches the controller under npx and tsx.
+  const controller = spawn('npx', ['tsx', 'src/main.ts'], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stopGroup(controller));
+  // Ctrl-C reaches the demo's process group, not the controller's (detached): stop it here.
+  process.once('SIGINT', () => {
+    console.error('\ninterrupted: stopping the controller');
+    void stop().finally(() => process.exit(130));
+  });
   const base = `http://${config.http.host}:${config.http.port}`;
   const api = async (path: string) => {
     const res = await fetch(base + path, { headers: { Authorization: `Bearer ${config.http.apiToken}` } });
@@ -21,6 +69,7 @@ async function main(): Promise<void> {
     for (let i = 0; ; i++) {
       const health = await fetch(`${base}/health`).then((r) => r.json() as Promise<{ ari: boolean }>).catch(() => undefined);
       if (health?.ari) break;
+      if (controller.exitCode !== null) throw new Error(`the controller exited with code ${controller.exitCode}`);
       if (i > 100) throw new Error('the controller did not come up within 20 s');
       await sleep(200);
     }
@@ -60,7 +109,7 @@ async function main(): Promise<void> {
     }
     console.log('\nAsterisk keeps running: npm run asterisk:down stops it.');
   } finally {
-    controller.kill('SIGTERM');
+    await stop();
   }
 }
 

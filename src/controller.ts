@@ -1,8 +1,6 @@
 // The composition root: builds every part from the config and wires them together. Nothing
 // else constructs long-lived objects, so there are no singletons and tests can start a whole
 // controller in-process with their own database and flow.
-import type { Server } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { AgentNotifier } from './agents/agent-notifier.js';
@@ -13,14 +11,15 @@ import { AmiMonitor } from './ami/ami-monitor.js';
 import { createCallbackStore } from './callbacks/callback-store.js';
 import { AriAdapter } from './ari/ari-adapter.js';
 import { CallRegistry } from './calls/call-registry.js';
+import { OutboundDialer } from './calls/outbound-leg.js';
 import { createCallHandler } from './calls/handle-call.js';
 import type { Config } from './config/env.js';
-import { systemClock } from './flow/clock.js';
-import type { Clock } from './flow/context.js';
+import { settleAfter, systemClock, type Clock } from './clock/clock.js';
 import { loadFlow } from './flow/load-flow.js';
 import { scaleTimings } from './flow/scale-timings.js';
 import type { Flow } from './flow/schema.js';
 import { createHttpApp } from './http/app.js';
+import { listenHttp } from './http/listen.js';
 import { loadCatalogue } from './prompts/catalogue.js';
 import { createCallQueries } from './store/call-queries.js';
 import { createCallerHistory } from './store/caller-history.js';
@@ -52,22 +51,28 @@ export async function startController(config: Readonly<Config>, options: Control
   let flow = load();
 
   const db = openDatabase(config.database);
-  const recorder = createSqliteRecorder(db, { logger });
+  const recorder = createSqliteRecorder(db, { logger, clock });
   const queries = createCallQueries(db);
   const registry = new CallRegistry();
-  const ari = new AriAdapter(config.ari, logger.child({ part: 'ari' }));
-  const ami = new AmiMonitor(config.ami, logger.child({ part: 'ami' }));
+  // The service's life: aborted by stop(), it ends every timer that is not a call's.
+  const life = new AbortController();
+  const ari = new AriAdapter(config.ari, logger.child({ part: 'ari' }), { clock });
+  const ami = new AmiMonitor(config.ami, logger.child({ part: 'ami' }), clock);
+  // One outbound leg module: agent legs now, callback legs next.
+  const dialer = new OutboundDialer({ ari, clock, logger: logger.child({ part: 'dial' }), causes: ami, signal: life.signal });
 
   // Agents come from the flow; a reload (SIGHUP) hands the pool the new agents and groups.
-  const pool = new AgentPool(flow.agents, createAgentStateStore(db), () => clock.now());
+  const pool = new AgentPool(flow.agents, createAgentStateStore(db), clock, life.signal);
   const notifier = new AgentNotifier((err, agentId) => logger.warn({ err, agentId }, 'agent screen listener failed'));
-  const agents = new AriAgentDesk(ari, pool, notifier, logger.child({ part: 'agents' }), ami);
+  const agents = new AriAgentDesk({
+    ari, dialer, pool, notifier, clock, logger: logger.child({ part: 'agents' }), signal: life.signal,
+  });
 
   const callbacks = createCallbackStore(db);
   const tickets = createTicketStore(db, () => clock.now(), { timeZone: () => flow.hotline.timezone });
   const callerHistory = createCallerHistory(db);
   const handleCall = createCallHandler({
-    ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, currentFlow: () => flow,
+    ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, currentFlow: () => flow, signal: life.signal,
   });
   const running = new Set<Promise<void>>();
   ari.on('call', (channel, adopted) => {
@@ -81,17 +86,15 @@ export async function startController(config: Readonly<Config>, options: Control
 
   const app = createHttpApp({
     queries,
-    agents: { pool, notifier },
+    agents: { pool, notifier, clock },
     callbacks,
     tickets,
     apiToken: config.http.apiToken,
     logger,
     health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size }),
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  const server = await listenHttp(app, config.http.port, config.http.host);
+  server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
   const { port } = server.address() as AddressInfo;
   const httpUrl = `http://${config.http.host}:${port}`;
 
@@ -115,8 +118,12 @@ export async function startController(config: Readonly<Config>, options: Control
     async stop() {
       // Calls in progress stay up in Asterisk for the next controller to adopt.
       for (const call of registry.all()) call.detach();
-      // Bounded: shutting down must not hang on a call that does not unwind.
-      await Promise.race([Promise.allSettled([...running]), sleep(3000)]);
+      // Bounded: shutting down must not hang on a call that does not unwind. The bound's timer
+      // ends as soon as the calls have.
+      const bound = new AbortController();
+      await Promise.race([Promise.allSettled([...running]), settleAfter(clock, 3000, bound.signal)]);
+      bound.abort();
+      life.abort();
       ari.stop();
       ami.stop();
       // Open agent event streams would keep close() waiting forever.

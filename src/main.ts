@@ -1,6 +1,7 @@
 // Process entry (npm start): config, logger, controller, signals.
 import { ConfigError, loadConfig } from './config/env.js';
 import { startController } from './controller.js';
+import { PortInUseError } from './http/listen.js';
 import { createLogger } from './log/logger.js';
 
 async function main(): Promise<void> {
@@ -15,7 +16,17 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const controller = await startController(config, { logger });
+  let controller;
+  try {
+    controller = await startController(config, { logger });
+  } catch (err) {
+    if (err instanceof PortInUseError) {
+      // An operator's mistake, not a bug: the message says what to change, a stack would not.
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
 
   process.on('SIGHUP', () => {
     try {

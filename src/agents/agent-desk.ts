@@ -1,26 +1,22 @@
 // What the transfer verb may do with agents (N6). The verb depends on this port, not on ARI,
-// so its logic can be unit-tested with a fake desk; AriAgentDesk is the real one.
-import type { Language } from '../flow/schema.js';
+// so its logic can be unit-tested with a fake desk; AriAgentDesk is the real one. The desk owns
+// the agent's side only (the leg, the whisper, the agent's claim and screen); the caller's
+// channel belongs to the call (hold music and the bridge are CallPort's).
+import type { BridgeLeg } from '../calls/call-port.js';
+import type { LegOutcome } from '../calls/outbound-leg.js';
+import type { Language } from '../prompts/language.js';
 import type { Agent } from './agent-pool.js';
+import type { CallOffer } from './call-offer.js';
 
-export type LegOutcome = 'answered' | 'no-answer' | 'busy' | 'unreachable' | 'failed';
+export type { LegOutcome } from '../calls/outbound-leg.js';
 
-export interface AgentLeg {
+export interface AgentLeg extends BridgeLeg {
   agent: Agent;
   outcome: LegOutcome;
   /** From the dial to the answer or the end of ringing. */
   ringMs: number;
   cause?: number;
   channelId: string;
-}
-
-export interface OfferInfo {
-  callId: string;
-  caller: string;
-  group: string;
-  menuPath: string[];
-  calledEarlierToday: boolean;
-  ticket?: string;
 }
 
 export interface Candidates {
@@ -31,13 +27,15 @@ export interface Candidates {
 }
 
 export interface AgentDesk {
-  /** Agents of the group that may be rung now, in the group's strategy order. */
+  /** Agents of the group that may be rung now, in the group's strategy order. A read: claims nothing. */
   candidates(group: string): Promise<Candidates>;
   /**
-   * Rings one agent; Asterisk ends the ringing after timeoutMs (rounded up to whole seconds).
-   * The call's signal cancels the leg (the caller hung up): no agent is left ringing.
+   * Claims the agent for the call and rings it; Asterisk ends the ringing after timeoutMs
+   * (rounded up to whole seconds). An outcome other than 'answered' has already freed the
+   * agent, once its leg was gone. The call's signal cancels the leg (the caller hung up): no
+   * agent is left ringing. An answered leg stays claimed until release().
    */
-  ring(agent: Agent, offer: OfferInfo, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg>;
+  ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg>;
   /**
    * Plays prompts to the agent (the whisper); false when the agent hung up meanwhile. The
    * caller's signal ends it early (the caller hung up).
@@ -49,14 +47,12 @@ export interface AgentDesk {
    * either side hanging up.
    */
   awaitAccept(leg: AgentLeg, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
-  /** Bridges caller and agent; resolves with who left first. The signal is the caller's. */
-  connect(callId: string, leg: AgentLeg, signal: AbortSignal): Promise<'caller' | 'agent'>;
+  /** The agent's screen shows the call as connected (the call bridged it). */
+  connected(leg: AgentLeg, callId: string): void;
   /**
-   * Ends the agent's part: hangs up the leg if still up and frees the agent, with wrap-up only
-   * when `talked` (the agent took the call, not just answered the whisper).
+   * Ends the agent's part: hangs up the leg if still up and, once it is gone, frees the agent,
+   * with wrap-up only when `talked` (the agent took the call, not just answered the whisper).
+   * Safe to call more than once, and for a leg that was never answered.
    */
   release(leg: AgentLeg, callId: string, talked: boolean): Promise<void>;
-  /** Hold music on the caller while agents ring (never silence). */
-  startMusic(callId: string): Promise<void>;
-  stopMusic(callId: string): Promise<void>;
 }

@@ -1,28 +1,17 @@
 // The agent's screen (N6 whisper): what an offered call is about, then whether it connected and
 // when it ended. Calls publish here; the HTTP event stream subscribes per agent.
 import { EventEmitter } from 'node:events';
-
-export interface WhisperInfo {
-  callId: string;
-  caller: string;
-  /** The caller's menu choices in order: option labels where the flow has them, else digits. */
-  menuPath: string[];
-  /** N12: the number called earlier today. */
-  calledEarlierToday: boolean;
-  /** N13: the caller's open ticket number. */
-  ticket?: string;
-  group: string;
-}
+import type { CallOffer } from './call-offer.js';
 
 export type AgentEvent =
-  | { type: 'offer'; info: WhisperInfo }
+  | { type: 'offer'; info: CallOffer }
   | { type: 'connected'; callId: string }
   | { type: 'ended'; callId: string };
 
 export type AgentEventListener = (event: AgentEvent) => void;
 
 export interface CurrentCall {
-  info: WhisperInfo;
+  info: CallOffer;
   connected: boolean;
 }
 
@@ -40,7 +29,7 @@ export class AgentNotifier {
    */
   constructor(private readonly onListenerError: (err: unknown, agentId: string) => void = () => undefined) {}
 
-  offer(agentId: string, info: WhisperInfo): void {
+  offer(agentId: string, info: CallOffer): void {
     this.current.set(agentId, { info, connected: false });
     this.emit(agentId, { type: 'offer', info });
   }

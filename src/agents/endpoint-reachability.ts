@@ -3,6 +3,7 @@
 // Asterisk knows this per endpoint; Local and other dialplan-backed endpoints have no such state
 // and count as reachable (their dialplan decides).
 import type { EndpointState } from '../ari/ari-adapter.js';
+import type { Clock } from '../clock/clock.js';
 import type { Agent } from './agent-pool.js';
 
 const WITH_STATE = new Set(['PJSIP', 'SIP', 'IAX2']);
@@ -28,30 +29,56 @@ export function splitEndpoint(endpoint: string): [string, string] {
   return [technology.toUpperCase(), at >= 0 ? target.slice(at + 1) : target];
 }
 
-function withinLimit(lookup: Promise<EndpointState>): Promise<EndpointState> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<EndpointState>((resolve) => {
-    timer = setTimeout(() => resolve('unknown'), LOOKUP_LIMIT_MS);
+/** The lookup's answer, or 'unknown' after the limit or as soon as the signal aborts. */
+function withinLimit(lookup: Promise<EndpointState>, clock: Clock, signal: AbortSignal): Promise<EndpointState> {
+  return new Promise<EndpointState>((resolve, reject) => {
+    const onAbort = () => {
+      timer.cancel();
+      resolve('unknown');
+    };
+    const timer = clock.timer(LOOKUP_LIMIT_MS, signal, () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve('unknown');
+    });
+    const settle = () => {
+      timer.cancel();
+      signal.removeEventListener('abort', onAbort);
+    };
+    // Attached in every case: a lookup failing after the limit is not an unhandled rejection.
+    lookup.then(
+      (state) => {
+        settle();
+        resolve(state);
+      },
+      (err: unknown) => {
+        settle();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+    if (signal.aborted) resolve('unknown');
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([lookup, limit]).finally(() => clearTimeout(timer));
 }
 
 /**
  * Splits agents (kept in order) by their endpoint state, asked in parallel. A failed or slow
  * lookup (ARI briefly away) counts as reachable: the dial itself will tell, and a caller is never sent
- * to the fallback because a status query failed.
+ * to the fallback because a status query failed. The 500 ms limit runs on `clock`; once `signal`
+ * (the call's) aborts, nothing more is waited for and unanswered lookups count as reachable.
  */
 export async function checkReachability(
   agents: Agent[],
   stateOf: EndpointStateOf,
   onError: (err: unknown, agent: Agent) => void,
+  clock: Clock,
+  signal: AbortSignal,
 ): Promise<Reachability> {
   const states = await Promise.all(
     agents.map(async (agent): Promise<EndpointState> => {
       const [technology, resource] = splitEndpoint(agent.endpoint);
       if (!WITH_STATE.has(technology) || resource === '') return 'unknown';
       try {
-        return await withinLimit(stateOf(technology, resource));
+        return await withinLimit(stateOf(technology, resource), clock, signal);
       } catch (err) {
         onError(err, agent);
         return 'unknown';

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import AsteriskManager from 'asterisk-manager';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock.js';
 
 export interface AmiSettings {
   host: string;
@@ -22,23 +23,29 @@ export interface AmiEvents {
 
 export class AmiMonitor extends EventEmitter<AmiEvents> {
   private manager: ReturnType<typeof AsteriskManager> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  /** Aborted on stop(): ends the reconnect timer. */
+  private life = new AbortController();
   private delay = 500;
   private stopped = false;
   connected = false;
 
-  constructor(private readonly settings: AmiSettings, private readonly logger: Logger) {
+  constructor(
+    private readonly settings: AmiSettings,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+  ) {
     super();
   }
 
   start(): void {
     this.stopped = false;
+    this.life = new AbortController();
     this.connect();
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.life.abort();
     this.drop();
   }
 
@@ -70,8 +77,7 @@ export class AmiMonitor extends EventEmitter<AmiEvents> {
   private onClose(): void {
     this.drop();
     if (this.stopped) return;
-    this.timer = setTimeout(() => this.connect(), this.delay);
-    this.timer.unref();
+    this.clock.timer(this.delay, this.life.signal, () => this.connect());
     this.delay = Math.min(this.delay * 2, 10_000);
   }
 

@@ -3,9 +3,10 @@
 // and on every (re)connect reconciles its channels with what Asterisk really has: channels
 // that entered the app while nobody listened are adopted, channels that vanished are ended.
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import ari, { type AriRestClient } from 'ari-client';
 import type { Logger } from 'pino';
+import { settleAfter, systemClock, type Clock } from '../clock/clock.js';
+import { legArgs, roleOf, stasisArgs, type ChannelRole, type DialledRole } from './channel-role.js';
 import { HeldEmitter } from './held-emitter.js';
 import { EventSocket, type EventSocketEvents } from './event-socket.js';
 import { ChannelGoneError, type AriEvent, type ChannelEventMap, type ChannelInfo } from './types.js';
@@ -47,17 +48,25 @@ export interface AriLinks {
   socket: EventEmitter<EventSocketEvents> & { start(): void; stop(): void; readonly connected: boolean };
 }
 
+export interface AriAdapterOptions {
+  clock?: Clock;
+  /** Scripted links for tests; by default ari-client for REST and our own events socket. */
+  links?: AriLinks;
+}
+
 export class AriAdapter extends EventEmitter<AdapterEvents> {
   private rest: AriRestClient | undefined;
   private readonly socket: AriLinks['socket'];
   private readonly connectRest: AriLinks['connectRest'];
+  private readonly clock: Clock;
   private readonly channels = new Map<string, ChannelEvents>();
   private readonly ending = new Set<string>();
-  /** Channels this controller dialled (agent legs), by id assigned before the dial. */
-  private readonly originated = new Set<string>();
+  /** Channels this controller dialled (agent and callback legs), by id assigned before the dial. */
+  private readonly originated = new Map<string, DialledRole>();
   /** Dialled channels whose originate request has not been answered yet: Asterisk may not list them. */
   private readonly dialling = new Set<string>();
-  private readonly playbacks = new Map<string, (outcome: PlaybackOutcome) => void>();
+  /** Playback waiters, with the channel they play on: a channel that ends settles its waiters. */
+  private readonly playbacks = new Map<string, { channelId: string; settle: (outcome: PlaybackOutcome) => void }>();
   private readonly stopController = new AbortController();
   /** Per reconcile in flight: the channels that left while its listing was on its way. */
   private readonly endedWhileListing = new Set<Set<string>>();
@@ -65,9 +74,14 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   constructor(
     private readonly settings: AriSettings,
     private readonly logger: Logger,
-    links: AriLinks = { connectRest: (...a) => ari.connect(...a), socket: new EventSocket({ ...settings, logger }) },
+    options: AriAdapterOptions = {},
   ) {
     super();
+    this.clock = options.clock ?? systemClock;
+    const links = options.links ?? {
+      connectRest: (...a) => ari.connect(...a),
+      socket: new EventSocket({ ...settings, logger, clock: this.clock }),
+    };
     this.socket = links.socket;
     this.connectRest = links.connectRest;
     this.socket.on('event', (event) => this.onEvent(event));
@@ -90,7 +104,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
         this.rest = await this.connectRest(this.settings.url, this.settings.user, this.settings.password);
       } catch (err) {
         this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'ARI not reachable yet');
-        await sleep(delay, undefined, { signal: this.stopController.signal }).catch(() => undefined);
+        await settleAfter(this.clock, delay, this.stopController.signal);
         delay = Math.min(delay * 2, 10_000);
       }
     }
@@ -100,8 +114,13 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   stop(): void {
     this.stopController.abort();
     this.socket.stop();
-    for (const settle of this.playbacks.values()) settle('gone');
+    for (const { settle } of this.playbacks.values()) settle('gone');
     this.playbacks.clear();
+  }
+
+  /** Why a channel is in the app: a leg this controller dialled, or an inbound caller. */
+  roleOf(channelId: string): ChannelRole {
+    return this.originated.get(channelId) ?? 'inbound';
   }
 
   /** The event stream of a channel this adapter handed out; undefined once it is gone. */
@@ -127,10 +146,13 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
 
   /**
    * Starts a playback and returns a promise of its outcome. The waiter is registered before
-   * the request goes out, so a PlaybackFinished that beats the REST reply is not missed.
+   * the request goes out, so a PlaybackFinished that beats the REST reply is not missed; it
+   * settles 'gone' when the channel leaves, so a PlaybackFinished lost while the events socket
+   * was down cannot hold a call (or an agent's whisper) until the other side hangs up.
    */
   async play(channelId: string, media: string[], playbackId: string): Promise<{ finished: Promise<PlaybackOutcome> }> {
-    const finished = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, resolve));
+    if (!this.channels.has(channelId)) throw new ChannelGoneError(channelId, 'play', 'not in the app');
+    const finished = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, { channelId, settle: resolve }));
     try {
       await this.channelOp('play', channelId, (r) => r.channels.play({ channelId, media, playbackId }));
     } catch (err) {
@@ -156,19 +178,22 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   /**
    * Dials an endpoint into the app under an id chosen here, with its event stream registered
    * first: ringing, a refusal or a timeout (Asterisk owns the ring timeout) all reach the
-   * caller of originate, even before the channel is answered.
+   * caller of originate, even before the channel is answered. The leg's role and owning call
+   * travel as its Stasis arguments (see channel-role.ts).
    */
   async originate(params: {
     channelId: string;
     endpoint: string;
     callerId: string;
     timeoutS: number;
-    appArgs: string;
+    role: DialledRole;
+    /** The call that owns the leg. */
+    owner: string;
   }): Promise<DialledChannel> {
     const held = new HeldEmitter();
     const events = held as unknown as ChannelEvents;
     this.channels.set(params.channelId, events);
-    this.originated.add(params.channelId);
+    this.originated.set(params.channelId, params.role);
     this.dialling.add(params.channelId);
     try {
       await this.restCall((r) =>
@@ -176,7 +201,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
           endpoint: params.endpoint,
           channelId: params.channelId,
           app: this.settings.app,
-          appArgs: params.appArgs,
+          appArgs: legArgs(params.role, params.owner),
           callerId: params.callerId,
           timeout: params.timeoutS,
         }),
@@ -256,10 +281,13 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       case 'StasisStart':
         if (!channel) return;
         if (this.originated.has(channel.id)) {
-          // An agent leg we dialled: its answer goes to whoever is ringing it, not to a new call.
+          // A leg we dialled: its answer goes to the call that is ringing it, not to a new call.
           this.channels.get(channel.id)?.emit('answered');
         } else if (!this.channels.has(channel.id)) {
-          this.adopt(channel, false);
+          const { role } = roleOf(event.args ?? []);
+          // A leg dialled by a controller that is gone (its call with it): nobody will take it.
+          if (role !== 'inbound') this.endOrphan(channel.id, role);
+          else this.adopt(channel, false);
         }
         return;
       case 'StasisEnd':
@@ -309,15 +337,31 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     if (!events || this.ending.has(channelId)) return;
     this.ending.add(channelId);
     events.emit('end', cause, causeText);
+    this.settlePlaybacksOf(channelId);
     // Keep the emitter a little longer so the hang-up cause from ChannelDestroyed reaches the call.
-    const timer = setTimeout(() => this.destroyed(channelId, undefined), DESTROY_GRACE_MS);
-    timer.unref();
+    this.clock.timer(DESTROY_GRACE_MS, this.stopController.signal, () => this.destroyed(channelId, undefined));
+  }
+
+  /** A channel left: its playbacks will never finish. */
+  private settlePlaybacksOf(channelId: string): void {
+    for (const [playbackId, waiter] of [...this.playbacks]) {
+      if (waiter.channelId === channelId) this.settlePlayback(playbackId, 'gone');
+    }
+  }
+
+  /** Hangs up a dialled leg that no call here owns (its controller stopped or lost it). */
+  private endOrphan(channelId: string, role: ChannelRole): void {
+    this.logger.warn({ channelId, role }, 'hanging up a dialled leg whose call is gone');
+    this.restCall((r) => r.channels.hangup({ channelId, reason: 'normal' })).catch((err: unknown) => {
+      if (!GONE.test((err as Error).message)) this.logger.warn({ err, channelId }, 'hanging up an orphaned leg failed');
+    });
   }
 
   private destroyed(channelId: string, cause: number | undefined): void {
     const events = this.channels.get(channelId);
     if (!events) return;
     if (!this.ending.has(channelId)) events.emit('end', cause, undefined);
+    this.settlePlaybacksOf(channelId);
     this.channels.delete(channelId);
     this.ending.delete(channelId);
     this.originated.delete(channelId);
@@ -326,9 +370,9 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   }
 
   private settlePlayback(playbackId: string, outcome: PlaybackOutcome): void {
-    const settle = this.playbacks.get(playbackId);
+    const waiter = this.playbacks.get(playbackId);
     this.playbacks.delete(playbackId);
-    settle?.(outcome);
+    waiter?.settle(outcome);
   }
 
   /**
@@ -349,11 +393,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     } finally {
       this.endedWhileListing.delete(endedWhileListing);
     }
-    const inApp = live.filter((c) => {
-      const [app, role] = (c.dialplan?.app_data ?? '').split(',');
-      // Agent legs belong to the caller's call, which was lost with the old connection.
-      return c.dialplan?.app_name === 'Stasis' && app === this.settings.app && role !== 'agent';
-    });
+    const inApp = live.filter((c) => c.dialplan?.app_name === 'Stasis' && stasisArgs(c.dialplan.app_data).app === this.settings.app);
     const liveIds = new Set(live.map((c) => c.id));
     for (const id of knownBefore) {
       if (this.channels.has(id) && !liveIds.has(id)) {
@@ -363,10 +403,18 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       }
     }
     for (const channel of inApp) {
-      if (!this.channels.has(channel.id) && !endedWhileListing.has(channel.id)) {
-        this.logger.info({ channelId: channel.id, state: channel.state }, 'adopting channel already in the app');
-        this.adopt(channel, true);
+      if (this.channels.has(channel.id) || endedWhileListing.has(channel.id)) continue;
+      // Only inbound callers are adopted (their flow starts again). A dialled leg that nobody
+      // here knows belonged to a call of the old connection: an agent's phone rings or an agent
+      // sits in silence for a caller who is now back in the flow, and a callback leg's call is
+      // gone; both are hung up (the callback scheduler dials again by its own rules).
+      const { role } = roleOf(stasisArgs(channel.dialplan?.app_data).args);
+      if (role !== 'inbound') {
+        this.endOrphan(channel.id, role);
+        continue;
       }
+      this.logger.info({ channelId: channel.id, state: channel.state }, 'adopting channel already in the app');
+      this.adopt(channel, true);
     }
   }
 }

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { AriEvent } from './types.js';
 
 export interface EventSocketOptions {
@@ -13,6 +14,7 @@ export interface EventSocketOptions {
   password: string;
   app: string;
   logger: Logger;
+  clock: Clock;
   /** First reconnect delay; doubles up to maxDelayMs. */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -30,8 +32,10 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
   private ws: WebSocket | undefined;
   private stopped = false;
   private attempt = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
+  private retryTimer: TimerHandle | undefined;
+  private pingTimer: TimerHandle | undefined;
+  /** Aborted on stop(): ends the ping and reconnect timers. */
+  private life = new AbortController();
   private alive = false;
   connected = false;
 
@@ -41,13 +45,13 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
 
   start(): void {
     this.stopped = false;
+    this.life = new AbortController();
     this.connect();
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
-    clearInterval(this.pingTimer);
+    this.life.abort();
     this.ws?.removeAllListeners();
     this.ws?.on('error', () => undefined); // a late socket error after close is not news
     this.ws?.terminate();
@@ -83,7 +87,7 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
       this.opts.logger.warn({ err: err.message }, 'ARI events socket error');
     });
     ws.on('close', () => {
-      clearInterval(this.pingTimer);
+      this.pingTimer?.cancel();
       const wasConnected = this.connected;
       this.connected = false;
       if (wasConnected) this.emit('close');
@@ -110,8 +114,8 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
   }
 
   private startPings(ws: WebSocket): void {
-    clearInterval(this.pingTimer);
-    this.pingTimer = setInterval(() => {
+    this.pingTimer?.cancel();
+    const beat = () => {
       if (!this.alive) {
         this.opts.logger.warn('ARI events socket missed a pong; reconnecting');
         ws.terminate();
@@ -119,8 +123,9 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
       }
       this.alive = false;
       ws.ping();
-    }, this.opts.pingIntervalMs ?? 10_000);
-    this.pingTimer.unref();
+      this.pingTimer = this.opts.clock.timer(this.opts.pingIntervalMs ?? 10_000, this.life.signal, beat);
+    };
+    this.pingTimer = this.opts.clock.timer(this.opts.pingIntervalMs ?? 10_000, this.life.signal, beat);
   }
 
   private scheduleReconnect(): void {
@@ -129,6 +134,6 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     const delay = Math.min(max, min * 2 ** this.attempt);
     this.attempt += 1;
     this.opts.logger.info({ delayMs: delay, attempt: this.attempt }, 'ARI events reconnect scheduled');
-    this.retryTimer = setTimeout(() => this.connect(), delay);
+    this.retryTimer = this.opts.clock.timer(delay, this.life.signal, () => this.connect());
   }
 }

@@ -1,13 +1,15 @@
 // N8: what the hotline promises a caller, per reason for the callback. The scheduler dials
 // before this time, and N17 measures how many callbacks made it.
 
+// Declared once: the flow schema's capture-number `reason` enum and the deadline tables below
+// both come from this tuple (its order is the order editors offer the reasons in).
 export const CALLBACK_REASONS = [
   'line-trouble',
-  'dropped',
   'unanswered-query',
-  'transfer-failed',
-  'complaint-urgent',
   'complaint',
+  'complaint-urgent',
+  'dropped',
+  'transfer-failed',
 ] as const;
 export type CallbackReason = (typeof CALLBACK_REASONS)[number];
 

@@ -1,6 +1,6 @@
 // What a verb may do to its call. Verbs depend on this interface, not on ARI, so unit tests
 // can drive them with a fake call and fake timers; the real one is CallSession.
-import type { Language } from '../flow/schema.js';
+import type { Language } from '../prompts/language.js';
 
 export interface PlayOptions {
   /** A key stops the prompt (the key is kept for the next menu: type-ahead). */
@@ -16,6 +16,13 @@ export interface PlayResult {
   /** True when a key or voice stopped it, or it was skipped because one was already there. */
   interrupted: boolean;
   by?: Heard;
+}
+
+/** The other side of a bridge: a channel this call dialled, and when it ends. */
+export interface BridgeLeg {
+  readonly channelId: string;
+  /** Resolves when the leg's channel has left (hung up or gone); never rejects. */
+  readonly gone: Promise<void>;
 }
 
 export interface CallPort {
@@ -54,6 +61,17 @@ export interface CallPort {
   listen(ms: number): Promise<Heard | 'timeout'>;
   /** A deliberate pause (declared, so not dead air) that ignores input. */
   pause(ms: number): Promise<void>;
+  /** Music on hold (N5: a caller on hold hears music, never silence); counts as audio. */
+  hold(): Promise<void>;
+  /** Ends the music on hold; a call already gone is not an error. */
+  unhold(): Promise<void>;
+  /**
+   * Bridges the caller with a leg this call dialled (an agent, or the callee of a callback) and
+   * waits until one side leaves: 'caller' when the caller's channel left (the call's signal has
+   * aborted), 'leg' when the leg hung up first or `signal` ended the bridge. Bridged talk counts
+   * as audio (N5).
+   */
+  bridge(leg: BridgeLeg, signal: AbortSignal): Promise<'caller' | 'leg'>;
   /** Moves the call's lifecycle (DESIGN §6); an undefined transition is logged and ignored. */
   enter(state: 'in-flow' | 'transferring' | 'bridged'): void;
 }

@@ -1,16 +1,19 @@
 // One caller's call on one channel: the CallPort that verbs use, backed by the ARI adapter.
 // It owns the call's AbortController (aborted when the channel leaves the app), the type-ahead
-// key buffer, and the lifecycle. Everything it starts ends with the call.
+// key buffer, the lifecycle, and everything done to the caller's channel: prompts, hold music
+// and the bridge to a leg. Time comes from the injected clock; everything it starts ends with
+// the call.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
 import { INBOUND_CONTEXT } from '../asterisk/render-config.js';
 import { isChannelGone, type ChannelInfo } from '../ari/types.js';
-import type { Language } from '../flow/schema.js';
+import { abortReason, childSignal, raceAbort, settleAfter, type Clock } from '../clock/clock.js';
+import type { Language } from '../prompts/language.js';
 import { mediaFor } from '../prompts/media.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallPort, Heard, PlayOptions, PlayResult } from './call-port.js';
+import type { CallFacts } from './call-facts.js';
+import type { BridgeLeg, CallPort, Heard, PlayOptions, PlayResult } from './call-port.js';
 import { Lifecycle, type CallState } from './lifecycle.js';
 import { SilenceMeter, type SilenceFigures } from './silence-meter.js';
 
@@ -18,11 +21,29 @@ import { SilenceMeter, type SilenceFigures } from './silence-meter.js';
 // PlaybackFinished within milliseconds).
 const FAILED_PLAY_GRACE_MS = 300;
 
+/** What a session asks of ARI: the adapter, or a scripted stand-in in unit tests. */
+export type SessionAri = Pick<
+  AriAdapter,
+  | 'ring'
+  | 'answer'
+  | 'hangup'
+  | 'setVar'
+  | 'play'
+  | 'stopPlayback'
+  | 'startMoh'
+  | 'stopMoh'
+  | 'createBridge'
+  | 'addToBridge'
+  | 'destroyBridge'
+>;
+
 export interface SessionDeps {
-  ari: AriAdapter;
+  ari: SessionAri;
   events: ChannelEvents;
   channel: ChannelInfo;
-  language: Language;
+  /** The call's facts (caller, language…), shared with the verbs. */
+  facts: CallFacts;
+  clock: Clock;
   logger: Logger;
   /** TALK_DETECT thresholds from the flow (N3). */
   voice: { silenceMs: number; talkMs: number };
@@ -30,9 +51,8 @@ export interface SessionDeps {
 
 export class CallSession implements CallPort {
   readonly id: string;
-  readonly caller: string;
   readonly called: string;
-  readonly language: Language;
+  readonly facts: CallFacts;
   readonly createdAt: number;
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
@@ -45,20 +65,22 @@ export class CallSession implements CallPort {
   private readonly voiceSettings: { silenceMs: number; talkMs: number };
   private talkDetectOn = false;
   private talking = false;
+  private holding = false;
   voiceHeard = false;
   private readonly controller = new AbortController();
   private readonly digits: string[] = [];
-  private readonly ari: AriAdapter;
+  private readonly ari: SessionAri;
   private readonly events: ChannelEvents;
+  private readonly clock: Clock;
 
   constructor(deps: SessionDeps) {
     const { channel } = deps;
     this.id = channel.id;
-    this.caller = channel.caller?.number ?? '';
     this.called = channel.dialplan?.exten ?? '';
-    this.language = deps.language;
+    this.facts = deps.facts;
+    this.clock = deps.clock;
     const created = Date.parse(channel.creationtime);
-    this.createdAt = Number.isFinite(created) ? created : Date.now();
+    this.createdAt = Number.isFinite(created) ? created : this.clock.now();
     this.ari = deps.ari;
     this.events = deps.events;
     this.logger = deps.logger;
@@ -66,7 +88,7 @@ export class CallSession implements CallPort {
     // The generated entry dialplan turns talk detection on before Stasis(); setting it again
     // over ARI would queue behind a playing prompt (and was seen to block an adopted call).
     this.talkDetectOn = channel.dialplan?.context === INBOUND_CONTEXT;
-    if (channel.state === 'Up') this.meter.answered(Date.now());
+    if (channel.state === 'Up') this.meter.answered(this.clock.now());
     const initial: CallState = channel.state === 'Up' ? 'answered' : 'ringing';
     this.lifecycle = new Lifecycle(initial, (from, to) => this.logger.info({ from, to }, 'call state'));
 
@@ -95,6 +117,14 @@ export class CallSession implements CallPort {
     });
   }
 
+  get caller(): string {
+    return this.facts.caller;
+  }
+
+  get language(): Language {
+    return this.facts.language;
+  }
+
   /**
    * Stops this controller's work on the call but leaves the channel up in the application,
    * so the next controller to connect adopts it (no caller is cut off by a restart).
@@ -118,19 +148,20 @@ export class CallSession implements CallPort {
     this.causeNoted.emit('cause');
   }
 
-  /** The hang-up cause, waiting up to graceMs for a late report from AMI or ChannelDestroyed. */
-  async finalCause(graceMs: number): Promise<number | undefined> {
+  /**
+   * The hang-up cause, waiting up to graceMs for a late report from AMI or ChannelDestroyed.
+   * `service` ends the wait early (the controller stops).
+   */
+  async finalCause(graceMs: number, service: AbortSignal): Promise<number | undefined> {
     if (this.hangupCause !== undefined) return this.hangupCause;
     if (this.hungUpBySystem) return 16; // we cleared the call: normal clearing
+    const wait = childSignal(service);
+    const noted = () => wait.abort();
+    this.causeNoted.once('cause', noted);
+    await settleAfter(this.clock, graceMs, wait.signal);
+    this.causeNoted.off('cause', noted);
+    wait.abort();
     // No report in time: the cause stays unknown.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, graceMs);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.causeNoted.once('cause', done);
-    });
     return this.hangupCause;
   }
 
@@ -140,7 +171,7 @@ export class CallSession implements CallPort {
 
   async answer(): Promise<void> {
     await this.ari.answer(this.id);
-    this.meter.answered(Date.now());
+    this.meter.answered(this.clock.now());
     this.lifecycle.to('answered');
   }
 
@@ -153,52 +184,52 @@ export class CallSession implements CallPort {
 
   /** N5 figures so far; the final ones when the call has ended. */
   silence(): SilenceFigures | null {
-    return this.meter.finish(Date.now());
+    return this.meter.finish(this.clock.now());
   }
 
   async listen(ms: number): Promise<Heard | 'timeout'> {
     this.signal.throwIfAborted();
     if (this.talking) return 'voice';
     if (this.hasTypeAhead()) return 'dtmf';
-    this.meter.listenStarted(Date.now());
+    this.meter.listenStarted(this.clock.now());
     try {
       return await this.waitFor(ms, { 'talk-start': 'voice', dtmf: 'dtmf' });
     } finally {
-      this.meter.listenEnded(Date.now());
+      this.meter.listenEnded(this.clock.now());
     }
   }
 
-  /**
-   * The first of the named channel events (mapped to a result), or 'timeout' after ms; rejects
-   * when the call ends. A plain timer, not AbortSignal.timeout(): Node holds the sources of
-   * AbortSignal.any() weakly, so a timeout signal can be collected before it fires and the
-   * wait would never end.
-   */
+  /** The first of the named channel events (mapped to a result), or 'timeout' after ms; rejects when the call ends. */
   private waitFor<R extends string>(ms: number, on: Partial<Record<'talk-start' | 'dtmf', R>>): Promise<R | 'timeout'> {
     return new Promise<R | 'timeout'>((resolve, reject) => {
+      const wait = childSignal(this.signal);
       const handlers = Object.entries(on).map(([event, result]) => {
         const handler = () => finish(() => resolve(result));
         this.events.on(event as 'dtmf', handler);
         return [event as 'dtmf', handler] as const;
       });
-      const onAbort = () => finish(() => reject(this.signal.reason as Error));
-      const timer = setTimeout(() => finish(() => resolve('timeout')), ms);
+      const onAbort = () => finish(() => reject(abortReason(this.signal)));
       const finish = (settle: () => void) => {
-        clearTimeout(timer);
+        wait.abort();
         for (const [event, handler] of handlers) this.events.off(event, handler);
         this.signal.removeEventListener('abort', onAbort);
         settle();
       };
+      if (this.signal.aborted) {
+        onAbort();
+        return;
+      }
       this.signal.addEventListener('abort', onAbort, { once: true });
+      this.clock.timer(ms, wait.signal, () => finish(() => resolve('timeout')));
     });
   }
 
   async pause(ms: number): Promise<void> {
-    this.meter.listenStarted(Date.now());
+    this.meter.listenStarted(this.clock.now());
     try {
-      await sleep(ms, undefined, { signal: this.signal });
+      await this.clock.sleep(ms, this.signal);
     } finally {
-      this.meter.listenEnded(Date.now());
+      this.meter.listenEnded(this.clock.now());
     }
   }
 
@@ -226,15 +257,74 @@ export class CallSession implements CallPort {
     this.talking = false;
   }
 
+  async hold(): Promise<void> {
+    this.signal.throwIfAborted();
+    if (this.holding) return;
+    await this.ari.startMoh(this.id);
+    this.holding = true;
+    // Music is sound: the caller on hold is not in dead air (N5).
+    this.meter.audioStarted(this.clock.now());
+  }
+
+  async unhold(): Promise<void> {
+    if (!this.holding) return;
+    this.holding = false;
+    this.meter.audioEnded(this.clock.now());
+    if (this.signal.aborted) return;
+    try {
+      await this.ari.stopMoh(this.id);
+    } catch (err) {
+      // The caller left meanwhile: no music to stop. Anything else is a real failure.
+      if (!isChannelGone(err)) throw err;
+    }
+  }
+
+  async bridge(leg: BridgeLeg, signal: AbortSignal): Promise<'caller' | 'leg'> {
+    this.signal.throwIfAborted();
+    const bridgeId = `call-${this.id}`;
+    await this.ari.createBridge(bridgeId);
+    let talking = false;
+    try {
+      await this.ari.addToBridge(bridgeId, this.id);
+      await this.ari.addToBridge(bridgeId, leg.channelId);
+      // Bridged talk is sound both ways: it is not dead air (N5).
+      talking = true;
+      this.meter.audioStarted(this.clock.now());
+      const ended = childSignal(signal);
+      return await new Promise<'caller' | 'leg'>((resolve) => {
+        const finish = (who: 'caller' | 'leg') => {
+          this.signal.removeEventListener('abort', onCaller);
+          ended.signal.removeEventListener('abort', onLeg);
+          resolve(who);
+        };
+        const onCaller = () => finish('caller');
+        const onLeg = () => finish('leg');
+        if (this.signal.aborted) return onCaller();
+        this.signal.addEventListener('abort', onCaller, { once: true });
+        ended.signal.addEventListener('abort', onLeg, { once: true });
+        void leg.gone.then(() => ended.abort());
+      });
+    } finally {
+      if (talking) this.meter.audioEnded(this.clock.now());
+      await this.ari.destroyBridge(bridgeId);
+    }
+  }
+
   async play(promptIds: readonly string[], options: PlayOptions = {}): Promise<PlayResult> {
     this.signal.throwIfAborted();
     if (options.bargeIn && this.hasTypeAhead()) return { interrupted: true, by: 'dtmf' };
     if (options.stopOnVoice && this.talking) return { interrupted: true, by: 'voice' };
     const playbackId = randomUUID();
     const media = promptIds.map((id) => mediaFor(id, this.language));
-    const { finished } = await this.ari.play(this.id, media, playbackId);
-    this.meter.audioStarted(Date.now());
+    // Listeners go on before the play request: a key pressed while Asterisk has not answered
+    // the request yet must stop the prompt as soon as it exists, not be kept for later only.
+    let requested = false;
+    let stopWanted = false;
     const stop = () => {
+      if (!requested) {
+        stopWanted = true;
+        return;
+      }
       this.logger.debug({ playbackId }, 'stopping prompt');
       this.ari.stopPlayback(playbackId).catch((err: unknown) => this.logger.warn({ err }, 'stopping a prompt failed'));
     };
@@ -254,7 +344,13 @@ export class CallSession implements CallPort {
       if (!this.detached) stop();
     };
     this.signal.addEventListener('abort', stopUnlessDetached, { once: true });
+    let audible = false;
     try {
+      const { finished } = await this.ari.play(this.id, media, playbackId);
+      requested = true;
+      this.meter.audioStarted(this.clock.now());
+      audible = true;
+      if (stopWanted) stop();
       // Raced with the call's signal: a PlaybackFinished that never comes (channel gone while
       // events were down) must not hold the call forever.
       const outcome = await raceAbort(finished, this.signal);
@@ -262,13 +358,13 @@ export class CallSession implements CallPort {
         // Asterisk also reports "failed" when the caller hangs up mid-prompt, just before the
         // channel leaves the app: wait a moment for that, so a cut-off prompt is never taken as
         // played. Only a live call's failure means missing or unreadable audio.
-        await settleOrAbort(FAILED_PLAY_GRACE_MS, this.signal);
+        await settleAfter(this.clock, FAILED_PLAY_GRACE_MS, this.signal);
         this.signal.throwIfAborted();
         this.logger.warn({ media }, 'prompt failed to play (missing audio?)');
       }
       return by ? { interrupted: true, by } : { interrupted: false };
     } finally {
-      this.meter.audioEnded(Date.now());
+      if (audible) this.meter.audioEnded(this.clock.now());
       this.events.off('dtmf', onDigit);
       this.events.off('talk-start', onVoice);
       this.signal.removeEventListener('abort', stopUnlessDetached);
@@ -279,49 +375,12 @@ export class CallSession implements CallPort {
     this.signal.throwIfAborted();
     const waiting = this.digits.shift();
     if (waiting !== undefined) return waiting;
-    this.meter.listenStarted(Date.now());
+    this.meter.listenStarted(this.clock.now());
     try {
       const result = await this.waitFor(timeoutMs, { dtmf: 'key' });
       return result === 'key' ? (this.digits.shift() ?? null) : null;
     } finally {
-      this.meter.listenEnded(Date.now());
+      this.meter.listenEnded(this.clock.now());
     }
   }
-
-}
-
-/** Resolves after ms, or as soon as the signal aborts (plain timer: see waitFor on AbortSignal.any). */
-function settleOrAbort(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Resolves as `promise` does, or rejects with the signal's reason as soon as it aborts. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }

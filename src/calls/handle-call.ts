@@ -5,10 +5,12 @@ import type { AgentDesk } from '../agents/agent-desk.js';
 import type { CallbackStore } from '../callbacks/callback-store.js';
 import type { AriAdapter } from '../ari/ari-adapter.js';
 import { isChannelGone, type ChannelInfo } from '../ari/types.js';
-import type { Clock, FlowContext } from '../flow/context.js';
+import type { Clock } from '../clock/clock.js';
+import type { FlowContext } from '../flow/context.js';
 import { runFlow } from '../flow/run-flow.js';
 import type { Flow } from '../flow/schema.js';
-import { dayStart, type CallerHistory, type EarlierCalls } from '../store/caller-history.js';
+import { dayStart } from '../calendar/local-time.js';
+import type { CallerHistory, EarlierCalls } from '../store/caller-history.js';
 import type { EventData, EventType, Recorder } from '../store/events.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
 import { CallSession } from './call-session.js';
@@ -22,6 +24,8 @@ export interface CallHandlerDeps {
   currentFlow: () => Flow;
   clock: Clock;
   logger: Logger;
+  /** The service's signal: waits after a call (its hang-up cause) end when the controller stops. */
+  signal: AbortSignal;
   agents?: AgentDesk;
   callbacks?: CallbackStore;
   callerHistory?: CallerHistory;
@@ -104,7 +108,7 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
       logger.info('call left to the next controller');
     } else {
       const silence = call.silence();
-      const cause = await call.finalCause(CAUSE_WAIT_MS);
+      const cause = await call.finalCause(CAUSE_WAIT_MS, deps.signal);
       const by = call.hungUpBySystem ? 'system' : 'caller';
       record('call.hangup', { by, cause });
       if (silence) {

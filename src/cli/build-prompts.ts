@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { LANGUAGES, type Language } from '../flow/schema.js';
+import { LANGUAGES, type Language } from '../prompts/language.js';
 import { loadCatalogue } from '../prompts/catalogue.js';
 import { promptDirInRoot, promptFile } from '../prompts/media.js';
 import { speechRate, ZH_CHARS_PER_MINUTE, type SpeechRate, wavDurationSec } from '../prompts/speech-rate.js';

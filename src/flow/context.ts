@@ -1,18 +1,12 @@
-// What every verb receives. Nothing global: the call, its flow, its recorder and its clock.
+// What every verb receives. Nothing global: the call, its flow, its recorder, its clock, what is
+// known about the call so far (facts) and the services the controller wires (read-only).
 import type { Logger } from 'pino';
-import type { AgentDesk } from '../agents/agent-desk.js';
-import type { CallbackStore } from '../callbacks/callback-store.js';
+import type { CallFacts } from '../calls/call-facts.js';
 import type { CallPort } from '../calls/call-port.js';
-import type { EarlierCalls } from '../store/caller-history.js';
+import type { Clock } from '../clock/clock.js';
 import type { EventData, EventType } from '../store/events.js';
-import type { TicketStore } from '../tickets/ticket-store.js';
-import type { Flow, StepOf, Verb } from './schema.js';
-
-export interface Clock {
-  now(): number;
-  /** Resolves after ms, rejects when the signal aborts (the call ended). */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
+import type { Flow } from './schema.js';
+import type { Services } from './services.js';
 
 export interface FlowContext {
   call: CallPort;
@@ -20,19 +14,11 @@ export interface FlowContext {
   clock: Clock;
   logger: Logger;
   record<T extends EventType>(type: T, data: EventData[T]): void;
-  /** The menu keys this caller chose so far (for the agent whisper). */
-  trail: string[];
-  /** Agents to transfer to (N6); absent where no agent desk is wired. */
-  agents?: AgentDesk;
-  /** Where callback requests are stored (N7/N8). */
-  callbacks?: CallbackStore;
-  /** N12: this caller's calls earlier today (looked up once, on first use). */
-  earlierToday?: () => EarlierCalls;
-  /** N13: service tickets. */
-  tickets?: TicketStore;
-  /** N13: the ticket this call created or asked about, for the agent whisper. */
-  ticket?: string;
+  /** Per call: direction, caller, language, the menu keys chosen (trail), the ticket, earlier calls today. */
+  facts: CallFacts;
+  /** Shared by all calls; a verb declares the ones it needs (`needs`), and the loader checks them. */
+  services: Readonly<Services>;
 }
 
 /** A verb runs one step and names the next one (undefined ends the flow). */
-export type VerbHandler<V extends Verb> = (ctx: FlowContext, step: StepOf<V>, stepId: string) => Promise<string | undefined>;
+export type VerbRunner<S> = (ctx: FlowContext, step: S, stepId: string) => Promise<string | undefined>;

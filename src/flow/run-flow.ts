@@ -2,7 +2,7 @@
 // signal, which rejects whatever wait is pending, and the error unwinds to the caller of runFlow.
 import type { FlowContext } from './context.js';
 import type { Step, Verb } from './schema.js';
-import { verbs } from './verbs/index.js';
+import { definitionOf } from './verbs/index.js';
 
 // A flow that loops without a wait (a menu always waits) would spin: cap the steps of one call.
 const MAX_STEPS = 1000;
@@ -14,8 +14,7 @@ export async function runFlow(ctx: FlowContext, startAt: string): Promise<void> 
     ctx.call.signal.throwIfAborted();
     const step: Step | undefined = ctx.flow.steps[stepId];
     if (!step) throw new Error(`unknown step '${stepId}'`);
-    const handler = verbs[step.verb] as (c: FlowContext, s: Step, id: string) => Promise<string | undefined>;
     ctx.logger.debug({ step: stepId, verb: step.verb satisfies Verb }, 'step');
-    stepId = await handler(ctx, step, stepId);
+    stepId = await definitionOf(step).run(ctx, step, stepId);
   }
 }

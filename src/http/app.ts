@@ -1,14 +1,12 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from 'pino';
-import type { AgentNotifier } from '../agents/agent-notifier.js';
-import type { AgentPool } from '../agents/agent-pool.js';
 import type { CallbackStore } from '../callbacks/callback-store.js';
 import type { CallQueries } from '../store/call-queries.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
 import { ApiError, routeNotFound } from './errors.js';
 import { requireStreamToken } from './require-stream-token.js';
 import { requireToken } from './require-token.js';
-import { agentEventRoutes, agentRoutes } from './routes/agents.js';
+import { agentEventRoutes, agentRoutes, type AgentRoutesDeps } from './routes/agents.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes, type HealthStatus } from './routes/health.js';
@@ -20,7 +18,7 @@ export interface HttpAppDeps {
   apiToken: string;
   logger: Pick<Logger, 'error' | 'warn'>;
   /** Agent presence and the agent screen's event stream; without it those routes are absent. */
-  agents?: { pool: AgentPool; notifier: AgentNotifier; heartbeatMs?: number };
+  agents?: AgentRoutesDeps;
   callbacks?: CallbackStore;
   tickets?: TicketStore;
 }

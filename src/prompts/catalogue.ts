@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { Language, LANGUAGES, PromptId } from '../flow/schema.js';
+import { PromptId } from '../flow/schema.js';
+import { Language, LANGUAGES } from './language.js';
 
 export interface Catalogue {
   /** Every prompt id in the catalogue. */

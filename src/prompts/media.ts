@@ -1,7 +1,7 @@
 // Where a prompt's audio lives. The controller names it by media URI; the prompt builder writes
 // the file Asterisk resolves that URI to. Both derive from here so the two cannot drift apart.
 import { join } from 'node:path';
-import type { Language } from '../flow/schema.js';
+import type { Language } from './language.js';
 
 /** Asterisk's sound directory inside its root; `sound:` URIs are relative to it. */
 export const ASTERISK_SOUNDS_DIR = '/usr/share/asterisk/sounds';

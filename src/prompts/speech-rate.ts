@@ -1,6 +1,6 @@
 // N19: prompts should be spoken at 120–200 Chinese characters a minute. The rate is computed from
 // a prompt's text and its audio length, so the same check judges generated and recorded prompts.
-import type { Language } from '../flow/schema.js';
+import type { Language } from './language.js';
 
 /** N19's range for Mandarin, in characters a minute. */
 export const ZH_CHARS_PER_MINUTE = { min: 120, max: 200 } as const;

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from './db-types.js';
 import { runMigrations } from './migrations.js';
 
-export type Database = BetterSqlite3.Database;
+export type { Database } from './db-types.js';
 
 export interface OpenDatabaseOptions {
   /**
@@ -12,6 +13,8 @@ export interface OpenDatabaseOptions {
    * normal operation, so a lock is rare (an operator's sqlite3 shell, a backup).
    */
   busyTimeoutMs?: number;
+  /** The time recorded for each migration applied (epoch ms); the system clock when omitted. */
+  now?: () => number;
 }
 
 /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
@@ -27,7 +30,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 2000))}`);
-    runMigrations(db);
+    runMigrations(db, { now: options.now });
   } catch (err) {
     db.close();
     throw err;

@@ -1,6 +1,7 @@
 // The schema, as an ordered list of migrations. A migration is never edited once released: a
 // change is a new entry, so every database, old or new, ends up with the same schema.
-import type { Database } from './database.js';
+import { systemClock } from '../clock/clock.js';
+import type { Database } from './db-types.js';
 
 export interface Migration {
   version: number;
@@ -136,13 +137,44 @@ export const MIGRATIONS: readonly Migration[] = [
       ${appendOnly('ticket_history')}
     `,
   },
+  {
+    version: 6,
+    name: 'caller calls for N12',
+    // N12 reads who called today from this table, written synchronously when a call starts and
+    // when a transfer bridges. The calls and call_events rows go through the batching recorder
+    // and can sit in its buffer (after a failed write, for seconds or longer), where a repeat
+    // caller would not be seen. grp is the group of the call's last bridged transfer. Filled
+    // from the call log for calls recorded before this table existed.
+    up: `
+      CREATE TABLE caller_calls (
+        call_id    TEXT PRIMARY KEY,
+        caller     TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        grp        TEXT
+      );
+      CREATE INDEX caller_calls_caller ON caller_calls (caller, started_at);
+      INSERT INTO caller_calls (call_id, caller, started_at, grp)
+        SELECT c.id, c.caller, c.started_at,
+               (SELECT json_extract(e.data, '$.group') FROM call_events e
+                WHERE e.call_id = c.id AND e.type = 'transfer.bridged'
+                ORDER BY e.ts DESC, e.id DESC LIMIT 1)
+        FROM calls c;
+    `,
+  },
 ];
+
+export interface RunMigrationsOptions {
+  migrations?: readonly Migration[];
+  /** The time recorded for each migration applied (epoch ms); the system clock when omitted. */
+  now?: () => number;
+}
 
 /**
  * Applies the migrations not yet recorded in schema_migrations, each in its own transaction.
  * Returns the versions applied by this call (empty when the schema is current).
  */
-export function runMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+export function runMigrations(db: Database, options: RunMigrationsOptions = {}): number[] {
+  const { migrations = MIGRATIONS, now = () => systemClock.now() } = options;
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) {
       throw new Error(`migration list is out of order: entry ${i} has version ${m.version}, expected ${i + 1}`);
@@ -173,7 +205,7 @@ export function runMigrations(db: Database, migrations: readonly Migration[] = M
     db.transaction(() => {
       if (isApplied.get(m.version) !== undefined) return;
       db.exec(m.up);
-      record.run(m.version, m.name, Date.now());
+      record.run(m.version, m.name, now());
       applied.push(m.version);
     }).immediate();
   }

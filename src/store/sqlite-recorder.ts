@@ -1,12 +1,16 @@
 // The Recorder backed by SQLite. Calls never wait for the disk and never see a store error:
-// rows go to an in-memory buffer that is written in one transaction per batch.
+// rows go to an in-memory buffer that is written in one transaction per batch. Time and the
+// flush timer come from the Clock; the timer's signal is the recorder's own, aborted by close().
 import BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Database } from './database.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import type { Database } from './db-types.js';
 import { EVENT_RULES, type CallEnd, type CallStart, type EventData, type EventType, type Recorder } from './events.js';
 
 export interface SqliteRecorderOptions {
   logger: Pick<Logger, 'error' | 'warn'>;
+  /** Stamps events recorded without a time, and runs the flush and retry timer. */
+  clock: Pick<Clock, 'now' | 'timer'>;
   /** How long a row may wait in the buffer before it is written. */
   flushIntervalMs?: number;
   /** Buffer size that triggers an immediate write. */
@@ -16,7 +20,6 @@ export interface SqliteRecorderOptions {
    * counted): an outage must not grow the process's memory without limit.
    */
   maxBuffered?: number;
-  now?: () => number;
 }
 
 export interface RecorderStats {
@@ -53,11 +56,10 @@ type Row =
 const MAX_RETRY_DELAY_MS = 5000;
 
 export function createSqliteRecorder(db: Database, options: SqliteRecorderOptions): SqliteRecorder {
-  const { logger } = options;
+  const { logger, clock } = options;
   const flushIntervalMs = options.flushIntervalMs ?? 50;
   const maxBatch = Math.max(1, options.maxBatch ?? 200);
   const maxBuffered = Math.max(maxBatch, options.maxBuffered ?? 10_000);
-  const now = options.now ?? Date.now;
 
   const insertCall = db.prepare(
     // A call adopted after a restart is started again with the same id; the first row wins.
@@ -115,7 +117,9 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
   });
 
   let buffer: Row[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
+  // Owned by the recorder: close() aborts it, so no timer outlives the recorder.
+  const lifetime = new AbortController();
   let failStreak = 0;
   let dropLogged = false;
   let closed = false;
@@ -123,12 +127,20 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
 
   function schedule(delayMs: number): void {
     if (timer !== undefined || closed) return;
-    timer = setTimeout(() => {
+    timer = clock.timer(delayMs, lifetime.signal, () => {
       timer = undefined;
-      write();
-    }, delayMs);
-    // A pending write must not keep a shutting-down process alive; close() flushes it.
-    timer.unref();
+      try {
+        write();
+      } catch (err) {
+        // write() handles store errors itself; this is a bug, and a timer callback must not throw.
+        logger.error({ err }, 'recorder: scheduled write failed');
+      }
+    });
+  }
+
+  function cancelTimer(): void {
+    timer?.cancel();
+    timer = undefined;
   }
 
   function write(): boolean {
@@ -237,27 +249,22 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
 
     event<T extends EventType>(callId: string, type: T, data: EventData[T], ts?: number): void {
       push(
-        { kind: 'event', callId, ts: ts ?? now(), type, rule: EVENT_RULES[type], data: serialize(callId, type, data) },
+        { kind: 'event', callId, ts: ts ?? clock.now(), type, rule: EVENT_RULES[type], data: serialize(callId, type, data) },
         false,
       );
     },
 
     flush(): void {
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
+      cancelTimer();
       // On failure write() has logged it and re-armed the retry timer (none after close()).
       write();
     },
 
     close(): void {
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
+      cancelTimer();
       if (closed) return;
       closed = true;
+      lifetime.abort(new Error('recorder closed'));
       if (!write()) {
         logger.error({ buffered: buffer.length }, 'recorder: closed with rows not written');
       }

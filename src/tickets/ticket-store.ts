@@ -1,7 +1,7 @@
 // N13: service tickets. The number is what a caller writes down and keys back later, so it is
 // all digits and short: YYMMDD (hotline time zone) and a 4-digit sequence within the day.
 import type { Database } from '../store/database.js';
-import { localDate } from '../store/local-day.js';
+import { localDate } from '../calendar/local-time.js';
 
 export const TICKET_STATUSES = ['open', 'in-progress', 'resolved', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];

@@ -4,10 +4,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AgentsConfig } from '../../src/agents/agent-config.js';
-import { AgentNotifier, type WhisperInfo } from '../../src/agents/agent-notifier.js';
-import { AgentPool } from '../../src/agents/agent-pool.js';
+import { AgentNotifier } from '../../src/agents/agent-notifier.js';
+import type { CallOffer } from '../../src/agents/call-offer.js';
+import { AgentPool, type AgentClaim } from '../../src/agents/agent-pool.js';
 import { createAgentStateStore } from '../../src/agents/agent-state-store.js';
 import { createCallbackStore } from '../../src/callbacks/callback-store.js';
+import { systemClock } from '../../src/clock/clock.js';
+import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createCallQueries } from '../../src/store/call-queries.js';
@@ -23,7 +26,7 @@ const CONFIG = AgentsConfig.parse({
   },
   groups: { repair: { name: '维修', members: ['a1', 'a2'] } },
 });
-const INFO: WhisperInfo = {
+const INFO: CallOffer = {
   callId: 'c1',
   caller: '13800138000',
   menuPath: ['2', '1'],
@@ -34,11 +37,18 @@ const INFO: WhisperInfo = {
 
 let db: Database;
 let pool: AgentPool;
+// Real time: the heartbeat test waits for real stream bytes.
+const service = new AbortController();
+/** Calls the tests put agents on; released before each test. */
+const claims: AgentClaim[] = [];
 let notifier: AgentNotifier;
 const servers: Server[] = [];
 const lines: Record<string, unknown>[] = [];
 let base: string;
 let bare: string;
+/** The same agents API on a VirtualClock, for the heartbeat's timer. */
+let virtualBase: string;
+const virtualClock = new VirtualClock();
 let ticketNumber: string;
 
 async function listen(app: ReturnType<typeof createHttpApp>): Promise<string> {
@@ -55,7 +65,7 @@ beforeAll(async () => {
     level: 'info',
     destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
   });
-  pool = new AgentPool(CONFIG, createAgentStateStore(db), () => Date.now());
+  pool = new AgentPool(CONFIG, createAgentStateStore(db), systemClock, service.signal);
   notifier = new AgentNotifier();
   const callbacks = createCallbackStore(db);
   callbacks.add({ callId: 'c1', number: '13800138000', reason: 'complaint', now: 0 });
@@ -64,11 +74,15 @@ beforeAll(async () => {
   ticketNumber = tickets.create({ callId: 'c1', caller: '13800138000', group: 'repair' }).number;
 
   const common = { queries: createCallQueries(db), health: () => ({ ari: true, ami: true, activeCalls: 0 }), apiToken: TOKEN, logger };
-  base = await listen(createHttpApp({ ...common, agents: { pool, notifier, heartbeatMs: 100 }, callbacks, tickets }));
+  base = await listen(createHttpApp({ ...common, agents: { pool, notifier, clock: systemClock, heartbeatMs: 100 }, callbacks, tickets }));
   bare = await listen(createHttpApp(common));
+  virtualBase = await listen(
+    createHttpApp({ ...common, agents: { pool, notifier, clock: virtualClock, heartbeatMs: 15_000 } }),
+  );
 });
 
 afterAll(async () => {
+  service.abort();
   for (const server of servers) {
     // Event streams a failed test left open would keep close() waiting.
     server.closeAllConnections();
@@ -78,10 +92,8 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  for (const id of ['a1', 'a2']) {
-    pool.markFree(id, { answered: false });
-    pool.logout(id);
-  }
+  for (const claim of claims.splice(0)) claim.release({ answered: false });
+  for (const id of ['a1', 'a2']) pool.logout(id);
 });
 
 async function call(method: string, pathname: string, headers: Record<string, string> = auth, at = base) {
@@ -90,9 +102,9 @@ async function call(method: string, pathname: string, headers: Record<string, st
 }
 
 /** Opens an event stream; `until` reads until the text so far matches. */
-async function stream(pathname: string, headers: Record<string, string> = auth) {
+async function stream(pathname: string, headers: Record<string, string> = auth, at = base) {
   const controller = new AbortController();
-  const res = await fetch(base + pathname, { headers, signal: controller.signal });
+  const res = await fetch(at + pathname, { headers, signal: controller.signal });
   let text = '';
   const reader = res.body?.getReader();
   const decoder = new TextDecoder();
@@ -163,7 +175,9 @@ describe('POST /api/agents/:id/{login,logout,pause,resume}', () => {
 
   it('409 agent-busy on logout during a call', async () => {
     pool.login('a1');
-    pool.markBusy('a1');
+    const claim = pool.claim('a1', 'c1');
+    expect(claim).not.toBeNull();
+    claims.push(claim!);
     const res = await call('POST', '/api/agents/a1/logout');
     expect(res.status).toBe(409);
     expect(res.body.error).toBe('agent-busy');
@@ -227,6 +241,20 @@ describe('GET /api/agents/:id/events', () => {
     } finally {
       s.close();
     }
+  });
+
+  it('beats on the injected clock, one timer per stream, cancelled when the screen goes away', async () => {
+    const s = await stream('/api/agents/a2/events', auth, virtualBase);
+    try {
+      await s.until(/: connected\n\n/);
+      expect(virtualClock.pending).toBe(1);
+      await virtualClock.advance(15_000);
+      await s.until(/: heartbeat\n\n/);
+      expect(virtualClock.pending).toBe(1);
+    } finally {
+      s.close();
+    }
+    await eventually(() => virtualClock.pending === 0);
   });
 
   it('unsubscribes when the screen goes away', async () => {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createCallQueries, type CallQueries } from '../../src/store/call-queries.js';
@@ -30,7 +31,7 @@ beforeAll(async () => {
     level: 'info',
     destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
   });
-  const recorder = createSqliteRecorder(db, { logger });
+  const recorder = createSqliteRecorder(db, { logger, clock: new VirtualClock() });
   for (const [i, id] of ['a', 'b', 'c'].entries()) {
     recorder.callStarted({ id, channelId: `chan-${id}`, caller: '13800138000', called: '4008001234', startedAt: 1_000 * (i + 1) });
   }

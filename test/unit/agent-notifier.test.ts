@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AgentNotifier, type AgentEvent, type WhisperInfo } from '../../src/agents/agent-notifier.js';
+import { AgentNotifier, type AgentEvent } from '../../src/agents/agent-notifier.js';
+import type { CallOffer } from '../../src/agents/call-offer.js';
 
-const INFO: WhisperInfo = {
+const INFO: CallOffer = {
   callId: 'c1',
   caller: '13800138000',
   menuPath: ['2', '1'],

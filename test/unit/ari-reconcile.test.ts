@@ -5,6 +5,7 @@ import type { AriRestClient } from 'ari-client';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AriAdapter } from '../../src/ari/ari-adapter.js';
+import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import type { EventSocketEvents } from '../../src/ari/event-socket.js';
 import type { AriEvent, ChannelInfo } from '../../src/ari/types.js';
 
@@ -40,15 +41,26 @@ async function setup() {
   const socket = new ScriptedSocket();
   const listings: Array<(channels: ChannelInfo[]) => void> = [];
   const originates: Array<() => void> = [];
+  const hangups: string[] = [];
+  const plays: string[] = [];
   const rest = {
     channels: {
       list: () => new Promise<ChannelInfo[]>((resolve) => listings.push(resolve)),
       originate: () => new Promise<void>((resolve) => originates.push(resolve)),
+      hangup: ({ channelId }: { channelId: string }) => {
+        hangups.push(channelId);
+        return Promise.resolve();
+      },
+      play: ({ playbackId }: { playbackId: string }) => {
+        plays.push(playbackId);
+        return Promise.resolve();
+      },
     },
   } as unknown as AriRestClient;
+  const clock = new VirtualClock();
   const adapter = new AriAdapter({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', app: 'hotline' }, pino({ level: 'silent' }), {
-    connectRest: () => Promise.resolve(rest),
-    socket,
+    clock,
+    links: { connectRest: () => Promise.resolve(rest), socket },
   });
   const calls: Array<{ id: string; adopted: boolean }> = [];
   const ends: string[] = [];
@@ -63,14 +75,14 @@ async function setup() {
     resolve(channels);
     await new Promise((r) => setImmediate(r));
   };
-  return { adapter, socket, calls, ends, answerListing, originates };
+  return { adapter, socket, calls, ends, answerListing, originates, hangups, plays, clock };
 }
 
 describe('reconcile after connect', () => {
   it('adopts a channel that was waiting in the app, and hands out a new one as a new call', async () => {
     const { socket, calls, answerListing } = await setup();
     socket.open();
-    await answerListing([channel('waiting'), channel('other-app', 'someone-else'), channel('leg', 'hotline,agent')]);
+    await answerListing([channel('waiting'), channel('other-app', 'someone-else'), channel('leg', 'hotline,agent-leg,call-9')]);
     socket.send({ type: 'StasisStart', channel: channel('new') });
     expect(calls).toEqual([
       { id: 'waiting', adopted: true },
@@ -114,7 +126,7 @@ describe('reconcile after connect', () => {
     const { adapter, socket, calls, answerListing, originates } = await setup();
     socket.open();
     await answerListing([]);
-    const dialling = adapter.originate({ channelId: 'leg', endpoint: 'PJSIP/1001', callerId: '', timeoutS: 4, appArgs: 'agent' });
+    const dialling = adapter.originate({ channelId: 'leg', endpoint: 'PJSIP/1001', callerId: '', timeoutS: 4, role: 'agent-leg', owner: 'call-1' });
     const legEnds: string[] = [];
     adapter.events('leg')?.on('end', () => legEnds.push('leg'));
     // The link drops and comes back before Asterisk has answered the originate request.
@@ -128,8 +140,57 @@ describe('reconcile after connect', () => {
     leg.release();
     expect(legEnds).toEqual([]);
     // The agent answers: it is still this call's leg, not a new call.
-    socket.send({ type: 'StasisStart', channel: channel('leg', 'hotline,agent') });
+    socket.send({ type: 'StasisStart', channel: channel('leg', 'hotline,agent-leg,call-1'), args: ['agent-leg', 'call-1'] });
     expect(answered).toBe(true);
     expect(calls).toEqual([]);
+    expect(adapter.roleOf('leg')).toBe('agent-leg');
+  });
+});
+
+describe('channel roles after a reconnect', () => {
+  it('adopts inbound callers only; agent and callback legs of a lost call are hung up, not adopted', async () => {
+    const { socket, calls, answerListing, hangups } = await setup();
+    socket.open();
+    await answerListing([
+      channel('caller'),
+      channel('agent', 'hotline,agent-leg,old-call'),
+      channel('callee', 'hotline,callback-leg,old-call'),
+      channel('legacy', 'hotline,agent,old-call'),
+    ]);
+    expect(calls).toEqual([{ id: 'caller', adopted: true }]);
+    expect(hangups.sort()).toEqual(['agent', 'callee', 'legacy']);
+  });
+
+  it('an agent leg of a previous controller that answers now is hung up, not taken for a new call', async () => {
+    const { socket, calls, answerListing, hangups } = await setup();
+    socket.open();
+    await answerListing([]);
+    socket.send({ type: 'StasisStart', channel: channel('late-agent', 'hotline,agent-leg,old-call'), args: ['agent-leg', 'old-call'] });
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([]);
+    expect(hangups).toEqual(['late-agent']);
+  });
+});
+
+describe('playback waiters', () => {
+  it('race: a whisper whose PlaybackFinished was lost ends when its channel is destroyed', async () => {
+    const { adapter, socket, answerListing } = await setup();
+    socket.open();
+    await answerListing([]);
+    socket.send({ type: 'StasisStart', channel: channel('agent-call') });
+    const { finished } = await adapter.play('agent-call', ['sound:x'], 'pb-1');
+    // The events socket was down when the playback finished; then the channel is destroyed.
+    socket.send({ type: 'ChannelDestroyed', channel: channel('agent-call'), cause: 16 });
+    expect(await finished).toBe('gone');
+  });
+
+  it('a playback waiter ends when its channel leaves the app (StasisEnd)', async () => {
+    const { adapter, socket, answerListing } = await setup();
+    socket.open();
+    await answerListing([]);
+    socket.send({ type: 'StasisStart', channel: channel('c2') });
+    const { finished } = await adapter.play('c2', ['sound:x'], 'pb-2');
+    socket.send({ type: 'StasisEnd', channel: channel('c2') });
+    expect(await finished).toBe('gone');
   });
 });

@@ -1,24 +1,23 @@
-// N12: repeat callers, read from the call log.
+// N12: repeat callers, read from caller_calls (written synchronously, not through the recorder).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCallerHistory, dayStart } from '../../src/store/caller-history.js';
+import { VirtualClock } from '../../src/clock/virtual-clock.js';
+import { createLogger } from '../../src/log/logger.js';
+import { createCallerHistory } from '../../src/store/caller-history.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
+import { MIGRATIONS, runMigrations } from '../../src/store/migrations.js';
+import { createSqliteRecorder } from '../../src/store/sqlite-recorder.js';
 
 let db: Database;
 
+/** A call as the call handler and the transfer verb note it. */
 function call(id: string, caller: string, startedAt: number, group?: string): void {
-  db.prepare("INSERT INTO calls (id, channel_id, caller, called, started_at) VALUES (?, ?, ?, '4008008000', ?)").run(
-    id,
-    `chan-${id}`,
-    caller,
-    startedAt,
-  );
-  if (group !== undefined) {
-    db.prepare("INSERT INTO call_events (call_id, ts, type, rule, data) VALUES (?, ?, 'transfer.bridged', 'N6', ?)").run(
-      id,
-      startedAt + 30_000,
-      JSON.stringify({ group, agent: 'a1' }),
-    );
-  }
+  const history = createCallerHistory(db);
+  expect(history.noteCall({ id, caller, startedAt })).toBe(true);
+  if (group !== undefined) expect(history.noteBridged(id, group)).toBe(true);
 }
 
 beforeEach(() => {
@@ -64,26 +63,95 @@ describe('earlierToday', () => {
   });
 });
 
-describe('dayStart', () => {
-  it('is local midnight in the time zone, not the server\'s', () => {
-    // 2026-05-01 07:30 in Shanghai is 2026-04-30 23:30 UTC.
-    expect(dayStart(new Date(Date.UTC(2026, 3, 30, 23, 30)), 'Asia/Shanghai')).toBe(Date.UTC(2026, 3, 30, 16, 0));
-    expect(dayStart(new Date(Date.UTC(2026, 3, 30, 23, 30)), 'UTC')).toBe(Date.UTC(2026, 3, 30, 0, 0));
+describe('N12 and the batching recorder', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caller-history-'));
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is the instant itself at midnight', () => {
-    const midnight = Date.UTC(2026, 3, 30, 16, 0);
-    expect(dayStart(new Date(midnight), 'Asia/Shanghai')).toBe(midnight);
-    expect(dayStart(new Date(midnight - 1), 'Asia/Shanghai')).toBe(midnight - 86_400_000);
+  it("N12: a repeat caller is found while the first call's rows are still buffered in the recorder (failed write)", () => {
+    const file = path.join(dir, 'calls.db');
+    const store = openDatabase(file, { busyTimeoutMs: 0 });
+    const locker = new BetterSqlite3(file);
+    try {
+      const clock = new VirtualClock(DAY);
+      const logger = createLogger({ level: 'silent' });
+      const recorder = createSqliteRecorder(store, { logger, clock, flushIntervalMs: 50 });
+      const history = createCallerHistory(store, { logger });
+
+      // The first call, recorded as the call handler and the transfer verb do.
+      const first = { id: 'first', channelId: 'chan-first', caller: '13800138000', called: '4008008000', startedAt: DAY + 10 };
+      recorder.callStarted(first);
+      history.noteCall({ id: first.id, caller: first.caller, startedAt: first.startedAt });
+      recorder.event('first', 'transfer.bridged', { group: 'repair', agent: 'a1', workNumber: '8001' }, DAY + 30_000);
+      history.noteBridged('first', 'repair');
+
+      // A backup holds the write lock when the recorder writes the batch: the write fails and the
+      // rows stay buffered until the back-off retry.
+      locker.exec('BEGIN IMMEDIATE');
+      recorder.flush();
+      locker.exec('COMMIT');
+      expect(recorder.stats()).toMatchObject({ failures: 1, written: 0, buffered: 2 });
+
+      // The same number calls again before the retry.
+      expect(history.earlierToday('13800138000', DAY, { id: 'second', startedAt: DAY + 60_000 })).toEqual({
+        calls: 1,
+        lastGroup: 'repair',
+      });
+      recorder.close();
+    } finally {
+      locker.close();
+      store.close();
+    }
   });
 
-  it('handles DST days (New York, 2026-03-08 springs forward at 02:00)', () => {
-    expect(dayStart(new Date(Date.UTC(2026, 2, 8, 20, 0)), 'America/New_York')).toBe(Date.UTC(2026, 2, 8, 5, 0));
-    expect(dayStart(new Date(Date.UTC(2026, 2, 9, 20, 0)), 'America/New_York')).toBe(Date.UTC(2026, 2, 9, 4, 0));
+  it('N12: an adopted call noted again keeps its first start; a later bridge replaces the group', () => {
+    call('a', '13800138000', DAY + 10, 'billing');
+    const history = createCallerHistory(db);
+    expect(history.noteCall({ id: 'a', caller: '13800138000', startedAt: DAY + 200_000 })).toBe(true);
+    expect(history.noteBridged('a', 'repair')).toBe(true);
+    expect(history.earlierToday('13800138000', DAY, { id: 'b', startedAt: DAY + 100 })).toEqual({ calls: 1, lastGroup: 'repair' });
   });
 
-  it('finds the first instant of a day whose midnight does not exist (Havana springs forward at 00:00)', () => {
-    // Cuba: 2026-03-08 00:00 CST (UTC-5) jumps to 01:00 CDT (UTC-4), so the day starts at 05:00 UTC.
-    expect(dayStart(new Date(Date.UTC(2026, 2, 8, 18, 0)), 'America/Havana')).toBe(Date.UTC(2026, 2, 8, 5, 0));
+  it('a refused write is logged and reported, never thrown', () => {
+    const file = path.join(dir, 'calls.db');
+    const store = openDatabase(file, { busyTimeoutMs: 0 });
+    const locker = new BetterSqlite3(file);
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    try {
+      const history = createCallerHistory(store, { logger });
+      locker.exec('BEGIN IMMEDIATE');
+      expect(history.noteCall({ id: 'a', caller: '13800138000', startedAt: DAY })).toBe(false);
+      expect(history.noteBridged('a', 'repair')).toBe(false);
+      locker.exec('ROLLBACK');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toContain('N12 may miss this call');
+      expect(lines[0]).not.toContain('13800138000');
+    } finally {
+      locker.close();
+      store.close();
+    }
+  });
+
+  it('migration 6 fills caller_calls from calls recorded before it', () => {
+    const old = new BetterSqlite3(':memory:');
+    try {
+      runMigrations(old, { migrations: MIGRATIONS.slice(0, 5) });
+      const insertCall = old.prepare("INSERT INTO calls (id, channel_id, caller, called, started_at) VALUES (?, ?, ?, '4008008000', ?)");
+      const insertEvent = old.prepare("INSERT INTO call_events (call_id, ts, type, rule, data) VALUES (?, ?, 'transfer.bridged', 'N6', ?)");
+      insertCall.run('early', 'chan-early', '13800138000', DAY + 10);
+      insertEvent.run('early', DAY + 20_000, JSON.stringify({ group: 'billing', agent: 'a1', workNumber: '8001' }));
+      insertEvent.run('early', DAY + 40_000, JSON.stringify({ group: 'repair', agent: 'a2', workNumber: '8002' }));
+      insertCall.run('plain', 'chan-plain', '13800138000', DAY + 100);
+      expect(runMigrations(old, { now: () => 42 })).toEqual([6]);
+      expect(old.prepare('SELECT applied_at FROM schema_migrations WHERE version = 6').pluck().get()).toBe(42);
+      expect(createCallerHistory(old).earlierToday('13800138000', DAY, NOW)).toEqual({ calls: 2, lastGroup: 'repair' });
+    } finally {
+      old.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // N1/N6: an agent leg's end, read from Asterisk's cause. Asterisk 22.4 changed a dial timeout's
 // cause from 16 to 19, so a normal clearing after the whole ring budget also counts as no-answer.
 import { describe, expect, it } from 'vitest';
-import { classifyLeg } from '../../src/agents/ari-agent-desk.js';
+import { classifyLeg } from '../../src/calls/outbound-leg.js';
 
 describe('classifyLeg (N1 N6)', () => {
   it('N6: user busy and call rejected are busy', () => {

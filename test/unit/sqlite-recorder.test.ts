@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createCallQueries } from '../../src/store/call-queries.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
@@ -30,7 +31,7 @@ const CALL: CallStart = { id: 'c1', channelId: 'chan-1', caller: '13800138000', 
 
 function recorder(db: Database, options: Partial<SqliteRecorderOptions> = {}) {
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
-  return createSqliteRecorder(db, { logger, ...options });
+  return createSqliteRecorder(db, { logger, clock: new VirtualClock(), ...options });
 }
 
 beforeEach(() => {
@@ -40,7 +41,6 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  vi.useRealTimers();
   for (const db of open.splice(0)) if (db.open) db.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -95,7 +95,7 @@ describe('call_events is append-only (N14)', () => {
 describe('createSqliteRecorder', () => {
   it('writes calls and events with the rule id of each event type', () => {
     const db = track(openDatabase(file));
-    const rec = recorder(db, { now: () => 5_000 });
+    const rec = recorder(db, { clock: new VirtualClock(5_000) });
     rec.callStarted(CALL);
     rec.event('c1', 'call.answered', { delayMs: 4200, targetMs: 5000, rings: 2, withinBudget: true }, 5_200);
     rec.callAnswered('c1', 5_200, 4_200);
@@ -162,17 +162,40 @@ describe('createSqliteRecorder', () => {
     rec.close();
   });
 
-  it('writes buffered rows after flushIntervalMs', () => {
-    vi.useFakeTimers();
+  it('writes buffered rows after flushIntervalMs', async () => {
+    const clock = new VirtualClock();
     const db = track(openDatabase(file));
-    const rec = recorder(db, { flushIntervalMs: 50 });
+    const rec = recorder(db, { clock, flushIntervalMs: 50 });
     rec.event('c1', 'call.adopted', { state: 'Up' });
     rec.event('c1', 'call.adopted', { state: 'Up' });
-    vi.advanceTimersByTime(49);
+    await clock.advance(49);
     expect(rec.stats().batches).toBe(0);
-    vi.advanceTimersByTime(1);
+    await clock.advance(1);
     expect(rec.stats()).toMatchObject({ batches: 1, written: 2 });
     rec.close();
+  });
+
+  it('retries a failed write on its back-off timer, and close() leaves no timer behind', async () => {
+    const clock = new VirtualClock();
+    const db = track(openDatabase(file, { busyTimeoutMs: 0 }));
+    const rec = recorder(db, { clock, flushIntervalMs: 50 });
+    const locker = track(new BetterSqlite3(file));
+    locker.exec('BEGIN IMMEDIATE');
+    rec.event('c1', 'call.adopted', { state: 'Up' });
+    await clock.advance(50);
+    expect(rec.stats()).toMatchObject({ failures: 1, buffered: 1, written: 0 });
+    locker.exec('COMMIT');
+    // Back-off: flushIntervalMs * 2 after the first failure.
+    await clock.advance(99);
+    expect(rec.stats().written).toBe(0);
+    await clock.advance(1);
+    expect(rec.stats()).toMatchObject({ buffered: 0, written: 1 });
+
+    rec.event('c1', 'call.adopted', { state: 'Up' });
+    expect(clock.pending).toBe(1);
+    rec.close();
+    expect(clock.pending).toBe(0);
+    expect(rec.stats()).toMatchObject({ buffered: 0, written: 2 });
   });
 
   it('callEnded writes the whole call without waiting for the timer', () => {

@@ -1,9 +1,9 @@
 // N7 with a fake call and fake timers: the caller ID confirmed by 1, a keyed number read back,
 // numbers outside the allowed patterns refused and never stored.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallbackRow, CallbackStore, NewCallback } from '../../src/callbacks/callback-store.js';
 import { captureNumber } from '../../src/flow/verbs/capture-number.js';
-import { advance, FakeCall, flowFromYaml, makeContext, stepOf } from './support/fake-call.js';
+import { advance, FakeCall, flowFromYaml, makeContext, newTestClock, stepOf } from './support/fake-call.js';
 
 const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
 
@@ -44,11 +44,7 @@ function start(caller: string) {
 const pressAll = (call: FakeCall, keys: string) => [...keys].forEach((k) => call.press(k));
 
 beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
+  newTestClock(T0);
 });
 
 describe('capture-number (N7)', () => {

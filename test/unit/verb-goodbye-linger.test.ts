@@ -1,9 +1,9 @@
 // N10: the closing phrase (weekend and holiday variants), then the caller hangs up first. A
 // caller who lingers hears linger.1 and linger.2, one 3 s wait apart, and the step ends after a
 // last wait; with `linger.resume`, voice or a key while lingering goes back to the flow.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { goodbye } from '../../src/flow/verbs/goodbye.js';
-import { advance, FakeCall, flowFromYaml, makeContext, stepOf, track, type CallAction } from './support/fake-call.js';
+import { advance, FakeCall, fakeClock, flowFromYaml, makeContext, newTestClock, stepOf, track, type CallAction } from './support/fake-call.js';
 
 const TUESDAY = new Date('2026-03-10T09:00:00+08:00').getTime();
 const SATURDAY = new Date('2026-03-07T09:00:00+08:00').getTime();
@@ -65,11 +65,7 @@ function row(a: CallAction) {
 }
 
 beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(TUESDAY);
-});
-afterEach(() => {
-  vi.useRealTimers();
+  newTestClock(TUESDAY);
 });
 
 describe('goodbye: the closing phrase (N10)', () => {
@@ -81,7 +77,7 @@ describe('goodbye: the closing phrase (N10)', () => {
     ['a make-up working Saturday', 'standard', 'closing.thanks', MAKE_UP_SATURDAY],
     ['Monday 00:30 in Shanghai (Sunday in UTC)', 'standard', 'closing.thanks', MONDAY_EARLY],
   ])('N10: on %s the closing phrase is the %s variant (%s)', async (_name, variant, prompt, at) => {
-    vi.setSystemTime(at);
+    fakeClock.setTime(at);
     const { call, ctx, done } = start(goodbyeFlow('\n    linger: false'));
     await advance(3000);
     await expect(done).resolves.toBe('bye');

@@ -1,9 +1,9 @@
 // N4: the DTMF menu on fake time. Invalid keys and silence are separate outcomes with their own
 // counters, retry prompts and fallbacks; a key during the prompt stops it; type-ahead skips it.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Flow, StepOf } from '../../src/flow/schema.js';
 import { menu } from '../../src/flow/verbs/menu.js';
-import { advance, FakeCall, flowFromYaml, makeContext } from './support/fake-call.js';
+import { advance, FakeCall, flowFromYaml, makeContext, newTestClock } from './support/fake-call.js';
 
 const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
 
@@ -46,11 +46,7 @@ function start(flow = menuFlow(), call = new FakeCall({ durations: DURATIONS }))
 }
 
 beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
+  newTestClock(T0);
 });
 
 describe('menu: choices (N4)', () => {

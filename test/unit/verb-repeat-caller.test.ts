@@ -3,13 +3,13 @@
 // (a first call, an earlier call that never reached an agent, a group with nowhere to go) is not
 // asked at all. Also the agent whisper (N6), which tells the agent about the earlier call and the
 // ticket (N12/N13).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { OfferInfo } from '../../src/agents/agent-desk.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { CallOffer } from '../../src/agents/call-offer.js';
 import type { Flow } from '../../src/flow/schema.js';
 import { repeatCaller } from '../../src/flow/verbs/repeat-caller.js';
 import { whisperPrompts } from '../../src/flow/verbs/transfer.js';
 import type { EarlierCalls } from '../../src/store/caller-history.js';
-import { advance, FakeCall, flowFromYaml, makeContext, stepOf, track } from './support/fake-call.js';
+import { advance, FakeCall, flowFromYaml, makeContext, newTestClock, stepOf, track } from './support/fake-call.js';
 
 const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
 const ASK_MS = 2000; // the default play time of a prompt in FakeCall
@@ -60,11 +60,7 @@ function start(earlier: EarlierCalls | undefined, flow: Flow = repeatFlow(), cal
 }
 
 beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
+  newTestClock(T0);
 });
 
 describe('repeat-caller: who is asked (N12)', () => {
@@ -213,7 +209,7 @@ describe('repeat-caller: the question (N12)', () => {
 });
 
 describe('whisperPrompts (N6/N12/N13)', () => {
-  const offer = (extra: Partial<OfferInfo> = {}): OfferInfo => ({
+  const offer = (extra: Partial<CallOffer> = {}): CallOffer => ({
     callId: 'call-1',
     caller: '13800138000',
     group: 'repair',
@@ -287,7 +283,7 @@ describe('whisperPrompts: star and hash in a menu path (N6)', () => {
 });
 
 describe('whisperPrompts: the flow chooses the parts and their order (N6)', () => {
-  const offer: OfferInfo = {
+  const offer: CallOffer = {
     callId: 'c', caller: '13800138000', group: 'repair', menuPath: ['2'], calledEarlierToday: true, ticket: '2603100007',
   };
 

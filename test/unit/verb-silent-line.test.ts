@@ -1,10 +1,10 @@
 // N3: the silent-line protocol on fake time. A caller who makes no sound and presses no key is
 // asked three times, 5 s of listening after each prompt, then hears the goodbye, a 2 s pause and
 // is hung up. Voice (TALK_DETECT) or a key ends the protocol at once; a key stays for the menu.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runFlow } from '../../src/flow/run-flow.js';
 import { silentLine } from '../../src/flow/verbs/silent-line.js';
-import { advance, FakeCall, flowFromYaml, makeContext, stepOf, track } from './support/fake-call.js';
+import { advance, FakeCall, flowFromYaml, makeContext, newTestClock, stepOf, track } from './support/fake-call.js';
 
 // Tuesday 2026-03-10 09:00 in Shanghai.
 const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
@@ -40,11 +40,7 @@ function start(flow = silentFlow(), call = new FakeCall({ durations: DURATIONS, 
 }
 
 beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
+  newTestClock(T0);
 });
 
 describe('silent-line: a silent caller (N3)', () => {

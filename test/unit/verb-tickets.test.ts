@@ -1,12 +1,12 @@
 // N13 on fake time, with the real ticket store on an in-memory database: create-ticket reads the
 // new number digit by digit, twice, and 1 hears it again; ticket-status takes a keyed number
 // ending with # and reads its status, letting the caller try again when it is unknown.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTicket } from '../../src/flow/verbs/create-ticket.js';
 import { ticketStatus } from '../../src/flow/verbs/ticket-status.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { createTicketStore, type TicketStore } from '../../src/tickets/ticket-store.js';
-import { advance, FakeCall, flowFromYaml, makeContext, stepOf, track } from './support/fake-call.js';
+import { advance, FakeCall, flowFromYaml, makeContext, newTestClock, stepOf, track } from './support/fake-call.js';
 
 // 09:00 in Shanghai on 2026-03-10: the day's first ticket is 2603100001.
 const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
@@ -33,15 +33,13 @@ let db: Database;
 let tickets: TicketStore;
 
 beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
+  newTestClock(T0);
   db = openDatabase(':memory:');
   // A fixed clock: the ticket's day and createdAt do not move with the fake time of the call.
   tickets = createTicketStore(db, () => T0);
 });
 afterEach(() => {
   db.close();
-  vi.useRealTimers();
 });
 
 function newCall(caller = '13800138000') {

@@ -2,14 +2,15 @@
 // covers the candidate lookup, agents ring in order under music, the answering agent hears the
 // whisper (and may have to press 1), the caller hears the work number, the two are bridged; when
 // nobody takes the call the caller hears the keys that lead back here, computed from the flow.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AgentDesk, AgentLeg, Candidates, LegOutcome, OfferInfo } from '../../src/agents/agent-desk.js';
 import type { Agent } from '../../src/agents/agent-pool.js';
-import type { Language } from '../../src/flow/schema.js';
+import type { TimerHandle } from '../../src/clock/clock.js';
+import type { Language } from '../../src/prompts/language.js';
 import { transfer } from '../../src/flow/verbs/transfer.js';
 import type { EarlierCalls } from '../../src/store/caller-history.js';
 import type { TicketRow, TicketStore } from '../../src/tickets/ticket-store.js';
-import { advance, FakeCall, flowFromYaml, makeContext, stepOf, track } from './support/fake-call.js';
+import { advance, FakeCall, fakeClock, flowFromYaml, makeContext, newTestClock, stepOf, track } from './support/fake-call.js';
 
 const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
 const PROMPT_MS = 2000; // FakeCall's default play time per prompt id
@@ -118,7 +119,7 @@ class FakeDesk implements AgentDesk {
 
   candidates(group: string): Promise<Candidates> {
     this.note({ op: 'candidates', group });
-    return new Promise((resolve) => setTimeout(() => resolve(this.found), this.lookupMs));
+    return new Promise((resolve) => this.timer(this.lookupMs, () => resolve(this.found)));
   }
 
   ring(agent: Agent, offer: OfferInfo, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg> {
@@ -132,15 +133,15 @@ class FakeDesk implements AgentDesk {
     if (ringMs === 0) return Promise.resolve(leg(script.outcome, 0, script.cause));
     // As AriAgentDesk: the caller hanging up stops the ringing and the leg ends as 'failed'.
     return new Promise((resolve) => {
-      const started = Date.now();
+      const started = fakeClock.now();
       const onAbort = () => {
-        clearTimeout(timer);
-        resolve(leg('failed', Date.now() - started));
+        timer.cancel();
+        resolve(leg('failed', fakeClock.now() - started));
       };
-      const timer = setTimeout(() => {
+      const timer = this.timer(ringMs, () => {
         signal.removeEventListener('abort', onAbort);
         resolve(leg(script.outcome, ringMs, script.cause));
-      }, ringMs);
+      });
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -183,19 +184,24 @@ class FakeDesk implements AgentDesk {
   private after(ms: number, value: boolean, signal: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       const onAbort = () => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve(false);
       };
-      const timer = setTimeout(() => {
+      const timer = this.timer(ms, () => {
         signal.removeEventListener('abort', onAbort);
         resolve(value);
-      }, ms);
+      });
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
+  /** A plain timer on the test's clock, as setTimeout: only cancel() stops it. */
+  private timer(ms: number, fn: () => void): TimerHandle {
+    return fakeClock.timer(ms, new AbortController().signal, fn);
+  }
+
   private note(op: DeskOp): void {
-    this.log.push({ ...op, t: Date.now() - T0, plays: this.call.plays().length });
+    this.log.push({ ...op, t: fakeClock.now() - T0, plays: this.call.plays().length });
   }
 }
 
@@ -248,11 +254,7 @@ const ticketRow = (number: string): TicketRow => ({
 });
 
 beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
+  newTestClock(T0);
 });
 
 describe('transfer: the phrase and the lookup (N6)', () => {

@@ -1,8 +1,14 @@
 // N1: ringback first, answer after the configured rings, never past the 3rd.
+import { z } from 'zod';
+import type { VerbRunner } from '../context.js';
+import { defineVerb } from '../define-verb.js';
 import { planAnswer, readAnswerDelay } from '../ring-budget.js';
-import type { VerbHandler } from '../context.js';
+import { Next } from '../schema-parts.js';
 
-export const answer: VerbHandler<'answer'> = async (ctx, step) => {
+export const AnswerStep = z.object({ verb: z.literal('answer'), ...Next }).strict();
+export type AnswerStep = z.output<typeof AnswerStep>;
+
+const run: VerbRunner<AnswerStep> = async (ctx, step) => {
   const { call, flow, clock } = ctx;
   if (call.answered) {
     // Adopted after the answer: nothing to answer, but voice must be heard from here on (N3).
@@ -34,3 +40,10 @@ export const answer: VerbHandler<'answer'> = async (ctx, step) => {
   call.enter('in-flow');
   return step.next;
 };
+
+export const answer = defineVerb({
+  verb: 'answer',
+  schema: AnswerStep,
+  run,
+  targets: (step) => [{ path: ['next'], step: step.next }],
+});

@@ -2,14 +2,29 @@
 // read digit by digit, twice (「请您记录好您的服务单号……」), and 1 reads it once more.
 import { isIdentified } from '../../calls/caller-id.js';
 import { digitPrompts } from '../../prompts/digit-prompts.js';
-import type { VerbHandler } from '../context.js';
+import { z } from 'zod';
+import type { VerbRunner } from '../context.js';
+import { defineVerb } from '../define-verb.js';
+import { Ms, StepId } from '../schema-parts.js';
 
-export const createTicket: VerbHandler<'create-ticket'> = async (ctx, step, stepId) => {
+export const CreateTicketStep = z
+  .object({
+    verb: z.literal('create-ticket'),
+    group: z.string().min(1).optional().describe('the agent group that owns the ticket'),
+    timeoutMs: Ms(1000, 30_000).default(4000).describe('wait for the 1 that repeats the number'),
+    repeats: z.number().int().min(0).max(5).default(2).describe('extra read-backs a caller may ask for'),
+    next: StepId,
+  })
+  .strict();
+export type CreateTicketStep = z.output<typeof CreateTicketStep>;
+
+const run: VerbRunner<CreateTicketStep> = async (ctx, step, stepId) => {
   const { call } = ctx;
-  if (!ctx.tickets) throw new Error('no ticket store is wired');
+  const { tickets } = ctx.services;
+  if (!tickets) throw new Error('no ticket store is wired');
   const caller = isIdentified(call.caller) ? call.caller : null;
-  const ticket = ctx.tickets.create({ callId: call.id, caller, group: step.group ?? null });
-  ctx.ticket = ticket.number;
+  const ticket = tickets.create({ callId: call.id, caller, group: step.group ?? null });
+  ctx.facts.ticket = ticket.number;
   ctx.record('ticket.created', { step: stepId, number: ticket.number, group: ticket.group });
 
   const digits = digitPrompts(ticket.number);
@@ -33,3 +48,13 @@ export const createTicket: VerbHandler<'create-ticket'> = async (ctx, step, step
   }
   return step.next;
 };
+
+export const createTicket = defineVerb({
+  verb: 'create-ticket',
+  schema: CreateTicketStep,
+  run,
+  needs: ['tickets'],
+  targets: (step) => [{ path: ['next'], step: step.next }],
+  windows: (step) => [{ path: ['timeoutMs'], ms: step.timeoutMs }],
+  groups: (step) => (step.group === undefined ? [] : [{ path: ['group'], group: step.group }]),
+});

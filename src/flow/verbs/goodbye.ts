@@ -1,10 +1,35 @@
 // N10: the closing phrase with the weekend and holiday wishes, then the caller hangs up first.
 // A caller who lingers hears two gentle prompts, one wait apart, before the system hangs up;
 // one who speaks or keys while lingering goes back to the flow (`linger.resume`).
-import { closingPrompt, dayContext } from '../greeting-choice.js';
-import type { VerbHandler } from '../context.js';
+import { dayContext } from '../../calendar/hotline-calendar.js';
+import { closingPrompt } from '../greeting-choice.js';
+import { z } from 'zod';
+import type { VerbRunner } from '../context.js';
+import { defineVerb } from '../define-verb.js';
+import { Ms, PromptId, StepId } from '../schema-parts.js';
 
-export const goodbye: VerbHandler<'goodbye'> = async (ctx, step) => {
+const Linger = z
+  .object({
+    waitMs: Ms(1000, 30_000).default(3000).describe('each wait for the caller to hang up'),
+    prompts: z.array(PromptId).max(5).default(['linger.1', 'linger.2']),
+    resume: StepId.optional().describe('where a caller who speaks or keys while lingering goes'),
+  })
+  .strict();
+
+export const GoodbyeStep = z
+  .object({
+    verb: z.literal('goodbye'),
+    next: StepId.optional(),
+    linger: z
+      .union([Linger, z.literal(false)])
+      .default({ waitMs: 3000, prompts: ['linger.1', 'linger.2'] })
+      .describe('N10: the caller hangs up first; false skips the linger protocol'),
+  })
+  .strict()
+  .describe('N10 closing phrase, then the linger protocol; next defaults to hanging up');
+export type GoodbyeStep = z.output<typeof GoodbyeStep>;
+
+const run: VerbRunner<GoodbyeStep> = async (ctx, step) => {
   const { call, clock } = ctx;
   const day = dayContext(new Date(clock.now()), ctx.flow.hotline);
   const { variant, prompt } = closingPrompt(day);
@@ -38,3 +63,15 @@ export const goodbye: VerbHandler<'goodbye'> = async (ctx, step) => {
   ctx.record('linger.expired', { waits });
   return step.next;
 };
+
+export const goodbye = defineVerb({
+  verb: 'goodbye',
+  schema: GoodbyeStep,
+  run,
+  targets: (step) => [
+    ...(step.next === undefined ? [] : [{ path: ['next'], step: step.next }]),
+    ...(step.linger && step.linger.resume !== undefined ? [{ path: ['linger', 'resume'], step: step.linger.resume }] : []),
+  ],
+  prompts: (step) => (step.linger ? step.linger.prompts.map((prompt, i) => ({ path: ['linger', 'prompts', i], prompt })) : []),
+  windows: (step) => (step.linger ? [{ path: ['linger', 'waitMs'], ms: step.linger.waitMs }] : []),
+});

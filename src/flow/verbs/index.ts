@@ -1,7 +1,14 @@
-// The verb table: one module per verb. Adding a verb = a schema entry + a module + a line here;
-// the mapped type makes a missing handler a compile error.
-import type { VerbHandler } from '../context.js';
-import type { Verb } from '../schema.js';
+// The verb registry: one line per verb. Each module exports one definition (defineVerb) with its
+// step schema, its runner and what the loader, the dead-air check and the key paths read; the
+// flow schema's step union is built from this list (its order is the JSON schema's).
+//
+// A function, not a constant: transfer imports key-path, which reads this registry, so this
+// module can be evaluated while transfer.ts is still evaluating; the list is only read once every
+// module has loaded. No verb module may import schema.ts at run time (types are fine).
+import type { VerbRunner } from '../context.js';
+import type { GroupRef, KeyEdge, ListeningWindow, PromptRef, TargetRef } from '../define-verb.js';
+import type { Step, Verb } from '../schema.js';
+import type { ServiceName } from '../services.js';
 import { answer } from './answer.js';
 import { captureNumber } from './capture-number.js';
 import { createTicket } from './create-ticket.js';
@@ -15,17 +22,49 @@ import { silentLine } from './silent-line.js';
 import { ticketStatus } from './ticket-status.js';
 import { transfer } from './transfer.js';
 
-export const verbs: { [V in Verb]: VerbHandler<V> } = {
-  answer,
-  greet,
-  menu,
-  play,
-  'silent-line': silentLine,
-  goodbye,
-  hangup,
-  transfer,
-  'capture-number': captureNumber,
-  'repeat-caller': repeatCaller,
-  'create-ticket': createTicket,
-  'ticket-status': ticketStatus,
-};
+export function verbDefinitions() {
+  return [
+    captureNumber,
+    answer,
+    greet,
+    play,
+    menu,
+    silentLine,
+    goodbye,
+    hangup,
+    transfer,
+    repeatCaller,
+    createTicket,
+    ticketStatus,
+  ] as const;
+}
+
+type Definitions = ReturnType<typeof verbDefinitions>;
+
+/** The step schemas, in registry order (the flow schema's discriminated union). */
+export function stepSchemas(): { -readonly [K in keyof Definitions]: Definitions[K]['schema'] } {
+  return verbDefinitions().map((definition) => definition.schema) as never;
+}
+
+/** A definition as the loader and the interpreter see it: called only with a step of its verb. */
+export interface StepDefinition {
+  readonly verb: Verb;
+  readonly needs: readonly ServiceName[];
+  readonly run: VerbRunner<Step>;
+  targets(step: Step): TargetRef[];
+  prompts(step: Step): PromptRef[];
+  windows(step: Step): ListeningWindow[];
+  groups(step: Step): GroupRef[];
+  keyEdges(step: Step): KeyEdge[];
+}
+
+let byVerb: ReadonlyMap<string, StepDefinition> | undefined;
+
+/** The definition of a step's verb. */
+export function definitionOf(step: Step): StepDefinition {
+  // Each definition takes only steps of its own verb, and the lookup is by that verb.
+  byVerb ??= new Map(verbDefinitions().map((definition) => [definition.verb, definition as unknown as StepDefinition]));
+  const found = byVerb.get(step.verb);
+  if (!found) throw new Error(`unknown verb '${step.verb}'`);
+  return found;
+}

@@ -1,9 +1,24 @@
 // N4: a DTMF menu. Invalid keys and silence are separate outcomes with their own counters,
 // prompts and fallbacks (Adhearsion's contract): a caller who keeps pressing 9 is not the same
 // as a caller who says nothing.
-import type { VerbHandler } from '../context.js';
+import { z } from 'zod';
+import type { VerbRunner } from '../context.js';
+import { defineVerb } from '../define-verb.js';
+import { Digit, Ms, PromptId, Retry, StepId } from '../schema-parts.js';
 
-export const menu: VerbHandler<'menu'> = async (ctx, step, stepId) => {
+export const MenuStep = z
+  .object({
+    verb: z.literal('menu'),
+    prompt: PromptId,
+    options: z.record(Digit, StepId).refine((o) => Object.keys(o).length > 0, 'a menu needs options'),
+    timeoutMs: Ms(1000, 30_000).default(5000).describe('wait for a key after the prompt ends'),
+    invalid: Retry.describe('N4: a key that is not an option'),
+    noInput: Retry.describe('N4: no key before the timeout'),
+  })
+  .strict();
+export type MenuStep = z.output<typeof MenuStep>;
+
+const run: VerbRunner<MenuStep> = async (ctx, step, stepId) => {
   const { call } = ctx;
   let invalid = 0;
   let noInput = 0;
@@ -27,7 +42,7 @@ export const menu: VerbHandler<'menu'> = async (ctx, step, stepId) => {
     }
     const target = step.options[digit];
     if (target !== undefined) {
-      ctx.trail.push(digit);
+      ctx.facts.trail.push(digit);
       ctx.record('menu.choice', { step: stepId, digit, target, typeAhead });
       return target;
     }
@@ -40,3 +55,22 @@ export const menu: VerbHandler<'menu'> = async (ctx, step, stepId) => {
     lead = [step.invalid.prompt];
   }
 };
+
+export const menu = defineVerb({
+  verb: 'menu',
+  schema: MenuStep,
+  run,
+  targets: (step) => [
+    ...Object.entries(step.options).map(([key, to]) => ({ path: ['options', key], step: to })),
+    { path: ['invalid', 'then'], step: step.invalid.then },
+    { path: ['noInput', 'then'], step: step.noInput.then },
+  ],
+  prompts: (step) => [
+    { path: ['prompt'], prompt: step.prompt },
+    { path: ['invalid', 'prompt'], prompt: step.invalid.prompt },
+    { path: ['noInput', 'prompt'], prompt: step.noInput.prompt },
+  ],
+  windows: (step) => [{ path: ['timeoutMs'], ms: step.timeoutMs }],
+  // Only the options: "press X" cannot lead to a fallback for wrong keys or silence.
+  keyEdges: (step) => Object.entries(step.options).map(([key, to]) => ({ to, key })),
+});

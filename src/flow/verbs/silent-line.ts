@@ -2,9 +2,31 @@
 // polite goodbye and is hung up. Voice (TALK_DETECT) or a key ends the protocol at once; a key
 // stays in the buffer for the menu that follows.
 import type { Heard } from '../../calls/call-port.js';
-import type { VerbHandler } from '../context.js';
+import { z } from 'zod';
+import type { VerbRunner } from '../context.js';
+import { defineVerb } from '../define-verb.js';
+import { Ms, PromptId, StepId } from '../schema-parts.js';
 
-export const silentLine: VerbHandler<'silent-line'> = async (ctx, step, stepId) => {
+export const SilentLineStep = z
+  .object({
+    verb: z.literal('silent-line'),
+    firstListenMs: Ms(0, 30_000).default(5000).describe('listening after the previous prompt, before attempt 1'),
+    attempts: z
+      .array(PromptId)
+      .min(1)
+      .max(5)
+      .default(['silent.attempt1', 'silent.attempt2', 'silent.attempt2'])
+      .describe('one prompt per attempt'),
+    listenMs: Ms(1000, 30_000).default(5000).describe('listening after each attempt prompt ends'),
+    goodbye: PromptId.default('silent.goodbye'),
+    pauseMs: Ms(0, 10_000).default(2000).describe('pause after the goodbye before hanging up'),
+    next: StepId.describe('where a caller who spoke or keyed goes (keys stay for the menu)'),
+    onSilence: StepId.optional().describe('instead of goodbye and hang-up (a crisis line transfers)'),
+  })
+  .strict();
+export type SilentLineStep = z.output<typeof SilentLineStep>;
+
+const run: VerbRunner<SilentLineStep> = async (ctx, step, stepId) => {
   const { call, clock } = ctx;
   await call.detectTalk();
   const present = (by: Heard, attempt: number) => {
@@ -39,3 +61,24 @@ export const silentLine: VerbHandler<'silent-line'> = async (ctx, step, stepId) 
   await call.hangup();
   return undefined;
 };
+
+export const silentLine = defineVerb({
+  verb: 'silent-line',
+  schema: SilentLineStep,
+  run,
+  targets: (step) => [
+    { path: ['next'], step: step.next },
+    ...(step.onSilence === undefined ? [] : [{ path: ['onSilence'], step: step.onSilence }]),
+  ],
+  prompts: (step) => [
+    ...step.attempts.map((prompt, i) => ({ path: ['attempts', i], prompt })),
+    { path: ['goodbye'], prompt: step.goodbye },
+  ],
+  windows: (step) => [
+    { path: ['firstListenMs'], ms: step.firstListenMs },
+    { path: ['listenMs'], ms: step.listenMs },
+    { path: ['pauseMs'], ms: step.pauseMs },
+  ],
+  // onSilence is where a caller goes by doing nothing: no key leads there.
+  keyEdges: (step) => [{ to: step.next, key: null }],
+});

@@ -3,18 +3,33 @@
 // Asterisk owns the timeout). The agent hears a whisper (and may have to press 1), the caller
 // hears the agent's work number, and the two are bridged. When nobody takes the call the caller
 // hears the keys that reach this place next time, computed from the flow.
-import type { AgentLeg, OfferInfo } from '../../agents/agent-desk.js';
+import type { AgentDesk, AgentLeg } from '../../agents/agent-desk.js';
+import type { CallOffer } from '../../agents/call-offer.js';
 import { isIdentified } from '../../calls/caller-id.js';
 import { digitPrompts, keyPrompt, keyPrompts } from '../../prompts/digit-prompts.js';
+import { z } from 'zod';
 import { keyPathTo } from '../key-path.js';
-import type { FlowContext, VerbHandler } from '../context.js';
-import { WHISPER_PARTS, type WhisperPart } from '../schema.js';
+import type { FlowContext, VerbRunner } from '../context.js';
+import { defineVerb } from '../define-verb.js';
+import { PromptId, StepId, WHISPER_PARTS, type WhisperPart } from '../schema-parts.js';
 
 const ACCEPT_TIMEOUT_MS = 10_000;
 
-export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
+export const TransferStep = z
+  .object({
+    verb: z.literal('transfer'),
+    group: z.string().min(1).describe('an agent group from the agents section'),
+    target: PromptId.describe('the spoken name of the destination (您的电话需转接<target>)'),
+    confirm: z.boolean().default(false).describe('the agent presses 1 to take the call'),
+    next: StepId.describe('where the caller goes when the agent hangs up first'),
+    failed: StepId.describe('after the fallback phrase when no agent took the call'),
+  })
+  .strict();
+export type TransferStep = z.output<typeof TransferStep>;
+
+const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   const { call, flow } = ctx;
-  const desk = ctx.agents;
+  const desk = ctx.services.agents;
   const group = flow.agents.groups[step.group];
   // Asterisk is asked who is reachable while the caller hears where the call goes: no silence.
   const lookup = desk && group ? desk.candidates(step.group) : Promise.resolve({ agents: [], unreachable: [] });
@@ -27,28 +42,36 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
     const { cadence, rings } = flow.agentRing;
     const limitMs = rings * (cadence.onMs + cadence.offMs);
     call.enter('transferring');
-    await desk.startMusic(call.id);
+    // Music while agents ring and during the whisper (N5: never silence on hold).
+    await call.hold();
     try {
       const offer = offerFor(ctx, step.group);
       for (const agent of candidates) {
         const leg = await desk.ring(agent, offer, limitMs, call.signal);
-        call.signal.throwIfAborted();
-        ctx.record('transfer.leg', {
-          agent: agent.id, workNumber: agent.workNumber, outcome: leg.outcome, ringMs: leg.ringMs, limitMs, cause: leg.cause,
-        });
-        if (leg.outcome !== 'answered') continue;
-        let taken = false;
+        // From here the leg is this call's until released, whatever ends the call: the caller's
+        // hang-up can arrive in the same instant as the agent's answer or accept key.
+        let talked = false;
         try {
-          taken = await takeCall(ctx, leg, whisperPrompts(offer, step.confirm, flow.whisper), step.confirm);
+          ctx.record('transfer.leg', {
+            agent: agent.id, workNumber: agent.workNumber, outcome: leg.outcome, ringMs: leg.ringMs, limitMs, cause: leg.cause,
+          });
+          call.signal.throwIfAborted();
+          if (leg.outcome !== 'answered') continue;
+          const taken = await takeCall(ctx, desk, leg, whisperPrompts(offer, step.confirm, flow.whisper), step.confirm);
+          call.signal.throwIfAborted();
+          if (!taken) continue;
+          await call.unhold();
+          talked = await talk(ctx, desk, leg, step.group);
+          call.signal.throwIfAborted();
+          call.enter('in-flow');
+          return step.next;
         } finally {
-          // Not taken, or the whisper failed or the caller left: the agent is free again.
-          if (!taken) await desk.release(leg, call.id, false);
+          // A caller who left during the work number never talked to the agent: no wrap-up.
+          await desk.release(leg, call.id, talked);
         }
-        call.signal.throwIfAborted();
-        if (taken) return await talk(ctx, leg, step.group, step.next);
       }
     } finally {
-      await desk.stopMusic(call.id).catch(() => undefined);
+      await call.unhold().catch((err: unknown) => ctx.logger.warn({ err }, 'stopping hold music failed'));
     }
   }
   call.enter('in-flow');
@@ -56,16 +79,17 @@ export const transfer: VerbHandler<'transfer'> = async (ctx, step, stepId) => {
 };
 
 /** What the agent's screen shows while the leg rings; the whisper says the same. */
-function offerFor(ctx: FlowContext, group: string): OfferInfo {
+function offerFor(ctx: FlowContext, group: string): CallOffer {
   // This call's ticket, else the caller's newest one still open from an earlier call.
-  const caller = ctx.call.caller;
-  const ticket = ctx.ticket ?? (isIdentified(caller) ? ctx.tickets?.openFor(caller)?.number : undefined);
+  const { facts } = ctx;
+  const caller = facts.caller;
+  const ticket = facts.ticket ?? (isIdentified(caller) ? ctx.services.tickets?.openFor(caller)?.number : undefined);
   return {
     callId: ctx.call.id,
-    caller: ctx.call.caller,
+    caller,
     group,
-    menuPath: [...ctx.trail],
-    calledEarlierToday: (ctx.earlierToday?.().calls ?? 0) > 0,
+    menuPath: [...facts.trail],
+    calledEarlierToday: facts.earlierToday().calls > 0,
     ...(ticket === undefined ? {} : { ticket }),
   };
 }
@@ -74,7 +98,7 @@ function offerFor(ctx: FlowContext, group: string): OfferInfo {
  * The whisper: the flow's parts in the flow's order (caller number, menu keys, an earlier call
  * today, the ticket), each only when there is something to say; then 接听请按1 when confirming.
  */
-export function whisperPrompts(offer: OfferInfo, confirm: boolean, parts: readonly WhisperPart[] = WHISPER_PARTS): string[] {
+export function whisperPrompts(offer: CallOffer, confirm: boolean, parts: readonly WhisperPart[] = WHISPER_PARTS): string[] {
   const say: Record<WhisperPart, () => string[]> = {
     caller: () => {
       const digits = digitPrompts(offer.caller);
@@ -90,35 +114,30 @@ export function whisperPrompts(offer: OfferInfo, confirm: boolean, parts: readon
 }
 
 /** The whisper, and the agent's 1 when the flow asks for it. */
-async function takeCall(ctx: FlowContext, leg: AgentLeg, prompts: string[], confirm: boolean): Promise<boolean> {
-  const desk = ctx.agents!;
+async function takeCall(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, prompts: string[], confirm: boolean): Promise<boolean> {
   const { signal } = ctx.call;
+  // The agent hears the whisper in the hotline's language (the caller's may differ, N18).
   const heard = await desk.whisper(leg, prompts, ctx.flow.hotline.language, signal);
   const accepted = heard && !signal.aborted && (!confirm || (await desk.awaitAccept(leg, ACCEPT_TIMEOUT_MS, signal)));
   ctx.record('transfer.whisper', { agent: leg.agent.id, prompts, accepted });
   return accepted;
 }
 
-/** The work number to the caller, then the bridge; the agent is released whatever happens. */
-async function talk(ctx: FlowContext, leg: AgentLeg, group: string, next: string): Promise<string> {
+/**
+ * The work number to the caller, then the bridge until one side leaves. True once the two were
+ * bridged (the agent talked to the caller: wrap-up follows). The caller is off hold.
+ */
+async function talk(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, group: string): Promise<boolean> {
   const { call } = ctx;
-  const desk = ctx.agents!;
-  let bridged = false;
-  try {
-    await desk.stopMusic(call.id);
-    await call.play([...digitPrompts(leg.agent.workNumber), 'agent.serving']);
-    ctx.record('transfer.bridged', { group, agent: leg.agent.id, workNumber: leg.agent.workNumber });
-    call.enter('bridged');
-    bridged = true;
-    const by = await desk.connect(call.id, leg, call.signal);
-    ctx.record('transfer.ended', { agent: leg.agent.id, by });
-  } finally {
-    // A caller who left during the work number never talked to the agent: no wrap-up.
-    await desk.release(leg, call.id, bridged);
-  }
-  call.signal.throwIfAborted();
-  call.enter('in-flow');
-  return next;
+  await call.play([...digitPrompts(leg.agent.workNumber), 'agent.serving']);
+  ctx.record('transfer.bridged', { group, agent: leg.agent.id, workNumber: leg.agent.workNumber });
+  ctx.services.callerHistory?.noteBridged?.(call.id, group);
+  call.enter('bridged');
+  desk.connected(leg, call.id);
+  const until = new AbortController();
+  const by = await call.bridge(leg, until.signal);
+  ctx.record('transfer.ended', { agent: leg.agent.id, by: by === 'leg' ? 'agent' : 'caller' });
+  return true;
 }
 
 async function fallback(ctx: FlowContext, stepId: string, group: string, failed: string): Promise<string> {
@@ -132,3 +151,16 @@ async function fallback(ctx: FlowContext, stepId: string, group: string, failed:
   await ctx.call.play(prompts);
   return failed;
 }
+
+export const transfer = defineVerb({
+  verb: 'transfer',
+  schema: TransferStep,
+  run,
+  needs: ['agents'],
+  targets: (step) => [
+    { path: ['next'], step: step.next },
+    { path: ['failed'], step: step.failed },
+  ],
+  prompts: (step) => [{ path: ['target'], prompt: step.target }],
+  groups: (step) => [{ path: ['group'], group: step.group }],
+});

@@ -3,11 +3,14 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import { AgentPoolError, type AgentPool } from '../../agents/agent-pool.js';
 import type { AgentEvent, AgentNotifier } from '../../agents/agent-notifier.js';
+import type { Clock } from '../../clock/clock.js';
 import { ApiError } from '../errors.js';
 
 export interface AgentRoutesDeps {
   pool: AgentPool;
   notifier: AgentNotifier;
+  /** Times the heartbeat. */
+  clock: Clock;
   /** Comment lines that keep proxies and browsers from closing an idle stream. Default 15 s. */
   heartbeatMs?: number;
 }
@@ -62,7 +65,7 @@ function writeEvent(res: Response, event: AgentEvent): void {
  * route alone accepts `?token=` (see require-stream-token.ts).
  */
 export function agentEventRoutes(deps: AgentRoutesDeps, auth: RequestHandler): Router {
-  const { pool, notifier } = deps;
+  const { pool, notifier, clock } = deps;
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
   const router = Router();
 
@@ -89,10 +92,18 @@ export function agentEventRoutes(deps: AgentRoutesDeps, auth: RequestHandler): R
     }
 
     const unsubscribe = notifier.subscribe(id, (event) => writeEvent(res, event));
-    // unref: an open stream must not keep the process alive at shutdown.
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs).unref();
+    // One timer at a time, armed again at each beat; the stream's end cancels it (the
+    // controller's stop closes every open stream).
+    const open = new AbortController();
+    const beat = () => {
+      clock.timer(heartbeatMs, open.signal, () => {
+        res.write(': heartbeat\n\n');
+        beat();
+      });
+    };
+    beat();
     res.on('close', () => {
-      clearInterval(heartbeat);
+      open.abort();
       unsubscribe();
     });
   });

@@ -1,4 +1,6 @@
-// A CallPort for unit tests, driven by vitest fake timers (call vi.useFakeTimers() first).
+// A CallPort for unit tests, on a VirtualClock (src/clock/virtual-clock.ts): each test makes a
+// fresh one with newTestClock(startAt) in beforeEach (fakeClock is then that clock, and FakeCall
+// and makeContext use it unless given another) and moves time with advance(ms).
 // It mirrors CallSession (src/calls/call-session.ts):
 //  - every key goes to the type-ahead buffer, whatever is going on;
 //  - play with bargeIn returns { interrupted: true, by: 'dtmf' } at once when keys are waiting,
@@ -22,16 +24,21 @@
 //    rejects it with the signal's reason (Error('call ended'));
 //  - pause(ms) ignores input; a hang-up rejects it with an AbortError whose cause is the signal's
 //    reason (node:timers/promises, as CallSession uses);
-//  - the N5 SilenceMeter is fed exactly where CallSession feeds it (silence()).
+//  - the N5 SilenceMeter is fed exactly where CallSession feeds it (silence());
+//  - hold()/unhold() are music on hold, and bridge() a conversation with a leg (fakeLeg()): both
+//    count as audio for the meter while they last. bridge resolves 'leg' when the leg is gone or
+//    its signal aborts, 'caller' when the caller hangs up (the call's signal aborts).
 // Each prompt id plays for a configurable duration of fake time (default 2000 ms).
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { vi } from 'vitest';
-import type { CallPort, Heard, PlayOptions, PlayResult } from '../../../src/calls/call-port.js';
+import type { BridgeLeg, CallPort, Heard, PlayOptions, PlayResult } from '../../../src/calls/call-port.js';
 import { SilenceMeter, type SilenceFigures } from '../../../src/calls/silence-meter.js';
-import type { Clock, FlowContext } from '../../../src/flow/context.js';
+import type { Clock } from '../../../src/clock/clock.js';
+import { VirtualClock } from '../../../src/clock/virtual-clock.js';
+import type { FlowContext } from '../../../src/flow/context.js';
 import { parseFlow } from '../../../src/flow/load-flow.js';
-import type { Flow, Language, StepOf, Verb } from '../../../src/flow/schema.js';
+import type { Flow, StepOf, Verb } from '../../../src/flow/schema.js';
+import type { Language } from '../../../src/prompts/language.js';
 import { loadCatalogue } from '../../../src/prompts/catalogue.js';
 import type { EventData, EventType } from '../../../src/store/events.js';
 
@@ -78,14 +85,26 @@ export interface PauseAction extends Timed {
   aborted?: boolean;
 }
 
+/** A bridge with a leg (bridge), from t to endT. */
+export interface BridgeAction extends Timed {
+  kind: 'bridge';
+  channelId: string;
+  /** Who left first; set when it ends. */
+  result?: 'caller' | 'leg';
+  endT?: number;
+}
+
 export type CallAction =
   | (Timed & { kind: 'ring' })
   | (Timed & { kind: 'answer' })
   | (Timed & { kind: 'hangup' })
   | (Timed & { kind: 'detect-talk' })
+  | (Timed & { kind: 'hold' })
+  | (Timed & { kind: 'unhold' })
   | PlayAction
   | ListenAction
-  | PauseAction;
+  | PauseAction
+  | BridgeAction;
 
 export interface SpeechEvent extends Timed {
   kind: 'start' | 'end';
@@ -113,6 +132,8 @@ export interface FakeCallOptions {
   defaultDurationMs?: number;
   /** Talk detection already on (e.g. an adopted call whose earlier controller set it). */
   talkDetect?: boolean;
+  /** The clock it runs on; default: the test's clock (fakeClock, see newTestClock). */
+  clock?: Clock;
 }
 
 type DigitListener = (digit: string) => void;
@@ -125,6 +146,8 @@ export class FakeCall implements CallPort {
   readonly createdAt: number;
   /** Fake epoch ms when this call object was made: t=0 of the recorded times. */
   readonly startedAt: number;
+  /** The clock its waits and timestamps run on. */
+  readonly clock: Clock;
   readonly actions: CallAction[] = [];
   readonly waits: DigitWait[] = [];
   /** Keys pressed, with when. */
@@ -140,6 +163,8 @@ export class FakeCall implements CallPort {
   private speaking = false;
   /** Asterisk reported talk-start and no talk-end since. */
   private talking = false;
+  /** Music on hold is playing. */
+  private holding = false;
   private readonly meter = new SilenceMeter();
   private readonly controller = new AbortController();
   private readonly digits: string[] = [];
@@ -149,7 +174,8 @@ export class FakeCall implements CallPort {
   private readonly defaultDurationMs: number;
 
   constructor(options: FakeCallOptions = {}) {
-    this.startedAt = Date.now();
+    this.clock = options.clock ?? fakeClock;
+    this.startedAt = this.clock.now();
     this.id = options.id ?? 'call-1';
     this.caller = options.caller ?? '13800138000';
     this.language = options.language ?? 'zh-CN';
@@ -179,9 +205,14 @@ export class FakeCall implements CallPort {
     return this.talking;
   }
 
+  /** True while music on hold plays (hold() without unhold() since). */
+  get onHold(): boolean {
+    return this.holding;
+  }
+
   /** Fake ms since this call was made. */
   now(): number {
-    return Date.now() - this.startedAt;
+    return this.clock.now() - this.startedAt;
   }
 
   durationOf(promptIds: readonly string[]): number {
@@ -197,7 +228,7 @@ export class FakeCall implements CallPort {
   async answer(): Promise<void> {
     this.signal.throwIfAborted();
     this.actions.push({ kind: 'answer', ...this.stamp() });
-    this.meter.answered(Date.now());
+    this.meter.answered(this.clock.now());
     this.isAnswered = true;
     await Promise.resolve();
   }
@@ -215,7 +246,7 @@ export class FakeCall implements CallPort {
 
   /** N5 figures so far (null when never answered), as CallSession.silence(). */
   silence(): SilenceFigures | null {
-    return this.meter.finish(Date.now());
+    return this.meter.finish(this.clock.now());
   }
 
   async hangup(): Promise<void> {
@@ -256,16 +287,16 @@ export class FakeCall implements CallPort {
     };
     if (bargeIn && this.hasTypeAhead()) return skip('dtmf');
     if (stopOnVoice && this.talking) return skip('voice');
-    this.meter.audioStarted(Date.now());
+    this.meter.audioStarted(this.clock.now());
     return new Promise<PlayResult>((resolve, reject) => {
       const signal = this.signal;
       const settle = () => {
-        clearTimeout(timer);
+        timer.cancel();
         this.listeners.delete(onDigit);
         this.voiceListeners.delete(onVoice);
         signal.removeEventListener('abort', onAbort);
         action.endT = this.now();
-        this.meter.audioEnded(Date.now());
+        this.meter.audioEnded(this.clock.now());
       };
       const stopBy = (by: Heard) => {
         settle();
@@ -280,11 +311,11 @@ export class FakeCall implements CallPort {
         action.aborted = true;
         reject(signal.reason as Error);
       };
-      const timer = setTimeout(() => {
+      const timer = this.clock.timer(this.durationOf(promptIds), signal, () => {
         settle();
         action.interrupted = false;
         resolve({ interrupted: false });
-      }, this.durationOf(promptIds));
+      });
       if (bargeIn) this.listeners.add(onDigit);
       if (stopOnVoice) this.voiceListeners.add(onVoice);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -302,17 +333,17 @@ export class FakeCall implements CallPort {
       action.endT = action.t;
       return Promise.resolve(early);
     }
-    this.meter.listenStarted(Date.now());
+    this.meter.listenStarted(this.clock.now());
     return new Promise<Heard | 'timeout'>((resolve, reject) => {
       const signal = this.signal;
       const settle = (result: Heard | 'timeout' | undefined) => {
-        clearTimeout(timer);
+        timer.cancel();
         this.listeners.delete(onKey);
         this.voiceListeners.delete(onVoice);
         signal.removeEventListener('abort', onAbort);
         action.result = result;
         action.endT = this.now();
-        this.meter.listenEnded(Date.now());
+        this.meter.listenEnded(this.clock.now());
       };
       const done = (result: Heard | 'timeout') => {
         settle(result);
@@ -325,7 +356,7 @@ export class FakeCall implements CallPort {
         action.aborted = true;
         reject(signal.reason as Error);
       };
-      const timer = setTimeout(() => done('timeout'), ms);
+      const timer = this.clock.timer(ms, signal, () => done('timeout'));
       this.listeners.add(onKey);
       this.voiceListeners.add(onVoice);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -336,12 +367,12 @@ export class FakeCall implements CallPort {
   pause(ms: number): Promise<void> {
     const action: PauseAction = { kind: 'pause', ...this.stamp(), ms };
     this.actions.push(action);
-    this.meter.listenStarted(Date.now());
+    this.meter.listenStarted(this.clock.now());
     const signal = this.signal;
     const end = (aborted: boolean) => {
       action.endT = this.now();
       if (aborted) action.aborted = true;
-      this.meter.listenEnded(Date.now());
+      this.meter.listenEnded(this.clock.now());
     };
     if (signal.aborted) {
       end(true);
@@ -349,15 +380,15 @@ export class FakeCall implements CallPort {
     }
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
-        clearTimeout(timer);
+        timer.cancel();
         end(true);
         reject(abortError(signal));
       };
-      const timer = setTimeout(() => {
+      const timer = this.clock.timer(ms, signal, () => {
         signal.removeEventListener('abort', onAbort);
         end(false);
         resolve();
-      }, ms);
+      });
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -372,16 +403,16 @@ export class FakeCall implements CallPort {
       wait.endT = wait.t;
       return Promise.resolve(waiting);
     }
-    this.meter.listenStarted(Date.now());
+    this.meter.listenStarted(this.clock.now());
     return new Promise<string | null>((resolve, reject) => {
       const signal = this.signal;
       const settle = (result: string | null | undefined) => {
-        clearTimeout(timer);
+        timer.cancel();
         this.listeners.delete(onDigit);
         signal.removeEventListener('abort', onAbort);
         wait.result = result;
         wait.endT = this.now();
-        this.meter.listenEnded(Date.now());
+        this.meter.listenEnded(this.clock.now());
       };
       const onDigit: DigitListener = () => {
         const digit = this.digits.shift() ?? null;
@@ -392,12 +423,66 @@ export class FakeCall implements CallPort {
         settle(undefined);
         reject(signal.reason as Error);
       };
-      const timer = setTimeout(() => {
+      const timer = this.clock.timer(timeoutMs, signal, () => {
         settle(null);
         resolve(null);
-      }, timeoutMs);
+      });
       this.listeners.add(onDigit);
       signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Music on hold: recorded, and audio for the meter until unhold(). */
+  async hold(): Promise<void> {
+    this.signal.throwIfAborted(); // starting music on a gone channel fails
+    this.actions.push({ kind: 'hold', ...this.stamp() });
+    if (!this.holding) {
+      this.holding = true;
+      this.meter.audioStarted(this.clock.now());
+    }
+    await Promise.resolve();
+  }
+
+  /** Ends the music on hold; after the caller left it is no error (recorded all the same). */
+  async unhold(): Promise<void> {
+    this.actions.push({ kind: 'unhold', ...this.stamp() });
+    if (this.holding) {
+      this.holding = false;
+      this.meter.audioEnded(this.clock.now());
+    }
+    await Promise.resolve();
+  }
+
+  /**
+   * Bridges the caller with `leg` (see CallPort.bridge): 'caller' when the call's signal aborts
+   * (at once when it already has: nothing is bridged), 'leg' when the leg is gone or `signal`
+   * aborts (at once when it already has). The bridged talk is audio for the meter.
+   */
+  bridge(leg: BridgeLeg, signal: AbortSignal): Promise<'caller' | 'leg'> {
+    if (this.signal.aborted) return Promise.resolve('caller');
+    const action: BridgeAction = { kind: 'bridge', ...this.stamp(), channelId: leg.channelId };
+    this.actions.push(action);
+    this.meter.audioStarted(this.clock.now());
+    return new Promise<'caller' | 'leg'>((resolve) => {
+      const callSignal = this.signal;
+      let over = false;
+      const end = (by: 'caller' | 'leg') => {
+        if (over) return;
+        over = true;
+        callSignal.removeEventListener('abort', onCaller);
+        signal.removeEventListener('abort', onSignal);
+        action.result = by;
+        action.endT = this.now();
+        this.meter.audioEnded(this.clock.now());
+        resolve(by);
+      };
+      const onCaller = () => end('caller');
+      // A signal derived from the call's aborts with it: the caller left, not the leg.
+      const onSignal = () => end(callSignal.aborted ? 'caller' : 'leg');
+      callSignal.addEventListener('abort', onCaller, { once: true });
+      if (signal.aborted) onSignal();
+      else signal.addEventListener('abort', onSignal, { once: true });
+      void leg.gone.then(() => end('leg'));
     });
   }
 
@@ -471,7 +556,7 @@ export class FakeCall implements CallPort {
   }
 
   private stamp(): Timed {
-    const at = Date.now();
+    const at = this.clock.now();
     return { at, t: at - this.startedAt };
   }
 }
@@ -504,29 +589,17 @@ function abortError(signal: AbortSignal): Error {
 }
 
 /**
- * The clock of src/flow/clock.ts on fake time. node:timers/promises is not faked by
- * vi.useFakeTimers(), so sleep is built on the (faked) global setTimeout with the same
- * contract: resolves after ms, rejects with an AbortError when the signal aborts.
+ * The test's clock: the VirtualClock of the running test, which FakeCall (by default),
+ * makeContext and advance() use. Replaced by newTestClock(), which every test file calls in
+ * beforeEach, so no test sees another's timers or time.
  */
-export const fakeClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal.aborted) {
-        reject(abortError(signal));
-        return;
-      }
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(abortError(signal));
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }),
-};
+export let fakeClock: VirtualClock = new VirtualClock();
+
+/** A fresh VirtualClock at `startAt` (epoch ms), made the test's clock (fakeClock); returns it. */
+export function newTestClock(startAt?: number): VirtualClock {
+  fakeClock = new VirtualClock(startAt);
+  return fakeClock;
+}
 
 export function makeContext(flow: Flow, call: CallPort): TestContext {
   const events: AnyRecordedEvent[] = [];
@@ -537,7 +610,7 @@ export function makeContext(flow: Flow, call: CallPort): TestContext {
     trail: [],
     logger: pino({ level: 'silent' }),
     record(type, data) {
-      events.push({ type, data, ts: Date.now() } as AnyRecordedEvent);
+      events.push({ type, data, ts: fakeClock.now() } as AnyRecordedEvent);
     },
     events,
     types: () => events.map((e) => e.type),
@@ -562,9 +635,29 @@ export function flowFromYaml(text: string): Flow {
   return parseFlow(text, 'test.yaml', catalogueIds());
 }
 
-/** Runs the pending microtasks and fake timers due in `ms` (0: only what is due now). */
+/** Moves the test's clock by `ms`, firing the timers due on the way (0: only what is due now). */
 export async function advance(ms = 0): Promise<void> {
-  await vi.advanceTimersByTimeAsync(ms);
+  await fakeClock.advance(ms);
+}
+
+/** A leg for FakeCall.bridge: `gone` resolves when the test hangs it up. */
+export function fakeLeg(channelId = 'leg-1'): BridgeLeg & { hangUp(): void; readonly isGone: boolean } {
+  let leave!: () => void;
+  let isGone = false;
+  const gone = new Promise<void>((resolve) => {
+    leave = resolve;
+  });
+  return {
+    channelId,
+    gone,
+    hangUp() {
+      isGone = true;
+      leave();
+    },
+    get isGone() {
+      return isGone;
+    },
+  };
 }
 
 /** The step `id` of a flow, checked to be of the verb a test drives. */

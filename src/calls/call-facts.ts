@@ -1,0 +1,41 @@
+// What is known about one call, owned by its session and shared by the verbs: who, which way,
+// in which language, which keys led here, which ticket. Services (stores, the agent desk) are a
+// separate read-only bundle; facts are per call and change as the call goes on.
+import type { Language } from '../prompts/language.js';
+import type { EarlierCalls } from '../store/caller-history.js';
+
+export type CallDirection = 'inbound' | 'outbound';
+
+export interface CallFacts {
+  /** inbound: a caller dialled the hotline; outbound: the hotline dialled out (a callback). */
+  readonly direction: CallDirection;
+  /** The other party's number: the caller ID inbound, the number dialled outbound. */
+  readonly caller: string;
+  /** The language every later prompt is played in (N18); the flow's language at the start. */
+  language: Language;
+  /** The menu keys chosen so far, in order (the agent whisper and screen, N6). */
+  readonly trail: string[];
+  /** N13: the ticket this call created or asked about, for the agent whisper. */
+  ticket?: string;
+  /** N12: this number's calls earlier today (looked up once, on first use). */
+  earlierToday(): EarlierCalls;
+}
+
+export interface NewCallFacts {
+  direction: CallDirection;
+  caller: string;
+  language: Language;
+  /** The N12 lookup, asked at most once per call. */
+  lookupEarlier?: () => EarlierCalls;
+}
+
+export function createCallFacts(init: NewCallFacts): CallFacts {
+  let earlier: EarlierCalls | undefined;
+  return {
+    direction: init.direction,
+    caller: init.caller,
+    language: init.language,
+    trail: [],
+    earlierToday: () => (earlier ??= init.lookupEarlier?.() ?? { calls: 0, lastGroup: null }),
+  };
+}

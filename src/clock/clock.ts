@@ -1,0 +1,110 @@
+// The one owner of time. Everything that waits (calls, verbs, agent legs, the agent pool, the
+// ARI and AMI links, the recorder, the coming scheduler) takes a Clock from the composition
+// root instead of calling setTimeout or Date.now, so that:
+//  - every wait is tied to an abort signal (a call's, or the service's): a hang-up or a stop
+//    cancels it, and no timer outlives what it was for;
+//  - unit tests and the flow simulator run on a VirtualClock and play a whole call in
+//    milliseconds, with timers firing in order.
+// Asterisk's own timers (ring timeouts on originate) stay Asterisk's.
+
+export interface TimerHandle {
+  /** Cancels the timer if it has not fired yet; safe to call more than once. */
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after ms; rejects with the signal's reason as soon as it aborts (at once if it has). */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Calls fn once after ms unless the signal aborts first or the handle is cancelled. fn runs
+   * outside any promise chain: it must not throw (wrap what can).
+   */
+  timer(ms: number, signal: AbortSignal, fn: () => void): TimerHandle;
+}
+
+/** An abort reason that reads well in logs. */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
+}
+
+/**
+ * Resolves after ms, or as soon as the signal aborts, never rejecting: for grace periods that
+ * should simply end early when the call or the service ends.
+ */
+export function settleAfter(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return clock.sleep(ms, signal).catch(() => undefined);
+}
+
+/** Resolves as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+/**
+ * A signal that aborts with its parent or on its own: a child per wait, so a wait can end
+ * without ending the call. Plain listeners, not AbortSignal.any(): Node holds the sources of
+ * AbortSignal.any() weakly, and a timeout source could be collected before it fires.
+ */
+export function childSignal(parent: AbortSignal): { signal: AbortSignal; abort(reason?: unknown): void } {
+  const controller = new AbortController();
+  const onParent = () => controller.abort(parent.reason);
+  if (parent.aborted) controller.abort(parent.reason);
+  else parent.addEventListener('abort', onParent, { once: true });
+  controller.signal.addEventListener('abort', () => parent.removeEventListener('abort', onParent), { once: true });
+  return {
+    signal: controller.signal,
+    abort: (reason?: unknown) => controller.abort(reason ?? new Error('done')),
+  };
+}
+
+/** The real clock: Node's timers and the system time. The only place that calls them. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep(ms, signal) {
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      const onAbort = () => {
+        clearTimeout(handle);
+        reject(abortReason(signal));
+      };
+      const handle = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  },
+  timer(ms, signal, fn) {
+    if (signal.aborted) return { cancel: () => undefined };
+    const cancel = () => {
+      clearTimeout(handle);
+      signal.removeEventListener('abort', cancel);
+    };
+    const handle = setTimeout(() => {
+      signal.removeEventListener('abort', cancel);
+      fn();
+    }, ms);
+    signal.addEventListener('abort', cancel, { once: true });
+    return { cancel };
+  },
+};

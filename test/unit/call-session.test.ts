@@ -1,0 +1,200 @@
+// CallSession against a scripted ARI: races between the caller's input and Asterisk's answers
+// to our requests, and what the N5 meter counts as sound.
+import { EventEmitter } from 'node:events';
+import pino from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ChannelEvents, PlaybackOutcome } from '../../src/ari/ari-adapter.js';
+import type { ChannelInfo } from '../../src/ari/types.js';
+import { createCallFacts } from '../../src/calls/call-facts.js';
+import { CallSession, type SessionAri } from '../../src/calls/call-session.js';
+import { VirtualClock } from '../../src/clock/virtual-clock.js';
+
+interface Request {
+  op: string;
+  args: unknown[];
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** An ARI whose requests are answered only when the test says so (play, startMoh…). */
+class ScriptedAri {
+  readonly requests: Request[] = [];
+  readonly finished = new Map<string, (o: PlaybackOutcome) => void>();
+  readonly stopped: string[] = [];
+
+  port(): SessionAri {
+    const pending =
+      (op: string) =>
+      (...args: unknown[]) =>
+        new Promise<void>((resolve, reject) => this.requests.push({ op, args, resolve, reject }));
+    return {
+      ring: pending('ring'),
+      answer: pending('answer'),
+      hangup: pending('hangup'),
+      setVar: pending('setVar'),
+      startMoh: pending('startMoh'),
+      stopMoh: pending('stopMoh'),
+      createBridge: pending('createBridge'),
+      addToBridge: pending('addToBridge'),
+      destroyBridge: pending('destroyBridge'),
+      play: (_channelId: string, _media: string[], playbackId: string) => {
+        const finished = new Promise<PlaybackOutcome>((resolve) => this.finished.set(playbackId, resolve));
+        return new Promise<{ finished: Promise<PlaybackOutcome> }>((resolve, reject) =>
+          this.requests.push({ op: 'play', args: [playbackId], resolve: () => resolve({ finished }), reject }),
+        );
+      },
+      stopPlayback: (playbackId: string) => {
+        this.stopped.push(playbackId);
+        this.finished.get(playbackId)?.('stopped');
+        return Promise.resolve();
+      },
+    } as SessionAri;
+  }
+
+  /** Answers the oldest pending request of this kind. */
+  answer(op: string): Request {
+    const i = this.requests.findIndex((r) => r.op === op);
+    if (i < 0) throw new Error(`no pending ${op}; pending: ${this.requests.map((r) => r.op).join(', ')}`);
+    const [req] = this.requests.splice(i, 1);
+    req!.resolve();
+    return req!;
+  }
+}
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+function channel(state = 'Up'): ChannelInfo {
+  return {
+    id: 'call-1',
+    name: 'Local/x',
+    state,
+    caller: { number: '13800138000', name: '' },
+    dialplan: { context: 'hotline-inbound', exten: '4008008000', priority: 1 },
+    creationtime: new Date(Date.UTC(2026, 0, 5, 2, 0, 0)).toISOString(),
+  };
+}
+
+describe('CallSession (N4 N5)', () => {
+  let clock: VirtualClock;
+  let ari: ScriptedAri;
+  let events: ChannelEvents;
+  let session: CallSession;
+
+  beforeEach(() => {
+    clock = new VirtualClock(Date.UTC(2026, 0, 5, 2, 0, 0));
+    ari = new ScriptedAri();
+    events = new EventEmitter() as ChannelEvents;
+    session = new CallSession({
+      ari: ari.port(),
+      events,
+      channel: channel(),
+      facts: createCallFacts({ direction: 'inbound', caller: '13800138000', language: 'zh-CN' }),
+      clock,
+      logger: pino({ level: 'silent' }),
+      voice: { silenceMs: 1200, talkMs: 160 },
+    });
+  });
+
+  it('race: a key pressed while the play request is on its way stops the prompt (N4 barge-in)', async () => {
+    const played = session.play(['menu.main'], { bargeIn: true });
+    await flush();
+    // Asterisk has not answered the play request yet when the caller presses 1.
+    events.emit('dtmf', '1');
+    const request = ari.answer('play');
+    const result = await played;
+    expect(result).toEqual({ interrupted: true, by: 'dtmf' });
+    expect(ari.stopped).toEqual([request.args[0]]);
+    // The key is kept for the menu (type-ahead).
+    expect(await session.nextDigit(1000)).toBe('1');
+  });
+
+  it('race: voice heard while the play request is on its way stops a stopOnVoice prompt (N3)', async () => {
+    const played = session.play(['silent.attempt1'], { stopOnVoice: true });
+    await flush();
+    events.emit('talk-start');
+    ari.answer('play');
+    expect(await played).toEqual({ interrupted: true, by: 'voice' });
+    expect(ari.stopped).toHaveLength(1);
+  });
+
+  it('N5: hold music counts as sound, not dead air', async () => {
+    const held = session.hold();
+    ari.answer('startMoh');
+    await held;
+    await clock.advance(40_000);
+    const unheld = session.unhold();
+    ari.answer('stopMoh');
+    await unheld;
+    await clock.advance(100);
+    expect(session.silence()).toEqual({ maxGapMs: 100, maxDeadAirMs: 100 });
+  });
+
+  it('N5: bridged talk counts as sound until the leg hangs up', async () => {
+    let legGone!: () => void;
+    const leg = { channelId: 'leg-1', gone: new Promise<void>((resolve) => (legGone = resolve)) };
+    const bridged = session.bridge(leg, new AbortController().signal);
+    ari.answer('createBridge');
+    await flush();
+    ari.answer('addToBridge');
+    await flush();
+    ari.answer('addToBridge');
+    await flush();
+    await clock.advance(120_000);
+    legGone();
+    await flush();
+    ari.answer('destroyBridge');
+    expect(await bridged).toBe('leg');
+    expect(session.silence()).toEqual({ maxGapMs: 0, maxDeadAirMs: 0 });
+  });
+
+  it('bridge ends with the caller: "caller" when the caller hangs up first', async () => {
+    const leg = { channelId: 'leg-1', gone: new Promise<void>(() => undefined) };
+    const bridged = session.bridge(leg, new AbortController().signal);
+    ari.answer('createBridge');
+    await flush();
+    ari.answer('addToBridge');
+    await flush();
+    ari.answer('addToBridge');
+    await flush();
+    events.emit('end', 16, undefined);
+    await flush();
+    ari.answer('destroyBridge');
+    expect(await bridged).toBe('caller');
+  });
+
+  it('unhold after the caller left neither throws nor asks Asterisk', async () => {
+    const held = session.hold();
+    ari.answer('startMoh');
+    await held;
+    events.emit('end', 16, undefined);
+    await session.unhold();
+    expect(ari.requests.map((r) => r.op)).toEqual([]);
+  });
+
+  it('a failed stopMoh on a live call is reported, not hidden', async () => {
+    const held = session.hold();
+    ari.answer('startMoh');
+    await held;
+    const unheld = session.unhold();
+    const i = ari.requests.findIndex((r) => r.op === 'stopMoh');
+    ari.requests.splice(i, 1)[0]!.reject(new Error('Internal Server Error'));
+    await expect(unheld).rejects.toThrow('Internal Server Error');
+  });
+
+  it('listen and pause run on the injected clock (N5 windows are declared, not dead air)', async () => {
+    const heard = session.listen(5000);
+    await clock.advance(4999);
+    let settled = false;
+    void heard.then(() => (settled = true));
+    await flush();
+    expect(settled).toBe(false);
+    await clock.advance(1);
+    expect(await heard).toBe('timeout');
+    const paused = session.pause(2000);
+    await clock.advance(2000);
+    await paused;
+    expect(session.silence()).toEqual({ maxGapMs: 7000, maxDeadAirMs: 0 });
+  });
+});
