@@ -17,6 +17,7 @@ import type { Config } from './config/env.js';
 import { settleAfter, systemClock, type Clock } from './clock/clock.js';
 import { loadFlow } from './flow/load-flow.js';
 import { scaleTimings } from './flow/scale-timings.js';
+import { SERVICE_NAMES } from './flow/services.js';
 import type { Flow } from './flow/schema.js';
 import { createHttpApp } from './http/app.js';
 import { listenHttp } from './http/listen.js';
@@ -47,7 +48,9 @@ export async function startController(config: Readonly<Config>, options: Control
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const catalogue = loadCatalogue(config.promptCatalogue);
-  const load = () => scaleTimings(loadFlow(config.flowFile, catalogue.ids), config.flowTimeScale);
+  // This controller wires every service (agents, callbacks, tickets, caller history: below).
+  const services = new Set(SERVICE_NAMES);
+  const load = () => scaleTimings(loadFlow(config.flowFile, catalogue.ids, { services }), config.flowTimeScale);
   let flow = load();
 
   const db = openDatabase(config.database);
@@ -70,13 +73,13 @@ export async function startController(config: Readonly<Config>, options: Control
 
   const callbacks = createCallbackStore(db);
   const tickets = createTicketStore(db, () => clock.now(), { timeZone: () => flow.hotline.timezone });
-  const callerHistory = createCallerHistory(db);
+  const callerHistory = createCallerHistory(db, { logger: logger.child({ part: 'caller-history' }) });
   const handleCall = createCallHandler({
     ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, currentFlow: () => flow, signal: life.signal,
   });
   const running = new Set<Promise<void>>();
   ari.on('call', (channel, adopted) => {
-    const done = handleCall(channel, adopted)
+    const done = handleCall(channel, { adopted })
       .catch((err: unknown) => logger.error({ err, channelId: channel.id }, 'call handler failed'))
       .finally(() => running.delete(done));
     running.add(done);

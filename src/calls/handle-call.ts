@@ -9,10 +9,12 @@ import type { Clock } from '../clock/clock.js';
 import type { FlowContext } from '../flow/context.js';
 import { runFlow } from '../flow/run-flow.js';
 import type { Flow } from '../flow/schema.js';
+import type { Services } from '../flow/services.js';
 import { dayStart } from '../calendar/local-time.js';
-import type { CallerHistory, EarlierCalls } from '../store/caller-history.js';
+import type { CallerHistory } from '../store/caller-history.js';
 import type { EventData, EventType, Recorder } from '../store/events.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
+import { createCallFacts, type CallDirection } from './call-facts.js';
 import { CallSession } from './call-session.js';
 import type { CallRegistry } from './call-registry.js';
 
@@ -32,20 +34,61 @@ export interface CallHandlerDeps {
   tickets?: TicketStore;
 }
 
+/** How a call enters the flow. */
+export interface CallStart {
+  /** Taken over from an earlier controller (it was already in the application). */
+  adopted: boolean;
+  /** inbound (default): a caller dialled the hotline; outbound: the hotline dialled out. */
+  direction?: CallDirection;
+  /** The step the flow starts at; default the flow's start. */
+  startAt?: string;
+}
+
+export type CallHandler = (channel: ChannelInfo, start: CallStart) => Promise<void>;
+
 // How long to wait after the flow for a hang-up cause that ARI did not carry (AMI reports it).
 const CAUSE_WAIT_MS = 500;
 
-export function createCallHandler(deps: CallHandlerDeps): (channel: ChannelInfo, adopted: boolean) => Promise<void> {
-  return (channel, adopted) => handleCall(deps, channel, adopted);
+export function createCallHandler(deps: CallHandlerDeps): CallHandler {
+  // One read-only bundle for every call; the flow was checked against it at load.
+  const services: Readonly<Services> = Object.freeze({
+    agents: deps.agents,
+    callbacks: deps.callbacks,
+    tickets: deps.tickets,
+    callerHistory: deps.callerHistory,
+  });
+  return (channel, start) => handleCall(deps, services, channel, start);
 }
 
-async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: boolean): Promise<void> {
+async function handleCall(
+  deps: CallHandlerDeps,
+  services: Readonly<Services>,
+  channel: ChannelInfo,
+  { adopted, direction = 'inbound', startAt }: CallStart,
+): Promise<void> {
   const { ari, recorder, registry, clock } = deps;
   const events = ari.events(channel.id);
   if (!events || registry.has(channel.id)) return;
   const flow = deps.currentFlow();
-  const logger = deps.logger.child({ callId: channel.id, caller: channel.caller?.number ?? '' });
-  const call = new CallSession({ ari, events, channel, language: flow.hotline.language, logger, voice: flow.voice });
+  // The other party: the caller ID inbound; outbound, the line the hotline dialled (Asterisk's
+  // connected line), else the channel's caller ID.
+  const caller = (direction === 'outbound' ? channel.connected?.number : undefined) || (channel.caller?.number ?? '');
+  const logger = deps.logger.child({ callId: channel.id, caller });
+  const { callerHistory } = services;
+  const facts = createCallFacts({
+    direction,
+    caller,
+    language: flow.hotline.language,
+    // Asked once per call, when a verb first needs it (repeat-caller, then the whisper).
+    lookupEarlier: callerHistory
+      ? () =>
+          callerHistory.earlierToday(caller, dayStart(new Date(call.createdAt), flow.hotline.timezone), {
+            id: call.id,
+            startedAt: call.createdAt,
+          })
+      : undefined,
+  });
+  const call = new CallSession({ ari, events, channel, facts, clock, logger, voice: flow.voice });
   registry.add(call);
   recorder.callStarted({
     id: call.id,
@@ -54,6 +97,9 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
     called: call.called,
     startedAt: call.createdAt,
   });
+  // N12 reads this, written at once: a repeat caller is found even while the recorder's rows
+  // for this call are still buffered.
+  callerHistory?.noteCall({ id: call.id, caller: call.caller, startedAt: call.createdAt });
   const record = <T extends EventType>(type: T, data: EventData[T]) => {
     recorder.event(call.id, type, data, clock.now());
     // The calls row carries the answer figures too, so reports need no event scan.
@@ -62,33 +108,13 @@ async function handleCall(deps: CallHandlerDeps, channel: ChannelInfo, adopted: 
       recorder.callAnswered(call.id, clock.now(), delayMs);
     }
   };
-  const { callerHistory } = deps;
-  let earlier: EarlierCalls | undefined;
-  const ctx: FlowContext = {
-    call,
-    flow,
-    clock,
-    logger,
-    record,
-    trail: [],
-    agents: deps.agents,
-    callbacks: deps.callbacks,
-    tickets: deps.tickets,
-    // Asked once per call, when a verb first needs it (repeat-caller, then the whisper).
-    earlierToday: callerHistory
-      ? () =>
-          (earlier ??= callerHistory.earlierToday(call.caller, dayStart(new Date(call.createdAt), flow.hotline.timezone), {
-            id: call.id,
-            startedAt: call.createdAt,
-          }))
-      : undefined,
-  };
-  logger.info({ called: call.called, adopted }, 'call started');
+  const ctx: FlowContext = { call, flow, clock, logger, record, facts, services };
+  logger.info({ called: call.called, adopted, direction }, 'call started');
   if (adopted) record('call.adopted', { state: channel.state });
 
   let outcome = 'completed';
   try {
-    await runFlow(ctx, flow.start);
+    await runFlow(ctx, startAt ?? flow.start);
     await call.hangup();
   } catch (err) {
     if (call.detached) {

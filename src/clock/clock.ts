@@ -27,7 +27,8 @@ export interface Clock {
 /** An abort reason that reads well in logs. */
 export function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
+  if (reason instanceof Error) return reason;
+  return new Error(typeof reason === 'string' ? reason : 'aborted');
 }
 
 /**

@@ -84,7 +84,7 @@ const none = (): [] => [];
 
 export function defineVerb<S extends StepSchema>(spec: VerbSpec<S>): VerbDefinition<S> {
   const literal = spec.schema.shape.verb.value;
-  if (literal !== spec.verb) throw new Error(`verb '${spec.verb}': its schema's verb is '${String(literal)}'`);
+  if (literal !== spec.verb) throw new Error(`verb '${String(spec.verb)}': its schema's verb is '${String(literal)}'`);
   const targets = spec.targets ?? none;
   return Object.freeze({
     verb: spec.verb,

@@ -1,29 +1,16 @@
 // N6: 「请您拨入后先选择X,再选择Y。」 The keys come from the flow graph, so they stay right when an
 // operator reorders a menu.
-import { targetsOf, type Flow } from './schema.js';
+import type { KeyEdge } from './define-verb.js';
+import type { Flow } from './schema.js';
+import { definitionOf } from './verbs/index.js';
 
-interface Edge {
-  to: string;
-  /** The menu key pressed, or null for an edge taken without one. */
-  key: string | null;
-}
-
-// Edges a caller takes by failing to act (a menu's invalid/noInput fallbacks, a silent line's
-// onSilence) or by having called before (repeat-caller routes) are left out: "press X" cannot lead there.
-function edgesOf(flow: Flow, stepId: string): Edge[] {
+// Each verb declares the edges a caller can choose (keyEdges): a menu's options with their keys,
+// other verbs' onward steps without one. Edges a caller takes by failing to act (a menu's
+// invalid/noInput fallbacks, a silent line's onSilence) or by having called before (repeat-caller
+// routes) are left out: "press X" cannot lead there.
+function edgesOf(flow: Flow, stepId: string): KeyEdge[] {
   const step = flow.steps[stepId];
-  if (!step) return [];
-  switch (step.verb) {
-    case 'menu':
-      return Object.entries(step.options).map(([key, to]) => ({ to, key }));
-    case 'silent-line':
-      return [{ to: step.next, key: null }];
-    // Its routes need an earlier call today: a first-time caller cannot take them.
-    case 'repeat-caller':
-      return [{ to: step.next, key: null }];
-    default:
-      return targetsOf(step).map((to) => ({ to, key: null }));
-  }
+  return step ? definitionOf(step).keyEdges(step) : [];
 }
 
 /**

@@ -13,7 +13,9 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { agentsConfigIssues } from '../agents/agent-config.js';
-import { FlowFile, listeningWindowsOf, promptsOf, targetsOf, type Flow, type Step } from './schema.js';
+import { FlowFile, type Flow } from './schema.js';
+import type { ServiceName } from './services.js';
+import { definitionOf } from './verbs/index.js';
 
 export interface FlowIssue {
   file: string;
@@ -40,11 +42,19 @@ export function formatIssue(issue: FlowIssue): string {
   return issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where} ${issue.message}`;
 }
 
-export function loadFlow(file: string, promptIds: ReadonlySet<string>): Flow {
-  return parseFlow(readFileSync(file, 'utf8'), file, promptIds);
+export interface LoadOptions {
+  /**
+   * The services the controller wires. When given, a step whose verb needs another one is an
+   * issue: the flow fails at load, not in the middle of a call. Omitted: not checked.
+   */
+  services?: ReadonlySet<ServiceName>;
 }
 
-export function parseFlow(text: string, source: string, promptIds: ReadonlySet<string>): Flow {
+export function loadFlow(file: string, promptIds: ReadonlySet<string>, options: LoadOptions = {}): Flow {
+  return parseFlow(readFileSync(file, 'utf8'), file, promptIds, options);
+}
+
+export function parseFlow(text: string, source: string, promptIds: ReadonlySet<string>, options: LoadOptions = {}): Flow {
   const lineCounter = new LineCounter();
   // merge: operators share retry blocks with `<<: *retry`; YAML 1.2 leaves merge keys off by default.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
@@ -71,7 +81,7 @@ export function parseFlow(text: string, source: string, promptIds: ReadonlySet<s
   const data = parsed.data;
   const stepOrder = stepsInOrder(data, at);
   const start = data.start ?? stepOrder[0];
-  const issues = crossCheck(data, promptIds, at);
+  const issues = crossCheck(data, promptIds, options.services, at);
   if (issues.length > 0 || start === undefined) throw new FlowError(source, sorted(issues));
 
   return deepFreeze({ ...data, start, source, stepOrder });
@@ -87,7 +97,12 @@ function stepsInOrder(flow: FlowFile, at: Locator): string[] {
   return [...listed, ...rest];
 }
 
-function crossCheck(flow: FlowFile, promptIds: ReadonlySet<string>, at: Locator): FlowIssue[] {
+function crossCheck(
+  flow: FlowFile,
+  promptIds: ReadonlySet<string>,
+  services: ReadonlySet<ServiceName> | undefined,
+  at: Locator,
+): FlowIssue[] {
   const issues: FlowIssue[] = [];
   const hasStep = (id: string) => Object.hasOwn(flow.steps, id);
 
@@ -98,16 +113,19 @@ function crossCheck(flow: FlowFile, promptIds: ReadonlySet<string>, at: Locator)
 
   for (const [id, step] of Object.entries(flow.steps)) {
     const base = ['steps', id];
-    // targetsOf/promptsOf decide what is checked; the leaf scan only finds where to point.
-    for (const target of new Set(targetsOf(step))) {
-      if (!hasStep(target)) issues.push(...at.leaves(step, base, target, isTargetPath, `unknown step '${target}'`));
+    // Each verb says where its step names steps, prompts and groups: issues point at that line.
+    const verb = definitionOf(step);
+    for (const { path, step: target } of verb.targets(step)) {
+      if (!hasStep(target)) issues.push(at.value([...base, ...path], `unknown step '${target}'`));
     }
-    for (const prompt of new Set(promptsOf(step))) {
-      if (!promptIds.has(prompt)) {
-        issues.push(...at.leaves(step, base, prompt, isPromptPath, `unknown prompt '${prompt}'`));
-      }
+    for (const { path, prompt } of verb.prompts(step)) {
+      if (!promptIds.has(prompt)) issues.push(at.value([...base, ...path], `unknown prompt '${prompt}'`));
     }
-    for (const { path, group, isKey } of groupsOf(step)) {
+    for (const need of verb.needs.filter((name) => services && !services.has(name))) {
+      const message = `verb '${step.verb}' needs the ${need} service, which this controller does not wire`;
+      issues.push(at.value([...base, 'verb'], message));
+    }
+    for (const { path, group, isKey } of verb.groups(step)) {
       if (!Object.hasOwn(flow.agents.groups, group)) {
         const message = `unknown agent group '${group}' (not in agents.groups)`;
         issues.push(isKey ? at.key([...base, ...path], message) : at.value([...base, ...path], message));
@@ -132,11 +150,11 @@ function crossCheck(flow: FlowFile, promptIds: ReadonlySet<string>, at: Locator)
 function deadAirIssues(flow: FlowFile, at: Locator): FlowIssue[] {
   const issues: FlowIssue[] = [];
   for (const [id, step] of Object.entries(flow.steps)) {
-    for (const { key, ms } of listeningWindowsOf(step)) {
+    for (const { path, ms } of definitionOf(step).windows(step)) {
       if (ms > flow.deadAirBudgetMs) {
         issues.push(
           at.value(
-            ['steps', id, ...key.split('.')],
+            ['steps', id, ...path],
             `a listening window of ${ms} ms exceeds the dead-air budget of ${flow.deadAirBudgetMs} ms (N5)`,
           ),
         );
@@ -157,28 +175,6 @@ function ringBudget(flow: FlowFile): string | undefined {
     `the 3rd ring (${thirdRingEnds} ms) (N1)`
   );
 }
-
-// Step and prompt references are recognised by key name, so a new verb that follows the naming
-// (next/then/options for steps, prompt for prompts) is located without changes here.
-const TARGET_KEYS = new Set(['next', 'then', 'onSilence', 'resume', 'failed']);
-const isTargetPath = (p: Segment[]) =>
-  TARGET_KEYS.has(String(p.at(-1))) || p.at(-2) === 'options' || p.at(-2) === 'routes';
-
-/** The agent groups a step names, with where each is written (under the step; a key or a value). */
-function groupsOf(step: Step): Array<{ path: Segment[]; group: string; isKey?: true }> {
-  switch (step.verb) {
-    case 'transfer':
-      return [{ path: ['group'], group: step.group }];
-    case 'create-ticket':
-      return step.group === undefined ? [] : [{ path: ['group'], group: step.group }];
-    case 'repeat-caller':
-      return Object.keys(step.routes).map((group) => ({ path: ['routes', group], group, isKey: true as const }));
-    default:
-      return [];
-  }
-}
-const isPromptPath = (p: Segment[]) =>
-  p.at(-1) === 'prompt' || p.at(-1) === 'goodbye' || p.at(-1) === 'target' || ['prompt', 'attempts', 'prompts'].includes(String(p.at(-2)));
 
 function schemaIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, at: Locator): FlowIssue[] {
   return issues.flatMap((issue): FlowIssue[] => {
@@ -253,13 +249,6 @@ class Locator {
     return this.issue(node?.range?.[0] ?? 0, path, message);
   }
 
-  /** One issue per leaf under `path` holding `id` at a path `match` accepts. */
-  leaves(value: unknown, path: Segment[], id: string, match: (p: Segment[]) => boolean, message: string) {
-    const hits = leafPaths(value, path).filter(([p, v]) => v === id && match(p));
-    if (hits.length === 0) return [this.value(path, message)];
-    return hits.map(([p]) => this.value(p, message));
-  }
-
   /** The keys of the mapping at `path`, in document order. */
   keys(path: Segment[]): string[] {
     const found = this.walk(path);
@@ -311,12 +300,6 @@ function unresolvedAliases(doc: Document, at: Locator): FlowIssue[] {
     },
   });
   return issues;
-}
-
-function leafPaths(value: unknown, path: Segment[]): Array<[Segment[], unknown]> {
-  if (value === null || typeof value !== 'object') return [[path, value]];
-  const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
-  return entries.flatMap(([k, v]) => leafPaths(v, [...path, k]));
 }
 
 function sorted(issues: FlowIssue[]): FlowIssue[] {

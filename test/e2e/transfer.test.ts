@@ -72,6 +72,12 @@ describe('N6 transfers to agents', () => {
     const events = await hotline.events(call.id);
     const legs = legsOf(events);
     console.log(`N1 agent legs: ${legs.map((l) => `${l.agent} ${l.outcome} after ${l.ringMs} ms`).join('; ')} (budget ${LIMIT_MS} ms)`);
+    // N5: the agents' ringing (hold music) and the conversation (the bridge) are sound, not dead
+    // air: only the short gaps between our own requests remain.
+    const silence = dataOf<{ maxGapMs: number; maxDeadAirMs: number; withinBudget: boolean }>(events, 'call.silence');
+    console.log(`N5 transferred call: ${JSON.stringify(silence)}, call length ${call.endedAt! - call.startedAt} ms`);
+    expect(silence.maxDeadAirMs).toBeLessThan(1000);
+    expect(silence.withinBudget).toBe(true);
     expect(legs.map((l) => [l.agent, l.outcome])).toEqual([['a1001', 'no-answer'], ['a1002', 'answered']]);
     // The phones that are not there were never rung: Asterisk's endpoint state said so.
     expect(dataOf(events, 'transfer.started')).toMatchObject({

@@ -48,7 +48,7 @@ class ScriptedAri {
         this.finished.get(playbackId)?.('stopped');
         return Promise.resolve();
       },
-    } as SessionAri;
+    };
   }
 
   /** Answers the oldest pending request of this kind. */
@@ -85,7 +85,7 @@ describe('CallSession (N4 N5)', () => {
   beforeEach(() => {
     clock = new VirtualClock(Date.UTC(2026, 0, 5, 2, 0, 0));
     ari = new ScriptedAri();
-    events = new EventEmitter() as ChannelEvents;
+    events = new EventEmitter();
     session = new CallSession({
       ari: ari.port(),
       events,

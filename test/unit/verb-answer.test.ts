@@ -28,7 +28,7 @@ describe('answer verb (N1)', () => {
     const flow = flowWith('{ onMs: 1000, offMs: 4000 }', 1);
     const call = new FakeCall();
     const ctx = makeContext(flow, call);
-    const done = answer(ctx, STEP, 'answer');
+    const done = answer.run(ctx, STEP, 'answer');
 
     await advance(0);
     expect(call.actions).toEqual([{ kind: 'ring', at: T0, t: 0 }]);
@@ -59,7 +59,7 @@ describe('answer verb (N1)', () => {
   ])('N1: cadence %s, answerAfterRings %i: answered at %i ms on ring %i', async (cadence, after, atMs, ring) => {
     const call = new FakeCall();
     const ctx = makeContext(flowWith(cadence, after), call);
-    const done = answer(ctx, STEP, 'answer');
+    const done = answer.run(ctx, STEP, 'answer');
     await advance(atMs);
     await expect(done).resolves.toBe('bye');
     expect(call.first('ring').t).toBe(0);
@@ -71,7 +71,7 @@ describe('answer verb (N1)', () => {
   it('N1: the wait counts from channel creation: created 300 ms ago, answered 4700 ms later', async () => {
     const call = new FakeCall({ createdAt: T0 - 300 });
     const ctx = makeContext(flowWith('{ onMs: 1000, offMs: 4000 }', 1), call);
-    const done = answer(ctx, STEP, 'answer');
+    const done = answer.run(ctx, STEP, 'answer');
     await advance(4699);
     expect(call.kinds()).toEqual(['ring']);
     await advance(1);
@@ -83,7 +83,7 @@ describe('answer verb (N1)', () => {
   it('N1: a call created 12 s ago (slow controller) is answered at once and logged as a breach', async () => {
     const call = new FakeCall({ createdAt: T0 - 12_000 });
     const ctx = makeContext(flowWith('{ onMs: 1000, offMs: 4000 }', 1), call);
-    const done = answer(ctx, STEP, 'answer');
+    const done = answer.run(ctx, STEP, 'answer');
     await advance(0);
     await expect(done).resolves.toBe('bye');
     expect(call.actions).toEqual([
@@ -101,7 +101,7 @@ describe('answer verb (N1)', () => {
   it('N1: a call created 11 s ago is answered at once, still inside the 3rd ring (no breach)', async () => {
     const call = new FakeCall({ createdAt: T0 - 11_000 });
     const ctx = makeContext(flowWith('{ onMs: 1000, offMs: 4000 }', 1), call);
-    const done = answer(ctx, STEP, 'answer');
+    const done = answer.run(ctx, STEP, 'answer');
     await advance(0);
     await expect(done).resolves.toBe('bye');
     expect(ctx.dataOf('call.answered')).toEqual([{ delayMs: 11_000, targetMs: 5000, rings: 3, withinBudget: true }]);
@@ -111,7 +111,7 @@ describe('answer verb (N1)', () => {
   it('N1: an adopted call that is already answered is not rung or answered again (talk detection goes on)', async () => {
     const call = new FakeCall({ answered: true, createdAt: T0 - 60_000 });
     const ctx = makeContext(flowWith('{ onMs: 1000, offMs: 4000 }', 1), call);
-    await expect(answer(ctx, STEP, 'answer')).resolves.toBe('bye');
+    await expect(answer.run(ctx, STEP, 'answer')).resolves.toBe('bye');
     await advance(20_000);
     expect(call.actions.map((a) => a.kind)).toEqual(['detect-talk']);
     expect(ctx.events).toEqual([]);
@@ -120,7 +120,7 @@ describe('answer verb (N1)', () => {
   it('N1: the caller hanging up while it rings rejects with the abort and never answers', async () => {
     const call = new FakeCall();
     const ctx = makeContext(flowWith('{ onMs: 1000, offMs: 4000 }', 1), call);
-    const done = answer(ctx, STEP, 'answer');
+    const done = answer.run(ctx, STEP, 'answer');
     await advance(3000);
     call.callerHangsUp();
     // The clock's sleep rejects with the signal's reason itself (src/clock/clock.ts).

@@ -34,9 +34,9 @@ function memoryStore() {
 
 function start(caller: string) {
   const call = new FakeCall({ answered: true, caller });
-  const ctx = makeContext(FLOW, call);
   const { rows, store } = memoryStore();
-  const done = captureNumber({ ...ctx, callbacks: store }, stepOf(FLOW, 'offer', 'capture-number'), 'offer');
+  const ctx = makeContext(FLOW, call, { services: { callbacks: store } });
+  const done = captureNumber.run(ctx, stepOf(FLOW, 'offer', 'capture-number'), 'offer');
   done.catch(() => undefined);
   return { call, ctx, rows, done };
 }

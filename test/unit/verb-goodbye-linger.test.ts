@@ -46,7 +46,7 @@ const RESUME = '\n    linger: { resume: main-menu }';
 
 function start(flow = goodbyeFlow(), call = new FakeCall({ durations: DURATIONS, answered: true })) {
   const ctx = makeContext(flow, call);
-  const done = goodbye(ctx, stepOf(flow, 'closing', 'goodbye'), 'closing');
+  const done = goodbye.run(ctx, stepOf(flow, 'closing', 'goodbye'), 'closing');
   done.catch(() => undefined); // asserted where expected
   return { call, ctx, done };
 }

@@ -39,7 +39,7 @@ function menuStep(flow: Flow): StepOf<'menu'> {
 
 function start(flow = menuFlow(), call = new FakeCall({ durations: DURATIONS })) {
   const ctx = makeContext(flow, call);
-  const done = menu(ctx, menuStep(flow), 'main');
+  const done = menu.run(ctx, menuStep(flow), 'main');
   // A rejection is asserted by the test that expects it; keep the others from going unhandled.
   done.catch(() => undefined);
   return { call, ctx, done };

@@ -45,15 +45,14 @@ steps:
 `);
 
 function start(earlier: EarlierCalls | undefined, flow: Flow = repeatFlow(), call = new FakeCall({ answered: true })) {
-  const base = makeContext(flow, call);
   let lookups = 0;
-  const ctx = Object.assign(base, earlier === undefined ? {} : {
-    earlierToday: () => {
+  const ctx = makeContext(flow, call, earlier === undefined ? {} : {
+    lookupEarlier: () => {
       lookups += 1;
       return earlier;
     },
   });
-  const done = repeatCaller(ctx, stepOf(flow, 'again', 'repeat-caller'), 'again');
+  const done = repeatCaller.run(ctx, stepOf(flow, 'again', 'repeat-caller'), 'again');
   // A rejection is asserted by the test that expects it; keep the others from going unhandled.
   done.catch(() => undefined);
   return { call, ctx, done, lookups: () => lookups };

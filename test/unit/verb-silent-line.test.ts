@@ -34,7 +34,7 @@ steps:
 
 function start(flow = silentFlow(), call = new FakeCall({ durations: DURATIONS, answered: true })) {
   const ctx = makeContext(flow, call);
-  const done = silentLine(ctx, stepOf(flow, 'listen', 'silent-line'), 'listen');
+  const done = silentLine.run(ctx, stepOf(flow, 'listen', 'silent-line'), 'listen');
   done.catch(() => undefined); // asserted where expected
   return { call, ctx, done };
 }

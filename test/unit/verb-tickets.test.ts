@@ -47,16 +47,16 @@ function newCall(caller = '13800138000') {
 }
 
 function create(stepId: 'issue' | 'plain' = 'issue', call = newCall()) {
-  const ctx = Object.assign(makeContext(FLOW, call), { tickets });
-  const done = createTicket(ctx, stepOf(FLOW, stepId, 'create-ticket'), stepId);
+  const ctx = makeContext(FLOW, call, { services: { tickets } });
+  const done = createTicket.run(ctx, stepOf(FLOW, stepId, 'create-ticket'), stepId);
   // A rejection is asserted by the test that expects it; keep the others from going unhandled.
   done.catch(() => undefined);
   return { call, ctx, done };
 }
 
 function lookup(call = newCall()) {
-  const ctx = Object.assign(makeContext(FLOW, call), { tickets });
-  const done = ticketStatus(ctx, stepOf(FLOW, 'lookup', 'ticket-status'), 'lookup');
+  const ctx = makeContext(FLOW, call, { services: { tickets } });
+  const done = ticketStatus.run(ctx, stepOf(FLOW, 'lookup', 'ticket-status'), 'lookup');
   done.catch(() => undefined);
   return { call, ctx, done };
 }
@@ -74,7 +74,7 @@ describe('create-ticket (N13)', () => {
     expect(tickets.find(FIRST)).toEqual({
       number: FIRST, callId: call.id, caller: '13800138000', group: 'repair', status: 'open', createdAt: T0,
     });
-    expect(ctx.ticket).toBe(FIRST); // the whisper of a later transfer says it
+    expect(ctx.facts.ticket).toBe(FIRST); // the whisper of a later transfer says it
     expect(FIRST_READING).toHaveLength(23);
     // Not barge-in: a key must not cut the number short while the caller writes it down.
     expect(call.plays()).toEqual([
@@ -173,7 +173,7 @@ describe('create-ticket (N13)', () => {
     const { call, ctx, done } = create();
     await advance(FIRST_MS + 4000);
     await expect(done).resolves.toBe('done');
-    expect(ctx.ticket).toBe('2603100002');
+    expect(ctx.facts.ticket).toBe('2603100002');
     expect(call.plays()[0]?.prompts).toEqual(['ticket.intro', ...digitsOf('2603100002'), 'ticket.again', ...digitsOf('2603100002'), 'ticket.repeat']);
   });
 });
@@ -193,7 +193,7 @@ describe('ticket-status (N13)', () => {
       { ...ASK, endT: 50, interrupted: true },
       { t: 50, prompts: ['ticket.status', ...digitsOf(number), 'ticket.status.open'] },
     ]);
-    expect(ctx.ticket).toBe(number);
+    expect(ctx.facts.ticket).toBe(number);
     expect(ctx.dataOf('ticket.lookup')).toEqual([{ step: 'lookup', number, found: true, status: 'open', attempt: 1 }]);
   });
 
@@ -228,7 +228,7 @@ describe('ticket-status (N13)', () => {
     await expect(done).resolves.toBe('done');
     expect(call.plays().at(-1)?.prompts).toEqual(['ticket.status', ...digitsOf(number), 'ticket.status.resolved']);
     // Not this caller's, and resolved: it is not whispered to an agent as the caller's ticket.
-    expect(ctx.ticket).toBeUndefined();
+    expect(ctx.facts.ticket).toBeUndefined();
     expect(ctx.dataOf('ticket.lookup')).toEqual([
       { step: 'lookup', number: '2603109999', found: false, status: null, attempt: 1 },
       { step: 'lookup', number, found: true, status: 'resolved', attempt: 2 },
@@ -245,7 +245,7 @@ describe('ticket-status (N13)', () => {
       await advance(30 * PROMPT_MS);
       await expect(done).resolves.toBe('done');
       expect(call.plays().at(-1)?.prompts.at(-1)).toBe('ticket.status.open');
-      expect(ctx.ticket).toBe(expected);
+      expect(ctx.facts.ticket).toBe(expected);
     }
     expect(tickets.openFor('13800138000')?.number).toBe(own);
     tickets.setStatus(own, 'closed');
@@ -261,7 +261,7 @@ describe('ticket-status (N13)', () => {
     await advance(0);
     expect(ctx.dataOf('ticket.lookup')).toEqual([{ step: 'lookup', number: '12345', found: false, status: null, attempt: 1 }]);
     expect(call.plays().at(-1)?.prompts).toEqual(['ticket.unknown']);
-    expect(ctx.ticket).toBeUndefined();
+    expect(ctx.facts.ticket).toBeUndefined();
     await advance(60_000);
     await expect(done).resolves.toBe('bye');
   });
@@ -279,7 +279,7 @@ describe('ticket-status (N13)', () => {
       ['2603109998', false, 1],
       ['2603109999', false, 2],
     ]);
-    expect(ctx.ticket).toBeUndefined();
+    expect(ctx.facts.ticket).toBeUndefined();
   });
 
   it('N13: silence counts as a try: two silent questions go to failed after 2 × (prompt + timeoutMs)', async () => {

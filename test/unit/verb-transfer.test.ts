@@ -3,14 +3,15 @@
 // whisper (and may have to press 1), the caller hears the work number, the two are bridged; when
 // nobody takes the call the caller hears the keys that lead back here, computed from the flow.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AgentDesk, AgentLeg, Candidates, LegOutcome, OfferInfo } from '../../src/agents/agent-desk.js';
+import type { AgentDesk, AgentLeg, Candidates, LegOutcome } from '../../src/agents/agent-desk.js';
+import type { CallOffer } from '../../src/agents/call-offer.js';
 import type { Agent } from '../../src/agents/agent-pool.js';
 import type { TimerHandle } from '../../src/clock/clock.js';
 import type { Language } from '../../src/prompts/language.js';
 import { transfer } from '../../src/flow/verbs/transfer.js';
 import type { EarlierCalls } from '../../src/store/caller-history.js';
 import type { TicketRow, TicketStore } from '../../src/tickets/ticket-store.js';
-import { advance, FakeCall, fakeClock, flowFromYaml, makeContext, newTestClock, stepOf, track } from './support/fake-call.js';
+import { advance, FakeCall, fakeClock, fakeLeg, flowFromYaml, makeContext, newTestClock, stepOf, track } from './support/fake-call.js';
 
 const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
 const PROMPT_MS = 2000; // FakeCall's default play time per prompt id
@@ -75,24 +76,33 @@ interface Script {
   heard?: boolean;
   /** The agent's answer to 「接听请按1」. Default true. */
   accept?: boolean;
+  /**
+   * The caller's StasisEnd arrives in the same websocket read as this event of the agent's leg:
+   * the caller's signal aborts in the same tick as the desk answers.
+   */
+  callerLeavesWith?: 'answer' | 'accept';
 }
 
 type DeskOp =
   | { op: 'candidates'; group: string }
-  | { op: 'ring'; agent: string; offer: OfferInfo; timeoutMs: number }
+  | { op: 'ring'; agent: string; offer: CallOffer; timeoutMs: number }
   | { op: 'whisper'; agent: string; prompts: string[]; language: Language }
   | { op: 'awaitAccept'; agent: string; timeoutMs: number }
-  | { op: 'connect'; agent: string; callId: string }
+  | { op: 'connected'; agent: string; callId: string }
   | { op: 'release'; agent: string; channelId: string; callId: string; talked: boolean }
-  | { op: 'startMusic'; callId: string }
-  | { op: 'stopMusic'; callId: string };
+  // What the verb does to the caller's channel (CallPort), logged here to keep one order.
+  | { op: 'hold'; callId: string }
+  | { op: 'unhold'; callId: string }
+  | { op: 'bridge'; agent: string; callId: string };
 
 /** A desk call, with when (fake ms since T0) and how many plays the caller had been given by then. */
 type Logged = DeskOp & { t: number; plays: number };
 
 class FakeDesk implements AgentDesk {
   readonly log: Logged[] = [];
-  private leave?: (by: 'caller' | 'agent') => void;
+  /** Answered legs by channel id: the agent hangs up through them. */
+  private readonly legs = new Map<string, ReturnType<typeof fakeLeg>>();
+  private bridged?: ReturnType<typeof fakeLeg>;
 
   constructor(
     private readonly call: FakeCall,
@@ -112,9 +122,31 @@ class FakeDesk implements AgentDesk {
 
   /** The bridged conversation ends: who left first (the caller side also aborts the call's signal). */
   hangUp(by: 'caller' | 'agent'): void {
-    if (!this.leave) throw new Error('nobody is bridged');
+    if (!this.bridged) throw new Error('nobody is bridged');
     if (by === 'caller') this.call.callerHangsUp();
-    else this.leave('agent');
+    else this.bridged.hangUp();
+  }
+
+  /** Logs what the verb does to the caller's channel into the same order as the desk's calls. */
+  watchCall(): void {
+    const { call } = this;
+    const hold = call.hold.bind(call);
+    const unhold = call.unhold.bind(call);
+    const bridge = call.bridge.bind(call);
+    call.hold = () => {
+      this.note({ op: 'hold', callId: call.id });
+      return hold();
+    };
+    call.unhold = () => {
+      if (call.onHold) this.note({ op: 'unhold', callId: call.id });
+      return unhold();
+    };
+    call.bridge = (leg, signal) => {
+      const agent = leg.channelId.replace('leg-', '');
+      this.bridged = this.legs.get(leg.channelId);
+      this.note({ op: 'bridge', agent, callId: call.id });
+      return bridge(leg, signal);
+    };
   }
 
   candidates(group: string): Promise<Candidates> {
@@ -122,13 +154,16 @@ class FakeDesk implements AgentDesk {
     return new Promise((resolve) => this.timer(this.lookupMs, () => resolve(this.found)));
   }
 
-  ring(agent: Agent, offer: OfferInfo, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg> {
+  ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg> {
     this.note({ op: 'ring', agent: agent.id, offer: structuredClone(offer), timeoutMs });
     const script = this.scripts[agent.id] ?? { outcome: 'no-answer' };
     const ringMs = script.ringMs ?? (script.outcome === 'no-answer' ? timeoutMs : 0);
-    const leg = (outcome: LegOutcome, ms: number, cause?: number): AgentLeg => ({
-      agent, outcome, ringMs: ms, cause, channelId: `leg-${agent.id}`,
-    });
+    const leg = (outcome: LegOutcome, ms: number, cause?: number): AgentLeg => {
+      const channelId = `leg-${agent.id}`;
+      const live = fakeLeg(channelId);
+      if (outcome === 'answered') this.legs.set(channelId, live);
+      return { agent, outcome, ringMs: ms, cause, channelId, gone: live.gone };
+    };
     // A dial that fails at once takes no time (a 0 ms timer would take 1 ms, as in Node).
     if (ringMs === 0) return Promise.resolve(leg(script.outcome, 0, script.cause));
     // As AriAgentDesk: the caller hanging up stops the ringing and the leg ends as 'failed'.
@@ -141,6 +176,7 @@ class FakeDesk implements AgentDesk {
       const timer = this.timer(ringMs, () => {
         signal.removeEventListener('abort', onAbort);
         resolve(leg(script.outcome, ringMs, script.cause));
+        if (script.callerLeavesWith === 'answer') this.call.callerHangsUp();
       });
       signal.addEventListener('abort', onAbort, { once: true });
     });
@@ -154,29 +190,18 @@ class FakeDesk implements AgentDesk {
 
   awaitAccept(leg: AgentLeg, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
     this.note({ op: 'awaitAccept', agent: leg.agent.id, timeoutMs });
-    return this.after(ACCEPT_MS, this.scripts[leg.agent.id]?.accept ?? true, signal);
+    const script = this.scripts[leg.agent.id];
+    const accepted = this.after(ACCEPT_MS, script?.accept ?? true, signal);
+    if (script?.callerLeavesWith === 'accept') void accepted.then(() => this.call.callerHangsUp());
+    return accepted;
   }
 
-  connect(callId: string, leg: AgentLeg, signal: AbortSignal): Promise<'caller' | 'agent'> {
-    this.note({ op: 'connect', agent: leg.agent.id, callId });
-    return new Promise((resolve) => {
-      this.leave = resolve;
-      signal.addEventListener('abort', () => resolve('caller'), { once: true });
-    });
+  connected(leg: AgentLeg, callId: string): void {
+    this.note({ op: 'connected', agent: leg.agent.id, callId });
   }
 
   release(leg: AgentLeg, callId: string, talked: boolean): Promise<void> {
     this.note({ op: 'release', agent: leg.agent.id, channelId: leg.channelId, callId, talked });
-    return Promise.resolve();
-  }
-
-  startMusic(callId: string): Promise<void> {
-    this.note({ op: 'startMusic', callId });
-    return Promise.resolve();
-  }
-
-  stopMusic(callId: string): Promise<void> {
-    this.note({ op: 'stopMusic', callId });
     return Promise.resolve();
   }
 
@@ -200,7 +225,7 @@ class FakeDesk implements AgentDesk {
     return fakeClock.timer(ms, new AbortController().signal, fn);
   }
 
-  private note(op: DeskOp): void {
+  note(op: DeskOp): void {
     this.log.push({ ...op, t: fakeClock.now() - T0, plays: this.call.plays().length });
   }
 }
@@ -229,6 +254,7 @@ function start(setup: Setup = {}) {
   const call = new FakeCall({ answered: true, caller: setup.caller ?? CALLER });
   const found: Candidates = { agents: (setup.agents ?? []).map(agentOf), unreachable: setup.unreachable ?? [] };
   const desk = new FakeDesk(call, found, setup.scripts ?? {}, setup.lookupMs);
+  desk.watchCall();
   const openForCalls: string[] = [];
   const tickets: Pick<TicketStore, 'openFor'> = {
     openFor(caller) {
@@ -236,14 +262,17 @@ function start(setup: Setup = {}) {
       return setup.openTicket ?? undefined;
     },
   };
-  const ctx = Object.assign(makeContext(FLOW, call), {
+  const { earlier, ticket } = setup;
+  const ctx = makeContext(FLOW, call, {
+    services: {
+      ...(setup.desk === false ? {} : { agents: desk }),
+      ...(setup.openTicket === undefined ? {} : { tickets: tickets as TicketStore }),
+    },
     trail: setup.trail ?? [],
-    ...(setup.desk === false ? {} : { agents: desk }),
-    ...(setup.earlier ? { earlierToday: () => setup.earlier as EarlierCalls } : {}),
-    ...(setup.ticket === undefined ? {} : { ticket: setup.ticket }),
-    ...(setup.openTicket === undefined ? {} : { tickets: tickets as TicketStore }),
+    ...(earlier ? { lookupEarlier: () => earlier } : {}),
+    ...(ticket === undefined ? {} : { ticket }),
   });
-  const done = transfer(ctx, stepOf(FLOW, stepId, 'transfer'), stepId);
+  const done = transfer.run(ctx, stepOf(FLOW, stepId, 'transfer'), stepId);
   // A rejection is asserted by the test that expects it; keep the others from going unhandled.
   done.catch(() => undefined);
   return { call, ctx, desk, done, box: track(done), openForCalls };
@@ -348,19 +377,21 @@ describe('transfer: ringing and bridging (N1/N6)', () => {
     ]);
 
     // Music from before the first ring until before the work number: never silence, never music
-    // over the work number. (A second, harmless stopMusic in the verb's cleanup is not asserted.)
+    // over the work number. The caller's channel is the call's: hold, unhold and bridge are
+    // CallPort's, the desk only tells the agent's screen.
     const ops = desk.ops();
-    expect(ops.slice(0, 7)).toEqual([
-      'candidates', 'startMusic', 'ring:1001', 'ring:1002', 'whisper:1002', 'stopMusic', 'connect:1002',
+    expect(ops.slice(0, 8)).toEqual([
+      'candidates', 'hold', 'ring:1001', 'ring:1002', 'whisper:1002', 'unhold', 'connected:1002', 'bridge:1002',
     ]);
-    expect(desk.of('startMusic')[0]).toMatchObject({ callId: 'call-1', t: INTRO_MS, plays: 1 });
-    expect(desk.of('stopMusic')[0]).toMatchObject({ callId: 'call-1', t: WORK_NUMBER, plays: 1 });
-    expect(desk.of('connect')).toEqual([{ op: 'connect', agent: '1002', callId: 'call-1', t: BRIDGED, plays: 2 }]);
+    expect(desk.of('hold')).toEqual([{ op: 'hold', callId: 'call-1', t: INTRO_MS, plays: 1 }]);
+    expect(desk.of('unhold')).toEqual([{ op: 'unhold', callId: 'call-1', t: WORK_NUMBER, plays: 1 }]);
+    expect(desk.of('bridge')).toEqual([{ op: 'bridge', agent: '1002', callId: 'call-1', t: BRIDGED, plays: 2 }]);
+    expect(desk.of('connected')).toEqual([{ op: 'connected', agent: '1002', callId: 'call-1', t: BRIDGED, plays: 2 }]);
     // Only the leg the verb took over is released, with wrap-up (talked) after the conversation.
     expect(desk.of('release')).toEqual([
       { op: 'release', agent: '1002', channelId: 'leg-1002', callId: 'call-1', talked: true, t: BRIDGED + 100, plays: 2 },
     ]);
-    expect(ops.indexOf('release:1002')).toBeGreaterThan(ops.indexOf('connect:1002'));
+    expect(ops.indexOf('release:1002')).toBeGreaterThan(ops.indexOf('bridge:1002'));
   });
 
   it('N6: the caller leaving the bridge first is recorded as by caller, the agent released with wrap-up, the call ends', async () => {
@@ -395,9 +426,9 @@ describe('transfer: the agent presses 1 (confirm, N6)', () => {
     expect(desk.of('awaitAccept').map((a) => [a.agent, a.timeoutMs])).toEqual([['1001', 10_000], ['1002', 10_000]]);
     // 1001 is freed (no wrap-up: it never talked) before 1002 is rung.
     expect(desk.ops().slice(0, 11)).toEqual([
-      'candidates', 'startMusic',
+      'candidates', 'hold',
       'ring:1001', 'whisper:1001', 'awaitAccept:1001', 'release:1001',
-      'ring:1002', 'whisper:1002', 'awaitAccept:1002', 'stopMusic', 'connect:1002',
+      'ring:1002', 'whisper:1002', 'awaitAccept:1002', 'unhold', 'connected:1002',
     ]);
     expect(desk.of('release').map((r) => [r.agent, r.talked])).toEqual([['1001', false], ['1002', true]]);
     expect(ctx.dataOf('transfer.whisper').map((w) => [w.agent, w.accepted])).toEqual([['1001', false], ['1002', true]]);
@@ -451,8 +482,8 @@ describe('transfer: nobody takes the call (N6)', () => {
       ts: T0 + FALLBACK,
     });
     // Music stops before the apology; no leg was answered, so none is whispered to or released here.
-    expect(desk.of('stopMusic')[0]).toMatchObject({ t: FALLBACK, plays: 1 });
-    expect(desk.ops()).toEqual(['candidates', 'startMusic', 'ring:1001', 'ring:1002', 'ring:1003', 'stopMusic']);
+    expect(desk.of('unhold')[0]).toMatchObject({ t: FALLBACK, plays: 1 });
+    expect(desk.ops()).toEqual(['candidates', 'hold', 'ring:1001', 'ring:1002', 'ring:1003', 'unhold']);
     expect(call.state).toBe('in-flow');
   });
 
@@ -556,9 +587,13 @@ describe('transfer: the caller hangs up (N6)', () => {
     await advance(0);
     expect(box.settled).toBe(true);
     expect(box.error).toEqual(new Error('call ended'));
-    // 1002 is not rung for a caller who is gone; nobody is whispered to or bridged.
-    expect(desk.ops()).toEqual(['candidates', 'startMusic', 'ring:1001', 'stopMusic']);
-    expect(ctx.types()).toEqual(['transfer.started']);
+    // 1002 is not rung for a caller who is gone; nobody is whispered to or bridged. The leg's
+    // end is logged (failed: the caller left 3 s into the ring).
+    expect(desk.ops()).toEqual(['candidates', 'hold', 'ring:1001', 'unhold']);
+    expect(ctx.types()).toEqual(['transfer.started', 'transfer.leg']);
+    expect(ctx.dataOf('transfer.leg')).toEqual([
+      { agent: '1001', workNumber: '1001', outcome: 'failed', ringMs: 3000, limitMs: LIMIT_MS, cause: undefined },
+    ]);
     expect(ctx.types()).not.toContain('transfer.bridged');
   });
 
@@ -569,8 +604,8 @@ describe('transfer: the caller hangs up (N6)', () => {
     call.callerHangsUp();
     await expect(done).rejects.toThrow('call ended');
     expect(desk.of('release').map((r) => [r.agent, r.talked])).toEqual([['1001', false]]);
-    expect(desk.ops()).not.toContain('connect:1001');
-    expect(desk.ops().at(-1)).toBe('stopMusic');
+    expect(desk.ops()).not.toContain('bridge:1001');
+    expect(desk.ops().at(-1)).toBe('unhold');
     expect(ctx.types()).not.toContain('transfer.bridged');
   });
 
@@ -581,7 +616,34 @@ describe('transfer: the caller hangs up (N6)', () => {
     call.callerHangsUp();
     await expect(done).rejects.toThrow('call ended');
     expect(desk.of('release').map((r) => [r.agent, r.talked])).toEqual([['1001', false]]);
-    expect(desk.ops()).not.toContain('connect:1001');
+    expect(desk.ops()).not.toContain('bridge:1001');
     expect(ctx.types()).not.toContain('transfer.bridged');
+  });
+});
+
+describe('transfer: races between the caller and the agent (N6)', () => {
+  it("race: the caller's StasisEnd in the same read as the agent's answer releases the agent", async () => {
+    const { desk, done } = start({
+      agents: ['1001', '1002'],
+      scripts: { '1001': { outcome: 'answered', ringMs: 1000, callerLeavesWith: 'answer' } },
+    });
+    await advance(INTRO_MS + 1000);
+    await expect(done).rejects.toThrow('call ended');
+    // The agent's claim and leg are given back (no wrap-up: nobody talked); nobody else is rung.
+    expect(desk.of('release').map((r) => [r.agent, r.talked])).toEqual([['1001', false]]);
+    expect(desk.ops()).not.toContain('ring:1002');
+    expect(desk.ops()).not.toContain('whisper:1001');
+  });
+
+  it("race: the caller's StasisEnd in the same read as the agent's accept key releases the agent", async () => {
+    const { desk, done } = start({
+      step: 'repair-confirm',
+      agents: ['1001'],
+      scripts: { '1001': { outcome: 'answered', ringMs: 1000, accept: true, callerLeavesWith: 'accept' } },
+    });
+    await advance(INTRO_MS + 1000 + WHISPER_MS + ACCEPT_MS);
+    await expect(done).rejects.toThrow('call ended');
+    expect(desk.of('release').map((r) => [r.agent, r.talked])).toEqual([['1001', false]]);
+    expect(desk.ops()).not.toContain('bridge:1001');
   });
 });

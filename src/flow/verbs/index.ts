@@ -39,10 +39,10 @@ export function verbDefinitions() {
   ] as const;
 }
 
-type Definitions = ReturnType<typeof verbDefinitions>;
+type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: T[K] extends { schema: infer S } ? S : never };
 
 /** The step schemas, in registry order (the flow schema's discriminated union). */
-export function stepSchemas(): { -readonly [K in keyof Definitions]: Definitions[K]['schema'] } {
+export function stepSchemas(): SchemasOf<ReturnType<typeof verbDefinitions>> {
   return verbDefinitions().map((definition) => definition.schema) as never;
 }
 

@@ -67,7 +67,8 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
           return step.next;
         } finally {
           // A caller who left during the work number never talked to the agent: no wrap-up.
-          await desk.release(leg, call.id, talked);
+          // (A leg that was not answered was freed by the desk when it ended.)
+          if (leg.outcome === 'answered') await desk.release(leg, call.id, talked);
         }
       }
     } finally {
@@ -131,7 +132,8 @@ async function talk(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, group: str
   const { call } = ctx;
   await call.play([...digitPrompts(leg.agent.workNumber), 'agent.serving']);
   ctx.record('transfer.bridged', { group, agent: leg.agent.id, workNumber: leg.agent.workNumber });
-  ctx.services.callerHistory?.noteBridged?.(call.id, group);
+  // N12: a later call today from this number is asked whether it is about this one.
+  ctx.services.callerHistory?.noteBridged(call.id, group);
   call.enter('bridged');
   desk.connected(leg, call.id);
   const until = new AbortController();

@@ -35,7 +35,10 @@ import type { BridgeLeg, CallPort, Heard, PlayOptions, PlayResult } from '../../
 import { SilenceMeter, type SilenceFigures } from '../../../src/calls/silence-meter.js';
 import type { Clock } from '../../../src/clock/clock.js';
 import { VirtualClock } from '../../../src/clock/virtual-clock.js';
+import { createCallFacts, type CallDirection } from '../../../src/calls/call-facts.js';
 import type { FlowContext } from '../../../src/flow/context.js';
+import type { Services } from '../../../src/flow/services.js';
+import type { EarlierCalls } from '../../../src/store/caller-history.js';
 import { parseFlow } from '../../../src/flow/load-flow.js';
 import type { Flow, StepOf, Verb } from '../../../src/flow/schema.js';
 import type { Language } from '../../../src/prompts/language.js';
@@ -601,13 +604,35 @@ export function newTestClock(startAt?: number): VirtualClock {
   return fakeClock;
 }
 
-export function makeContext(flow: Flow, call: CallPort): TestContext {
+/** What a test wires into a context: services, and the facts a call may have gathered already. */
+export interface TestContextOptions {
+  /** The read-only services bundle (default: none wired). */
+  services?: Services;
+  /** N12: the caller-history lookup behind facts.earlierToday() (default: no earlier calls). */
+  lookupEarlier?: () => EarlierCalls;
+  /** Menu keys chosen before this step. */
+  trail?: string[];
+  /** A ticket the call created or asked about before this step. */
+  ticket?: string;
+  direction?: CallDirection;
+}
+
+export function makeContext(flow: Flow, call: CallPort, options: TestContextOptions = {}): TestContext {
   const events: AnyRecordedEvent[] = [];
+  const facts = createCallFacts({
+    direction: options.direction ?? 'inbound',
+    caller: call.caller,
+    language: flow.hotline.language,
+    ...(options.lookupEarlier ? { lookupEarlier: options.lookupEarlier } : {}),
+  });
+  facts.trail.push(...(options.trail ?? []));
+  if (options.ticket !== undefined) facts.ticket = options.ticket;
   return {
     call,
     flow,
     clock: fakeClock,
-    trail: [],
+    facts,
+    services: Object.freeze({ ...options.services }),
     logger: pino({ level: 'silent' }),
     record(type, data) {
       events.push({ type, data, ts: fakeClock.now() } as AnyRecordedEvent);
