@@ -10,6 +10,7 @@ import { createAgentStateStore } from '../../src/agents/agent-state-store.js';
 import { AriAgentDesk } from '../../src/agents/ari-agent-desk.js';
 import type { CallOffer } from '../../src/agents/call-offer.js';
 import type { AriAdapter, ChannelEvents } from '../../src/ari/ari-adapter.js';
+import type { ChannelEventMap } from '../../src/ari/types.js';
 import { OutboundDialer } from '../../src/calls/outbound-leg.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -27,7 +28,7 @@ class ScriptedAri {
   port(): AriAdapter {
     return {
       originate: (p: { channelId: string; role: string; owner: string }) => {
-        const events = new EventEmitter();
+        const events: ChannelEvents = new EventEmitter<ChannelEventMap & { destroyed: [cause: number | undefined] }>();
         this.legs.set(p.channelId, events);
         this.originated.push({ channelId: p.channelId, role: p.role, owner: p.owner });
         return Promise.resolve({ events, release: () => undefined });
