@@ -6,6 +6,7 @@
 //  - unit tests and the flow simulator run on a VirtualClock and play a whole call in
 //    milliseconds, with timers firing in order.
 // Asterisk's own timers (ring timeouts on originate) stay Asterisk's.
+import { localTime, type LocalTime } from '../calendar/local-time.js';
 
 export interface TimerHandle {
   /** Cancels the timer if it has not fired yet; safe to call more than once. */
@@ -15,6 +16,8 @@ export interface TimerHandle {
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
+  /** The wall-clock date and time now in a time zone (the hotline's, not the server's). */
+  local(timeZone: string): LocalTime;
   /** Resolves after ms; rejects with the signal's reason as soon as it aborts (at once if it has). */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   /**
@@ -78,6 +81,7 @@ export function childSignal(parent: AbortSignal): { signal: AbortSignal; abort(r
 /** The real clock: Node's timers and the system time. The only place that calls them. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  local: (timeZone) => localTime(Date.now(), timeZone),
   sleep(ms, signal) {
     return new Promise<void>((resolve, reject) => {
       if (signal.aborted) {

@@ -2,6 +2,7 @@
 // timers fire in due order (ties in the order they were set), and after each one the promise
 // continuations it released run before the next fires, so a whole call plays out as it would
 // in real time, in milliseconds.
+import { localTime, type LocalTime } from '../calendar/local-time.js';
 import { abortReason, type Clock, type TimerHandle } from './clock.js';
 
 interface Pending {
@@ -29,6 +30,10 @@ export class VirtualClock implements Clock {
 
   now(): number {
     return this.time;
+  }
+
+  local(timeZone: string): LocalTime {
+    return localTime(this.time, timeZone);
   }
 
   /** Timers still waiting to fire. */
