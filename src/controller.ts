@@ -7,6 +7,7 @@ import { AgentNotifier } from './agents/agent-notifier.js';
 import { AgentPool } from './agents/agent-pool.js';
 import { createAgentStateStore } from './agents/agent-state-store.js';
 import { AriAgentDesk } from './agents/ari-agent-desk.js';
+import { Dispatcher } from './agents/dispatcher.js';
 import { AmiMonitor } from './ami/ami-monitor.js';
 import { createCallbackStore } from './callbacks/callback-store.js';
 import { AriAdapter } from './ari/ari-adapter.js';
@@ -67,8 +68,9 @@ export async function startController(config: Readonly<Config>, options: Control
   // Agents come from the flow; a reload (SIGHUP) hands the pool the new agents and groups.
   const pool = new AgentPool(flow.agents, createAgentStateStore(db), clock, life.signal);
   const notifier = new AgentNotifier((err, agentId) => logger.warn({ err, agentId }, 'agent screen listener failed'));
+  const dispatcher = new Dispatcher(pool, logger.child({ part: 'dispatcher' }));
   const agents = new AriAgentDesk({
-    ari, dialer, pool, notifier, clock, logger: logger.child({ part: 'agents' }), signal: life.signal,
+    ari, dialer, pool, dispatcher, notifier, clock, logger: logger.child({ part: 'agents' }), signal: life.signal,
   });
 
   const callbacks = createCallbackStore(db);

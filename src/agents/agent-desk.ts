@@ -5,8 +5,11 @@
 import type { BridgeLeg } from '../calls/call-port.js';
 import type { LegOutcome } from '../calls/outbound-leg.js';
 import type { Language } from '../prompts/language.js';
-import type { Agent } from './agent-pool.js';
+import type { Agent, AgentClaim } from './agent-pool.js';
 import type { CallOffer } from './call-offer.js';
+import type { QueueEntry } from './dispatcher.js';
+
+export type { QueueEntry } from './dispatcher.js';
 
 export type { LegOutcome } from '../calls/outbound-leg.js';
 
@@ -30,12 +33,18 @@ export interface AgentDesk {
   /** Agents of the group that may be rung now, in the group's strategy order. A read: claims nothing. */
   candidates(group: string): Promise<Candidates>;
   /**
-   * Claims the agent for the call and rings it; Asterisk ends the ringing after timeoutMs
-   * (rounded up to whole seconds). An outcome other than 'answered' has already freed the
-   * agent, once its leg was gone. The call's signal cancels the leg (the caller hung up): no
-   * agent is left ringing. An answered leg stays claimed until release().
+   * Rings the agent for the call: with the claim the hold queue gave the call, or else claiming
+   * the agent now (refused, as 'busy', while callers wait in the group's queue: they came first).
+   * Asterisk ends the ringing after timeoutMs (rounded up to whole seconds). An outcome other
+   * than 'answered' has already freed the agent, once its leg was gone. The call's signal
+   * cancels the leg (the caller hung up): no agent is left ringing. An answered leg stays
+   * claimed until release().
    */
-  ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg>;
+  ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal, claim?: AgentClaim): Promise<AgentLeg>;
+  /** N5: callers waiting in the group's hold queue now. */
+  waiting(group: string): number;
+  /** N5: puts the call in the group's hold queue; agents that come free are given to it in turn. */
+  join(group: string, owner: string, requestedAt: number): QueueEntry;
   /**
    * Plays prompts to the agent (the whisper); false when the agent hung up meanwhile. The
    * caller's signal ends it early (the caller hung up).

@@ -11,12 +11,15 @@ import type { AgentDesk, AgentLeg, Candidates } from './agent-desk.js';
 import type { AgentNotifier } from './agent-notifier.js';
 import { AgentPoolError, type Agent, type AgentClaim, type AgentPool } from './agent-pool.js';
 import type { CallOffer } from './call-offer.js';
+import type { Dispatcher, QueueEntry } from './dispatcher.js';
 import { checkReachability } from './endpoint-reachability.js';
 
 export interface AriAgentDeskDeps {
   ari: AriAdapter;
   dialer: OutboundDialer;
   pool: AgentPool;
+  /** The only claimer of agents (calls ringing in order, and the hold queue). */
+  dispatcher: Dispatcher;
   notifier: AgentNotifier;
   clock: Clock;
   logger: Logger;
@@ -57,9 +60,17 @@ export class AriAgentDesk implements AgentDesk {
     return { agents: reachable, unreachable };
   }
 
-  async ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal): Promise<AgentLeg> {
-    const { pool, dialer, notifier, logger } = this.deps;
-    const claim = pool.claim(agent.id, offer.callId);
+  waiting(group: string): number {
+    return this.deps.dispatcher.waiting(group);
+  }
+
+  join(group: string, owner: string, requestedAt: number): QueueEntry {
+    return this.deps.dispatcher.join(group, owner, requestedAt);
+  }
+
+  async ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal, given?: AgentClaim): Promise<AgentLeg> {
+    const { dialer, notifier, logger } = this.deps;
+    const claim = given ?? this.deps.dispatcher.claim(agent.id, offer.callId, offer.group);
     if (!claim) return { agent, outcome: 'busy', ringMs: 0, channelId: '', gone: Promise.resolve() };
     notifier.offer(agent.id, offer);
     let dialled;

@@ -7,6 +7,11 @@ export interface PlayOptions {
   bargeIn?: boolean;
   /** The caller's voice stops the prompt (N3: a caller who speaks is there). */
   stopOnVoice?: boolean;
+  /**
+   * Stops the prompt at once when it aborts (N5: an agent was found for a caller on hold, who
+   * must not wait for a reassurance to finish). The result is interrupted, with no `by`.
+   */
+  stopOn?: AbortSignal;
 }
 
 /** What showed the caller is there. */
@@ -73,5 +78,5 @@ export interface CallPort {
    */
   bridge(leg: BridgeLeg, signal: AbortSignal): Promise<'caller' | 'leg'>;
   /** Moves the call's lifecycle (DESIGN §6); an undefined transition is logged and ignored. */
-  enter(state: 'in-flow' | 'transferring' | 'bridged'): void;
+  enter(state: 'in-flow' | 'queued' | 'transferring' | 'bridged'): void;
 }

@@ -243,7 +243,7 @@ export class CallSession implements CallPort {
     }
   }
 
-  enter(state: 'in-flow' | 'transferring' | 'bridged'): void {
+  enter(state: 'in-flow' | 'queued' | 'transferring' | 'bridged'): void {
     const from = this.lifecycle.state;
     if (!this.lifecycle.to(state)) this.logger.warn({ from, to: state }, 'undefined call state transition ignored');
   }
@@ -337,8 +337,15 @@ export class CallSession implements CallPort {
       by ??= 'voice';
       stop();
     };
+    let stoppedFromOutside = false;
+    const onStopOn = () => {
+      stoppedFromOutside = true;
+      stop();
+    };
     if (options.bargeIn) this.events.on('dtmf', onDigit);
     if (options.stopOnVoice) this.events.on('talk-start', onVoice);
+    if (options.stopOn?.aborted) return { interrupted: true };
+    options.stopOn?.addEventListener('abort', onStopOn, { once: true });
     // A detached call keeps its prompt playing: the caller hears it while the next controller starts.
     const stopUnlessDetached = () => {
       if (!this.detached) stop();
@@ -362,9 +369,11 @@ export class CallSession implements CallPort {
         this.signal.throwIfAborted();
         this.logger.warn({ media }, 'prompt failed to play (missing audio?)');
       }
-      return by ? { interrupted: true, by } : { interrupted: false };
+      if (by) return { interrupted: true, by };
+      return stoppedFromOutside ? { interrupted: true } : { interrupted: false };
     } finally {
       if (audible) this.meter.audioEnded(this.clock.now());
+      options.stopOn?.removeEventListener('abort', onStopOn);
       this.events.off('dtmf', onDigit);
       this.events.off('talk-start', onVoice);
       this.signal.removeEventListener('abort', stopUnlessDetached);

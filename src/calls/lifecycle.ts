@@ -1,12 +1,15 @@
 // The call lifecycle (DESIGN.md §6). Transitions are explicit so an impossible sequence (a
 // bridged call that rings again) is a logged bug, not silent state corruption.
-export type CallState = 'ringing' | 'answered' | 'in-flow' | 'transferring' | 'bridged' | 'ended';
+export type CallState = 'ringing' | 'answered' | 'in-flow' | 'queued' | 'transferring' | 'bridged' | 'ended';
 
+// queued: in an agent group's hold queue (N5), on hold music; an agent given to the call rings
+// (transferring), and one who does not take it sends the call back to the queue.
 const ALLOWED: Record<CallState, readonly CallState[]> = {
   ringing: ['answered', 'ended'],
   answered: ['in-flow', 'ended'],
-  'in-flow': ['transferring', 'ended'],
-  transferring: ['bridged', 'in-flow', 'ended'],
+  'in-flow': ['transferring', 'queued', 'ended'],
+  queued: ['transferring', 'in-flow', 'ended'],
+  transferring: ['bridged', 'queued', 'in-flow', 'ended'],
   bridged: ['in-flow', 'ended'],
   ended: [],
 };

@@ -30,6 +30,11 @@ export interface EventData {
   'transfer.bridged': { group: string; agent: string; workNumber: string };
   'transfer.ended': { agent: string; by: 'caller' | 'agent' };
   'transfer.failed': { step: string; group: string; keyPath: string[] | null; prompts: string[] };
+  'queue.joined': { step: string; group: string; position: number; waiting: number };
+  'queue.reassured': { step: string; group: string; n: number; waitedMs: number; startedAt: number; endedAt: number; interrupted: boolean };
+  'queue.offered': { step: string; group: string; n: number; waitedMs: number; startedAt: number; key: string | null };
+  'queue.served': { step: string; group: string; agent: string; waitedMs: number };
+  'queue.left': { step: string; group: string; reason: 'served' | 'callback' | 'timeout' | 'full' | 'hangup'; waitedMs: number };
   'callback.readback': { number: string; source: 'caller-id' | 'keyed'; attempt: number };
   'callback.refused': { number: string; reason: string };
   'callback.requested': { id: number; number: string; reason: string; promisedBy: number };
@@ -79,6 +84,11 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'transfer.bridged': 'N6',
   'transfer.ended': 'N6',
   'transfer.failed': 'N6',
+  'queue.joined': 'N5',
+  'queue.reassured': 'N5',
+  'queue.offered': 'N5',
+  'queue.served': 'N5',
+  'queue.left': 'N5',
   'repeat.checked': 'N12',
   'repeat.routed': 'N12',
   'repeat.declined': 'N12',

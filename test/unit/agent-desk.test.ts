@@ -9,6 +9,7 @@ import { AgentPool } from '../../src/agents/agent-pool.js';
 import { createAgentStateStore } from '../../src/agents/agent-state-store.js';
 import { AriAgentDesk } from '../../src/agents/ari-agent-desk.js';
 import type { CallOffer } from '../../src/agents/call-offer.js';
+import { Dispatcher } from '../../src/agents/dispatcher.js';
 import type { AriAdapter, ChannelEvents } from '../../src/ari/ari-adapter.js';
 import type { ChannelEventMap } from '../../src/ari/types.js';
 import { OutboundDialer } from '../../src/calls/outbound-leg.js';
@@ -76,7 +77,8 @@ describe('AriAgentDesk and the outbound leg (N6)', () => {
     pool.login('a1');
     const port = ari.port();
     const dialer = new OutboundDialer({ ari: port, clock, logger, signal: service.signal });
-    desk = new AriAgentDesk({ ari: port, dialer, pool, notifier: new AgentNotifier(), clock, logger, signal: service.signal });
+    const dispatcher = new Dispatcher(pool, logger);
+    desk = new AriAgentDesk({ ari: port, dialer, pool, dispatcher, notifier: new AgentNotifier(), clock, logger, signal: service.signal });
   });
 
   it('the leg is originated as an agent leg owned by the call, and the agent is claimed while it rings', async () => {

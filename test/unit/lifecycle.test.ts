@@ -3,13 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { Lifecycle, type CallState } from '../../src/calls/lifecycle.js';
 
-const STATES: CallState[] = ['ringing', 'answered', 'in-flow', 'transferring', 'bridged', 'ended'];
+const STATES: CallState[] = ['ringing', 'answered', 'in-flow', 'queued', 'transferring', 'bridged', 'ended'];
 
 const ALLOWED: Record<CallState, CallState[]> = {
   ringing: ['answered', 'ended'],
   answered: ['in-flow', 'ended'],
-  'in-flow': ['transferring', 'ended'],
-  transferring: ['bridged', 'in-flow', 'ended'],
+  'in-flow': ['transferring', 'queued', 'ended'],
+  // N5: a queued caller is given an agent (transferring), gives up or takes a callback (in-flow).
+  queued: ['transferring', 'in-flow', 'ended'],
+  transferring: ['bridged', 'queued', 'in-flow', 'ended'],
   bridged: ['in-flow', 'ended'],
   ended: [],
 };

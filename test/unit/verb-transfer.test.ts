@@ -3,7 +3,7 @@
 // whisper (and may have to press 1), the caller hears the work number, the two are bridged; when
 // nobody takes the call the caller hears the keys that lead back here, computed from the flow.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AgentDesk, AgentLeg, Candidates, LegOutcome } from '../../src/agents/agent-desk.js';
+import type { AgentDesk, AgentLeg, Candidates, LegOutcome, QueueEntry } from '../../src/agents/agent-desk.js';
 import type { CallOffer } from '../../src/agents/call-offer.js';
 import type { Agent } from '../../src/agents/agent-pool.js';
 import type { TimerHandle } from '../../src/clock/clock.js';
@@ -194,6 +194,14 @@ class FakeDesk implements AgentDesk {
     const accepted = this.after(ACCEPT_MS, script?.accept ?? true, signal);
     if (script?.callerLeavesWith === 'accept') void accepted.then(() => this.call.callerHangsUp());
     return accepted;
+  }
+
+  waiting(): number {
+    return 0;
+  }
+
+  join(): QueueEntry {
+    throw new Error('these flows have no hold queue');
   }
 
   connected(leg: AgentLeg, callId: string): void {

@@ -4,6 +4,7 @@
 // hears the agent's work number, and the two are bridged. When nobody takes the call the caller
 // hears the keys that reach this place next time, computed from the flow.
 import type { AgentDesk, AgentLeg } from '../../agents/agent-desk.js';
+import type { Agent, AgentClaim } from '../../agents/agent-pool.js';
 import type { CallOffer } from '../../agents/call-offer.js';
 import { isIdentified } from '../../calls/caller-id.js';
 import { digitPrompts, keyPrompt, keyPrompts } from '../../prompts/digit-prompts.js';
@@ -11,6 +12,7 @@ import { z } from 'zod';
 import { keyPathTo } from '../key-path.js';
 import type { FlowContext, VerbRunner } from '../context.js';
 import { defineVerb } from '../define-verb.js';
+import { HoldQueue, waitInQueue } from '../hold-queue.js';
 import { PromptId, StepId, WHISPER_PARTS, type WhisperPart } from '../schema-parts.js';
 
 const ACCEPT_TIMEOUT_MS = 10_000;
@@ -21,6 +23,10 @@ export const TransferStep = z
     group: z.string().min(1).describe('an agent group from the agents section'),
     target: PromptId.describe('the spoken name of the destination (您的电话需转接<target>)'),
     confirm: z.boolean().default(false).describe('the agent presses 1 to take the call'),
+    queue: z
+      .union([HoldQueue, z.literal(false)])
+      .default(false)
+      .describe('N5: when no agent of the group is free, the caller waits on hold for the next one; false: the fallback at once'),
     next: StepId.describe('where the caller goes when the agent hangs up first'),
     failed: StepId.describe('after the fallback phrase when no agent took the call'),
   })
@@ -37,47 +43,87 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   await call.play(['transfer.intro', step.target, 'transfer.wait']);
   const { agents: candidates, unreachable } = await lookup;
   ctx.record('transfer.started', { step: stepId, group: step.group, candidates: candidates.map((a) => a.id), unreachable });
+  if (!desk) return fallback(ctx, stepId, step.group, step.failed);
 
-  if (desk && candidates.length > 0) {
-    const { cadence, rings } = flow.agentRing;
-    const limitMs = rings * (cadence.onMs + cadence.offMs);
+  const attempt: AgentAttempt = { ctx, desk, step, offer: offerFor(ctx, step.group), limitMs: ringLimit(ctx) };
+  // Callers already in the group's hold queue came first: a new caller waits behind them.
+  const queueFirst = step.queue !== false && desk.waiting(step.group) > 0;
+  if (candidates.length > 0 && !queueFirst) {
     call.enter('transferring');
     // Music while agents ring and during the whisper (N5: never silence on hold).
     await call.hold();
     try {
-      const offer = offerFor(ctx, step.group);
       for (const agent of candidates) {
-        const leg = await desk.ring(agent, offer, limitMs, call.signal);
-        // From here the leg is this call's until released, whatever ends the call: the caller's
-        // hang-up can arrive in the same instant as the agent's answer or accept key.
-        let talked = false;
-        try {
-          ctx.record('transfer.leg', {
-            agent: agent.id, workNumber: agent.workNumber, outcome: leg.outcome, ringMs: leg.ringMs, limitMs, cause: leg.cause,
-          });
-          call.signal.throwIfAborted();
-          if (leg.outcome !== 'answered') continue;
-          const taken = await takeCall(ctx, desk, leg, whisperPrompts(offer, step.confirm, flow.whisper), step.confirm);
-          call.signal.throwIfAborted();
-          if (!taken) continue;
-          await call.unhold();
-          talked = await talk(ctx, desk, leg, step.group);
-          call.signal.throwIfAborted();
+        if (await tryAgent(attempt, agent)) {
           call.enter('in-flow');
           return step.next;
-        } finally {
-          // A caller who left during the work number never talked to the agent: no wrap-up.
-          // (A leg that was not answered was freed by the desk when it ended.)
-          if (leg.outcome === 'answered') await desk.release(leg, call.id, talked);
         }
       }
     } finally {
       await call.unhold().catch((err: unknown) => ctx.logger.warn({ err }, 'stopping hold music failed'));
     }
+    call.enter('in-flow');
+  } else if (step.queue !== false) {
+    // Nobody free (all on calls, in wrap-up or paused), or others wait already: the hold queue.
+    const outcome = await waitInQueue(attempt, stepId, step.queue, tryAgent);
+    if (outcome.kind === 'served') return step.next;
+    if (outcome.kind === 'callback') return outcome.target;
   }
-  call.enter('in-flow');
   return fallback(ctx, stepId, step.group, step.failed);
 };
+
+/** The agent side of one transfer: the same for agents rung in order and agents the queue gives. */
+export interface AgentAttempt {
+  ctx: FlowContext;
+  desk: AgentDesk;
+  step: TransferStep;
+  offer: CallOffer;
+  limitMs: number;
+}
+
+/** N1: an agent rings at most the flow's agent-side rings. */
+function ringLimit(ctx: FlowContext): number {
+  const { cadence, rings } = ctx.flow.agentRing;
+  return rings * (cadence.onMs + cadence.offMs);
+}
+
+/**
+ * Rings one agent (with the claim the queue made, or claiming it now), whispers, and on
+ * acceptance bridges the caller: true once the conversation is over. The caller is on hold
+ * until the work number. `thanks`: the caller waited in the queue (「感谢您的耐心等待。」).
+ */
+export async function tryAgent(
+  { ctx, desk, step, offer, limitMs }: AgentAttempt,
+  agent: Agent,
+  claim?: AgentClaim,
+  thanks = false,
+  onTaken?: () => void,
+): Promise<boolean> {
+  const { call, flow } = ctx;
+  const leg = await desk.ring(agent, offer, limitMs, call.signal, claim);
+  // From here the leg is this call's until released, whatever ends the call: the caller's
+  // hang-up can arrive in the same instant as the agent's answer or accept key.
+  let talked = false;
+  try {
+    ctx.record('transfer.leg', {
+      agent: agent.id, workNumber: agent.workNumber, outcome: leg.outcome, ringMs: leg.ringMs, limitMs, cause: leg.cause,
+    });
+    call.signal.throwIfAborted();
+    if (leg.outcome !== 'answered') return false;
+    const taken = await takeCall(ctx, desk, leg, whisperPrompts(offer, step.confirm, flow.whisper), step.confirm);
+    call.signal.throwIfAborted();
+    if (!taken) return false;
+    onTaken?.();
+    await call.unhold();
+    talked = await talk(ctx, desk, leg, step.group, thanks);
+    call.signal.throwIfAborted();
+    return true;
+  } finally {
+    // A caller who left during the work number never talked to the agent: no wrap-up.
+    // (A leg that was not answered was freed by the desk when it ended.)
+    if (leg.outcome === 'answered') await desk.release(leg, call.id, talked);
+  }
+}
 
 /** What the agent's screen shows while the leg rings; the whisper says the same. */
 function offerFor(ctx: FlowContext, group: string): CallOffer {
@@ -128,9 +174,10 @@ async function takeCall(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, prompt
  * The work number to the caller, then the bridge until one side leaves. True once the two were
  * bridged (the agent talked to the caller: wrap-up follows). The caller is off hold.
  */
-async function talk(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, group: string): Promise<boolean> {
+async function talk(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, group: string, thanks: boolean): Promise<boolean> {
   const { call } = ctx;
-  await call.play([...digitPrompts(leg.agent.workNumber), 'agent.serving']);
+  // N5: back from the hold queue, the caller is thanked for waiting before hearing who serves.
+  await call.play([...(thanks ? ['hold.thanks'] : []), ...digitPrompts(leg.agent.workNumber), 'agent.serving']);
   ctx.record('transfer.bridged', { group, agent: leg.agent.id, workNumber: leg.agent.workNumber });
   // N12: a later call today from this number is asked whether it is about this one.
   ctx.services.callerHistory?.noteBridged(call.id, group);
@@ -162,7 +209,15 @@ export const transfer = defineVerb({
   targets: (step) => [
     { path: ['next'], step: step.next },
     { path: ['failed'], step: step.failed },
+    ...(step.queue && step.queue.callback ? [{ path: ['queue', 'callback'], step: step.queue.callback }] : []),
   ],
   prompts: (step) => [{ path: ['target'], prompt: step.target }],
+  // The key after the callback offer is a listening window (N5); hold music fills the rest.
+  windows: (step) => (step.queue ? [{ path: ['queue', 'offerListenMs'], ms: step.queue.offerListenMs }] : []),
   groups: (step) => [{ path: ['group'], group: step.group }],
+  // The callback offer's 1 is a key, but "press 1 after waiting a minute" is no path to give.
+  keyEdges: (step) => [
+    { to: step.next, key: null },
+    { to: step.failed, key: null },
+  ],
 });

@@ -265,7 +265,7 @@ export class FakeCall implements CallPort {
 
   /** Lifecycle moves are the session's business; the fake only keeps the last one. */
   state = '';
-  enter(state: 'in-flow' | 'transferring' | 'bridged'): void {
+  enter(state: 'in-flow' | 'queued' | 'transferring' | 'bridged'): void {
     this.state = state;
   }
 
@@ -290,6 +290,12 @@ export class FakeCall implements CallPort {
     };
     if (bargeIn && this.hasTypeAhead()) return skip('dtmf');
     if (stopOnVoice && this.talking) return skip('voice');
+    if (options.stopOn?.aborted) {
+      action.skipped = true;
+      action.interrupted = true;
+      action.endT = action.t;
+      return Promise.resolve({ interrupted: true });
+    }
     this.meter.audioStarted(this.clock.now());
     return new Promise<PlayResult>((resolve, reject) => {
       const signal = this.signal;
@@ -298,6 +304,7 @@ export class FakeCall implements CallPort {
         this.listeners.delete(onDigit);
         this.voiceListeners.delete(onVoice);
         signal.removeEventListener('abort', onAbort);
+        options.stopOn?.removeEventListener('abort', onStopOn);
         action.endT = this.now();
         this.meter.audioEnded(this.clock.now());
       };
@@ -314,6 +321,13 @@ export class FakeCall implements CallPort {
         action.aborted = true;
         reject(signal.reason as Error);
       };
+      // Stopped from outside (stopOn): interrupted, with no `by`.
+      const onStopOn = () => {
+        settle();
+        action.interrupted = true;
+        resolve({ interrupted: true });
+      };
+      options.stopOn?.addEventListener('abort', onStopOn, { once: true });
       const timer = this.clock.timer(this.durationOf(promptIds), signal, () => {
         settle();
         action.interrupted = false;

@@ -1,0 +1,266 @@
+// N5 hold queue on the virtual clock: the caller's schedule (intro, music, reassurance every
+// 15 s from the end of the previous prompt, the callback offer at 60 s), and the dispatcher that
+// gives freed agents to the longest-waiting caller, stopping a prompt under way at once.
+import pino from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AgentDesk, AgentLeg, Candidates, QueueEntry } from '../../src/agents/agent-desk.js';
+import { AgentsConfig } from '../../src/agents/agent-config.js';
+import { AgentPool, type Agent, type AgentClaim } from '../../src/agents/agent-pool.js';
+import { createAgentStateStore } from '../../src/agents/agent-state-store.js';
+import type { CallOffer } from '../../src/agents/call-offer.js';
+import { Dispatcher } from '../../src/agents/dispatcher.js';
+import { transfer } from '../../src/flow/verbs/transfer.js';
+import { openDatabase } from '../../src/store/database.js';
+import { advance, FakeCall, fakeClock, fakeLeg, flowFromYaml, makeContext, newTestClock, stepOf, track } from './support/fake-call.js';
+
+const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
+const PROMPT_MS = 2000; // FakeCall's play time per prompt id
+const INTRO = 3 * PROMPT_MS; // transfer.intro, target, transfer.wait
+const JOINED = INTRO; // the queue is joined once the transfer phrase has ended
+const HOLD_INTRO_END = JOINED + PROMPT_MS; // 「请您稍等,我帮您查询一下。」
+
+const FLOW = flowFromYaml(`
+hotline: { name: Test line, number: "100" }
+agentRing: { cadence: { onMs: 1000, offMs: 3000 }, rings: 2 }
+agents:
+  agents:
+    a1: { endpoint: Local/a1@agents, workNumber: "27", name: One }
+    a2: { endpoint: Local/a2@agents, workNumber: "28", name: Two }
+  groups:
+    desk: { name: Desk, members: [a1, a2] }
+steps:
+  to-desk:
+    verb: transfer
+    group: desk
+    target: group.business
+    queue: { callback: take-number, maxWaitMs: 300000, maxLength: 2 }
+    next: bye
+    failed: bye
+  take-number: { verb: capture-number, reason: unanswered-query, next: bye, failed: bye }
+  bye: { verb: hangup }
+`);
+
+/** The real pool and dispatcher; agent legs scripted on the fake clock. */
+class QueueDesk implements AgentDesk {
+  readonly rung: Array<{ agent: string; t: number; owner: string }> = [];
+  readonly released: string[] = [];
+  /** How each agent's phone answers when rung (default: answers after 1 s). */
+  answers: Record<string, boolean> = {};
+
+  constructor(
+    readonly pool: AgentPool,
+    readonly dispatcher: Dispatcher,
+  ) {}
+
+  candidates(group: string): Promise<Candidates> {
+    return Promise.resolve({ agents: this.pool.candidates(group), unreachable: [] });
+  }
+
+  waiting(group: string): number {
+    return this.dispatcher.waiting(group);
+  }
+
+  join(group: string, owner: string, requestedAt: number): QueueEntry {
+    return this.dispatcher.join(group, owner, requestedAt);
+  }
+
+  async ring(agent: Agent, offer: CallOffer, _timeoutMs: number, signal: AbortSignal, given?: AgentClaim): Promise<AgentLeg> {
+    const claim = given ?? this.dispatcher.claim(agent.id, offer.callId, offer.group);
+    if (!claim) return { agent, outcome: 'busy', ringMs: 0, channelId: '', gone: Promise.resolve() };
+    this.rung.push({ agent: agent.id, t: fakeClock.now() - T0, owner: offer.callId });
+    await fakeClock.sleep(1000, signal).catch(() => undefined);
+    const answered = (this.answers[agent.id] ?? true) && !signal.aborted;
+    if (!answered) {
+      claim.release({ answered: false });
+      return { agent, outcome: signal.aborted ? 'failed' : 'no-answer', ringMs: 1000, channelId: '', gone: Promise.resolve() };
+    }
+    const leg = fakeLeg(`leg-${agent.id}`);
+    this.claims.set(leg.channelId, claim);
+    return { agent, outcome: 'answered', ringMs: 1000, channelId: leg.channelId, gone: leg.gone };
+  }
+
+  private readonly claims = new Map<string, AgentClaim>();
+
+  whisper(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  awaitAccept(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  connected(): void {}
+
+  release(leg: AgentLeg, _callId: string, talked: boolean): Promise<void> {
+    this.released.push(leg.agent.id);
+    this.claims.get(leg.channelId)?.release({ answered: talked });
+    this.claims.delete(leg.channelId);
+    return Promise.resolve();
+  }
+}
+
+let pool: AgentPool;
+let dispatcher: Dispatcher;
+let desk: QueueDesk;
+
+beforeEach(() => {
+  newTestClock(T0);
+  pool = new AgentPool(AgentsConfig.parse(FLOW.agents), createAgentStateStore(openDatabase(':memory:')), fakeClock, new AbortController().signal);
+  dispatcher = new Dispatcher(pool, pino({ level: 'silent' }));
+  desk = new QueueDesk(pool, dispatcher);
+});
+
+/** Agents on someone else's call: logged in, claimed. */
+function busy(...agentIds: string[]): Map<string, AgentClaim> {
+  const claims = new Map<string, AgentClaim>();
+  for (const id of agentIds) {
+    pool.login(id);
+    claims.set(id, pool.claim(id, `other-call-${id}`)!);
+  }
+  return claims;
+}
+
+function caller(id = 'call-1') {
+  const call = new FakeCall({ id, answered: true, caller: '13800138000' });
+  const ctx = makeContext(FLOW, call, { services: { agents: desk } });
+  const done = transfer.run(ctx, stepOf(FLOW, 'to-desk', 'transfer'), 'to-desk');
+  done.catch(() => undefined);
+  return { call, ctx, done, box: track(done) };
+}
+
+describe('N5 hold queue: the caller on hold', () => {
+  it('N5: reassurance every 15 s counted from the end of the previous prompt; the callback offer at 60 s; music in between', async () => {
+    busy('a1', 'a2');
+    const { call, ctx } = caller();
+    await advance(130_000);
+    expect(ctx.dataOf('queue.joined')).toEqual([{ step: 'to-desk', group: 'desk', position: 1, waiting: 1 }]);
+    const reassured = ctx.dataOf('queue.reassured');
+    const starts = reassured.map((r) => r.startedAt - T0);
+    // Intro ends at 8 s; each reassurance starts 15 s after the previous prompt ended.
+    expect(starts.slice(0, 3)).toEqual([HOLD_INTRO_END + 15_000, HOLD_INTRO_END + 32_000, HOLD_INTRO_END + 49_000]);
+    for (const r of reassured) expect(r.endedAt - r.startedAt).toBe(PROMPT_MS);
+    // The offer comes 60 s after joining, between two reassurances; 5 s for the key, none pressed.
+    const offers = ctx.dataOf('queue.offered');
+    expect(offers[0]).toEqual({
+      step: 'to-desk', group: 'desk', n: 1, waitedMs: 60_000 + PROMPT_MS + 5000, startedAt: T0 + JOINED + 60_000, key: null,
+    });
+    const offerPlay = call.plays().find((p) => p.prompts.includes('hold.offer-callback'))!;
+    expect(offerPlay.t).toBe(JOINED + 60_000);
+    // The next reassurance is 15 s after the offer's listening window ended.
+    expect(starts[3]).toBe(JOINED + 60_000 + PROMPT_MS + 5000 + 15_000);
+    // Music whenever no prompt plays: on hold between prompts, off for each prompt.
+    const kinds = call.kinds().filter((k) => k === 'hold' || k === 'unhold' || k === 'play');
+    expect(kinds.slice(0, 6)).toEqual(['play', 'play', 'hold', 'unhold', 'play', 'hold']);
+    // N5: hold music and prompts leave no dead air.
+    expect(call.silence()!.maxDeadAirMs).toBeLessThanOrEqual(5000);
+  });
+
+  it('N5: an agent freed mid-reassurance is given to the caller at once: the prompt stops, thanks, the work number, the bridge', async () => {
+    const others = busy('a1', 'a2');
+    const { call, ctx, box } = caller();
+    const reassuring = HOLD_INTRO_END + 15_000;
+    await advance(reassuring + 500);
+    others.get('a2')!.release();
+    await advance(0);
+    const stopped = call.plays().find((p) => p.prompts.includes('hold.reassure'))!;
+    expect(stopped).toMatchObject({ t: reassuring, endT: reassuring + 500, interrupted: true });
+    expect(desk.rung).toEqual([{ agent: 'a2', t: reassuring + 500, owner: 'call-1' }]);
+    await advance(1000 + 4 * PROMPT_MS); // the ring, then thanks + two digits + 号客服为您服务
+    const thanks = call.plays().find((p) => p.prompts[0] === 'hold.thanks')!;
+    expect(thanks.prompts).toEqual(['hold.thanks', 'digit.2', 'digit.8', 'agent.serving']);
+    expect(ctx.dataOf('queue.served')).toEqual([{ step: 'to-desk', group: 'desk', agent: 'a2', waitedMs: reassuring + 500 - JOINED }]);
+    expect(ctx.dataOf('queue.left')).toEqual([{ step: 'to-desk', group: 'desk', reason: 'served', waitedMs: reassuring + 500 - JOINED }]);
+    expect(call.first('bridge')).toMatchObject({ channelId: 'leg-a2' });
+    expect(box.settled).toBe(false);
+  });
+
+  it('N5: 1 at the callback offer goes to the flow callback step and leaves the queue', async () => {
+    busy('a1', 'a2');
+    const { call, ctx, box } = caller();
+    await advance(JOINED + 60_000 + 1000);
+    call.press('1');
+    await advance(0);
+    expect(box).toEqual({ settled: true, value: 'take-number' });
+    expect(ctx.dataOf('queue.offered').at(-1)).toMatchObject({ n: 1, key: '1' });
+    expect(ctx.dataOf('queue.left')).toEqual([{ step: 'to-desk', group: 'desk', reason: 'callback', waitedMs: 61_000 }]);
+    expect(dispatcher.waiting('desk')).toBe(0);
+  });
+
+  it('N5: a caller who hangs up leaves the queue at once; an agent freed later is not claimed for them', async () => {
+    const others = busy('a1', 'a2');
+    const { call, ctx, done } = caller();
+    await advance(JOINED + 20_000);
+    call.callerHangsUp();
+    await expect(done).rejects.toThrow('call ended');
+    expect(ctx.dataOf('queue.left')).toEqual([{ step: 'to-desk', group: 'desk', reason: 'hangup', waitedMs: 20_000 }]);
+    expect(dispatcher.waiting('desk')).toBe(0);
+    others.get('a1')!.release();
+    expect(pool.status('a1').state).toBe('available');
+  });
+
+  it('N5: after maxWaitMs the caller gets the transfer fallback', async () => {
+    busy('a1', 'a2');
+    const { ctx, box } = caller();
+    await advance(JOINED + 300_000 + 10_000);
+    expect(ctx.dataOf('queue.left').at(-1)).toMatchObject({ reason: 'timeout' });
+    expect(ctx.types()).toContain('transfer.failed');
+    await advance(30_000);
+    expect(box).toEqual({ settled: true, value: 'bye' });
+  });
+});
+
+describe('N5 dispatcher: who gets a freed agent', () => {
+  it('callers are served in order of their request; a caller who arrives while others wait joins behind them', async () => {
+    const others = busy('a1', 'a2');
+    const first = caller('call-1');
+    await advance(1000);
+    const second = caller('call-2');
+    await advance(INTRO + 5000);
+    expect(dispatcher.waiting('desk')).toBe(2);
+    others.get('a1')!.release();
+    await advance(0);
+    expect(desk.rung.map((r) => r.owner)).toEqual(['call-1']);
+    // a1 is on call-1's call; a new caller joins behind call-2, which still waits.
+    const third = caller('call-3');
+    await advance(INTRO);
+    expect(third.ctx.dataOf('queue.joined')).toEqual([{ step: 'to-desk', group: 'desk', position: 2, waiting: 2 }]);
+    others.get('a2')!.release();
+    await advance(0);
+    // a2 goes to call-2 (earlier request), not to call-3.
+    expect(desk.rung.map((r) => r.owner)).toEqual(['call-1', 'call-2']);
+    expect(dispatcher.waiting('desk')).toBe(1);
+    void first;
+    void second;
+  });
+
+  it('a full queue (maxLength) sends a new caller to the fallback at once', async () => {
+    busy('a1', 'a2');
+    caller('call-1');
+    caller('call-2');
+    await advance(INTRO);
+    const third = caller('call-3');
+    await advance(INTRO);
+    expect(third.ctx.dataOf('queue.left')).toEqual([{ step: 'to-desk', group: 'desk', reason: 'full', waitedMs: 0 }]);
+    expect(third.ctx.types()).toContain('transfer.failed');
+  });
+
+  it('an agent who does not answer sends the caller back to the same place, and the next free agent is tried', async () => {
+    const others = busy('a1', 'a2');
+    desk.answers = { a1: false };
+    const { ctx } = caller();
+    await advance(JOINED + 3000);
+    others.get('a1')!.release();
+    await advance(1000);
+    // a1 did not answer: the caller is back in the queue, first; a1 is not given to it again
+    // (it lets calls ring out) and stays free; a2, freed later, takes the call.
+    expect(ctx.dataOf('transfer.leg').map((l) => [l.agent, l.outcome])).toEqual([['a1', 'no-answer']]);
+    expect(dispatcher.waiting('desk')).toBe(1);
+    await advance(10_000);
+    expect(desk.rung.map((r) => r.agent)).toEqual(['a1']);
+    expect(pool.status('a1').state).toBe('available');
+    others.get('a2')!.release();
+    await advance(1000);
+    expect(ctx.dataOf('queue.served').map((s) => s.agent)).toEqual(['a2']);
+    expect(ctx.dataOf('transfer.leg').map((l) => [l.agent, l.outcome])).toEqual([['a1', 'no-answer'], ['a2', 'answered']]);
+  });
+});
