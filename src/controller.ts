@@ -13,7 +13,9 @@ import { createCallbackStore } from './callbacks/callback-store.js';
 import { AriAdapter } from './ari/ari-adapter.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { OutboundDialer } from './calls/outbound-leg.js';
-import { createCallHandler } from './calls/handle-call.js';
+import { createCallHandler, type CallStart } from './calls/handle-call.js';
+import type { ChannelInfo } from './ari/types.js';
+import { CallbackScheduler } from './callbacks/scheduler.js';
 import type { Config } from './config/env.js';
 import { settleAfter, systemClock, type Clock } from './clock/clock.js';
 import { loadFlow } from './flow/load-flow.js';
@@ -80,11 +82,26 @@ export async function startController(config: Readonly<Config>, options: Control
     ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, currentFlow: () => flow, signal: life.signal,
   });
   const running = new Set<Promise<void>>();
-  ari.on('call', (channel, adopted) => {
-    const done = handleCall(channel, { adopted })
+  const runCall = (channel: ChannelInfo, start: CallStart): Promise<void> => {
+    const done = handleCall(channel, start)
       .catch((err: unknown) => logger.error({ err, channelId: channel.id }, 'call handler failed'))
       .finally(() => running.delete(done));
     running.add(done);
+    return done;
+  };
+  ari.on('call', (channel, adopted) => void runCall(channel, { adopted }));
+  // N8: persisted callbacks dialled back, agent first, as outbound calls that run the flow.
+  const scheduler = new CallbackScheduler({
+    store: callbacks,
+    pool,
+    dispatcher,
+    dialer,
+    runCall,
+    record: (callId, type, data) => recorder.event(callId, type, data, clock.now()),
+    currentFlow: () => flow,
+    clock,
+    logger: logger.child({ part: 'callbacks' }),
+    signal: life.signal,
   });
 
   ami.on('hangup', (uniqueId, cause) => registry.get(uniqueId)?.noteHangupCause(cause));
@@ -104,6 +121,7 @@ export async function startController(config: Readonly<Config>, options: Control
   const httpUrl = `http://${config.http.host}:${port}`;
 
   ami.start();
+  scheduler.start();
   // Not awaited: the HTTP API (health) is up while ARI is still unreachable.
   ari.start().catch((err: unknown) => logger.error({ err }, 'ARI start failed'));
   logger.info({ http: httpUrl, flow: flow.source, app: config.ari.app }, 'controller started');
@@ -121,6 +139,8 @@ export async function startController(config: Readonly<Config>, options: Control
       return flow;
     },
     async stop() {
+      // No new callbacks are dialled; those in progress end below with the service's signal.
+      await scheduler.stop();
       // Calls in progress stay up in Asterisk for the next controller to adopt.
       for (const call of registry.all()) call.detach();
       // Bounded: shutting down must not hang on a call that does not unwind. The bound's timer

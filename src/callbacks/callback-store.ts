@@ -1,7 +1,12 @@
 // N8: callbacks are persisted before anything dials them, so a restart loses none. This module
-// only stores and reads; the number is checked (number-policy) before add() is called.
+// is the only SQL for them: requests (one open callback per number and group; a new request
+// merges into it), and the scheduler's moves, each one statement or one immediate transaction:
+// claim due rows (a stale claim is retaken), start an attempt (counted once), finish it (done,
+// retry later, or expired at its deadline). The number is checked (number-policy) before add().
 import type { Database } from '../store/database.js';
 import { DEFAULT_PROMISE_MINUTES, promisedBy, type CallbackReason } from './deadlines.js';
+
+export type CallbackStatus = 'pending' | 'dialling' | 'done' | 'expired' | 'cancelled' | 'merged';
 
 export interface CallbackRow {
   id: number;
@@ -9,11 +14,19 @@ export interface CallbackRow {
   callId: string | null;
   number: string;
   reason: CallbackReason;
+  /** The agent group that calls back (null: the flow's callback group). */
+  group: string | null;
   /** N8 promised deadline, ms epoch. */
   promisedBy: number;
-  status: string;
+  status: CallbackStatus;
   attempts: number;
   createdAt: number;
+  /** When the next attempt is due, ms epoch. */
+  nextAttemptAt: number | null;
+  lastAttemptAt: number | null;
+  /** What the last attempt came to (answered, no-answer, busy, unreachable, failed, no-agent…). */
+  outcome: string | null;
+  claimToken: string | null;
 }
 
 export interface NewCallback {
@@ -21,6 +34,7 @@ export interface NewCallback {
   number: string;
   reason: CallbackReason;
   now: number;
+  group?: string | null;
 }
 
 export interface ListCallbacksOptions {
@@ -29,11 +43,35 @@ export interface ListCallbacksOptions {
   limit?: number;
 }
 
+export interface ClaimOptions {
+  group: string | null;
+  now: number;
+  /** How many rows at most: never more than the group has free agents. */
+  limit: number;
+  token: string;
+  /** A 'dialling' row claimed longer ago than this was left by a controller that died: retaken. */
+  staleMs: number;
+}
+
 export interface CallbackStore {
+  /** Stores a request, or merges it into the open one for the same number and group (earliest deadline wins). */
   add(callback: NewCallback): CallbackRow;
   /** Most urgent first (earliest promised deadline). */
   list(options?: ListCallbacksOptions): CallbackRow[];
   forCall(callId: string): CallbackRow[];
+  get(id: number): CallbackRow | undefined;
+  /** Groups with callbacks due now (pending and due, or claimed and stale). */
+  dueGroups(now: number, staleMs: number): Array<string | null>;
+  /** Claims due rows of a group, oldest request first, in one immediate transaction. */
+  claimDue(options: ClaimOptions): CallbackRow[];
+  /** The dial starts: the attempt is counted now (once), under the claim. False when the claim was lost. */
+  startAttempt(id: number, token: string, now: number): boolean;
+  /** The attempt ended: done, or back to pending at `retryAt`, or expired. Under the claim. */
+  finishAttempt(id: number, token: string, outcome: string, next: { status: 'done' | 'pending' | 'expired'; retryAt?: number }): boolean;
+  /** Gives a claimed row back untouched (no agent after all): no attempt counted. */
+  unclaim(id: number, token: string): void;
+  /** Pending rows past their deadline become expired; returns them. */
+  expireOverdue(now: number): CallbackRow[];
 }
 
 export interface CallbackStoreOptions {
@@ -41,30 +79,83 @@ export interface CallbackStoreOptions {
   promiseMinutes?: Readonly<Record<CallbackReason, number>>;
 }
 
-const COLUMNS = `id, call_id AS callId, number, reason, promised_by AS promisedBy, status, attempts,
-  created_at AS createdAt`;
+const COLUMNS = `id, call_id AS callId, number, reason, grp AS "group", promised_by AS promisedBy, status, attempts,
+  created_at AS createdAt, next_attempt_at AS nextAttemptAt, last_attempt_at AS lastAttemptAt, outcome,
+  claim_token AS claimToken`;
+
+const SAME_GROUP = `IFNULL(grp, '') = IFNULL(?, '')`;
 
 export function createCallbackStore(db: Database, options: CallbackStoreOptions = {}): CallbackStore {
   const minutes = options.promiseMinutes ?? DEFAULT_PROMISE_MINUTES;
   const insert = db.prepare(
-    `INSERT INTO callbacks (call_id, number, reason, promised_by, created_at) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO callbacks (call_id, number, reason, grp, promised_by, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)
      RETURNING ${COLUMNS}`,
+  );
+  const openFor = db.prepare(
+    `SELECT ${COLUMNS} FROM callbacks WHERE number = ? AND ${SAME_GROUP} AND status IN ('pending', 'dialling')`,
+  );
+  // A second request keeps the first one's place (created_at) and the earlier deadline; the
+  // reason of the more urgent promise wins. The next attempt comes no later than now.
+  const merge = db.prepare(
+    `UPDATE callbacks SET
+       reason = CASE WHEN ? < promised_by THEN ? ELSE reason END,
+       promised_by = MIN(promised_by, ?),
+       next_attempt_at = CASE WHEN status = 'pending' THEN MIN(IFNULL(next_attempt_at, ?), ?) ELSE next_attempt_at END
+     WHERE id = ? RETURNING ${COLUMNS}`,
   );
   const all = db.prepare(`SELECT ${COLUMNS} FROM callbacks ORDER BY promised_by, id LIMIT ?`);
   const byStatus = db.prepare(`SELECT ${COLUMNS} FROM callbacks WHERE status = ? ORDER BY promised_by, id LIMIT ?`);
   const byCall = db.prepare(`SELECT ${COLUMNS} FROM callbacks WHERE call_id = ? ORDER BY id`);
+  const byId = db.prepare(`SELECT ${COLUMNS} FROM callbacks WHERE id = ?`);
+  const due = `(status = 'pending' AND next_attempt_at <= ?) OR (status = 'dialling' AND claimed_at < ?)`;
+  const dueGroups = db.prepare(`SELECT DISTINCT grp FROM callbacks WHERE ${due}`).pluck();
+  const claim = db.prepare(
+    `UPDATE callbacks SET status = 'dialling', claim_token = ?, claimed_at = ?
+     WHERE id IN (SELECT id FROM callbacks WHERE (${due}) AND ${SAME_GROUP} ORDER BY created_at, id LIMIT ?)
+     RETURNING ${COLUMNS}`,
+  );
+  const start = db.prepare(
+    `UPDATE callbacks SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ? AND claim_token = ? AND status = 'dialling'`,
+  );
+  const finish = db.prepare(
+    `UPDATE callbacks SET status = ?, outcome = ?, next_attempt_at = ?, claim_token = NULL, claimed_at = NULL
+     WHERE id = ? AND claim_token = ? AND status = 'dialling'`,
+  );
+  const unclaim = db.prepare(
+    `UPDATE callbacks SET status = 'pending', claim_token = NULL, claimed_at = NULL WHERE id = ? AND claim_token = ? AND status = 'dialling'`,
+  );
+  const expire = db.prepare(
+    `UPDATE callbacks SET status = 'expired', outcome = IFNULL(outcome, 'not-reached')
+     WHERE status = 'pending' AND promised_by < ? RETURNING ${COLUMNS}`,
+  );
+
+  const add = db.transaction((c: NewCallback): CallbackRow => {
+    const group = c.group ?? null;
+    const deadline = promisedBy(c.reason, c.now, minutes);
+    const open = openFor.get(c.number, group) as CallbackRow | undefined;
+    if (open) return merge.get(deadline, c.reason, deadline, c.now, c.now, open.id) as CallbackRow;
+    return insert.get(c.callId, c.number, c.reason, group, deadline, c.now, c.now) as CallbackRow;
+  });
+  const claimDue = db.transaction(
+    (o: ClaimOptions): CallbackRow[] =>
+      (o.limit <= 0 ? [] : claim.all(o.token, o.now, o.now, o.now - o.staleMs, o.group, o.limit)) as CallbackRow[],
+  );
 
   return {
-    add({ callId, number, reason, now }: NewCallback): CallbackRow {
-      return insert.get(callId, number, reason, promisedBy(reason, now, minutes), now) as CallbackRow;
-    },
-
+    add: (c) => add.immediate(c),
     list({ status, limit = 500 }: ListCallbacksOptions = {}): CallbackRow[] {
       return (status === undefined ? all.all(limit) : byStatus.all(status, limit)) as CallbackRow[];
     },
-
-    forCall(callId: string): CallbackRow[] {
-      return byCall.all(callId) as CallbackRow[];
+    forCall: (callId) => byCall.all(callId) as CallbackRow[],
+    get: (id) => byId.get(id) as CallbackRow | undefined,
+    dueGroups: (now, staleMs) => dueGroups.all(now, now - staleMs) as Array<string | null>,
+    claimDue: (o) => claimDue.immediate(o),
+    startAttempt: (id, token, now) => start.run(now, id, token).changes === 1,
+    finishAttempt: (id, token, outcome, next) =>
+      finish.run(next.status, outcome, next.retryAt ?? null, id, token).changes === 1,
+    unclaim: (id, token) => {
+      unclaim.run(id, token);
     },
+    expireOverdue: (now) => expire.all(now) as CallbackRow[],
   };
 }

@@ -1,10 +1,23 @@
 // What is known about one call, owned by its session and shared by the verbs: who, which way,
 // in which language, which keys led here, which ticket. Services (stores, the agent desk) are a
 // separate read-only bundle; facts are per call and change as the call goes on.
+import type { AgentClaim } from '../agents/agent-pool.js';
+import type { CallbackReason } from '../callbacks/deadlines.js';
 import type { Language } from '../prompts/language.js';
 import type { EarlierCalls } from '../store/caller-history.js';
 
 export type CallDirection = 'inbound' | 'outbound';
+
+/** N8: an outbound call that is a scheduled callback, with the agent reserved for it. */
+export interface CallbackCall {
+  id: number;
+  reason: CallbackReason;
+  /** The agent group that calls back. */
+  group: string;
+  /** The agent reserved before the dial; the transfer to `group` rings this agent first. */
+  claim: AgentClaim;
+  attempt: number;
+}
 
 export interface CallFacts {
   /** inbound: a caller dialled the hotline; outbound: the hotline dialled out (a callback). */
@@ -19,6 +32,8 @@ export interface CallFacts {
   ticket?: string;
   /** N12: this number's calls earlier today (looked up once, on first use). */
   earlierToday(): EarlierCalls;
+  /** N8: set on an outbound call that is a callback. */
+  readonly callback?: CallbackCall;
 }
 
 export interface NewCallFacts {
@@ -27,6 +42,7 @@ export interface NewCallFacts {
   language: Language;
   /** The N12 lookup, asked at most once per call. */
   lookupEarlier?: () => EarlierCalls;
+  callback?: CallbackCall;
 }
 
 export function createCallFacts(init: NewCallFacts): CallFacts {
@@ -36,6 +52,7 @@ export function createCallFacts(init: NewCallFacts): CallFacts {
     caller: init.caller,
     language: init.language,
     trail: [],
+    ...(init.callback ? { callback: init.callback } : {}),
     earlierToday: () => (earlier ??= init.lookupEarlier?.() ?? { calls: 0, lastGroup: null }),
   };
 }

@@ -93,8 +93,9 @@ export class CallSession implements CallPort {
     this.lifecycle = new Lifecycle(initial, (from, to) => this.logger.info({ from, to }, 'call state'));
 
     this.events.on('dtmf', (digit) => {
-      this.logger.debug({ digit }, 'key pressed');
       this.digits.push(digit);
+      // N14: never the digit itself: keys spell out numbers during capture (13912345678#).
+      this.logger.debug({ buffered: this.digits.length }, 'key pressed');
     });
     this.events.on('talk-start', () => {
       this.logger.debug('caller talking');

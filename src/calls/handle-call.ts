@@ -14,7 +14,7 @@ import { dayStart } from '../calendar/local-time.js';
 import type { CallerHistory } from '../store/caller-history.js';
 import type { EventData, EventType, Recorder } from '../store/events.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
-import { createCallFacts, type CallDirection } from './call-facts.js';
+import { createCallFacts, type CallbackCall, type CallDirection } from './call-facts.js';
 import { CallSession } from './call-session.js';
 import type { CallRegistry } from './call-registry.js';
 
@@ -42,6 +42,8 @@ export interface CallStart {
   direction?: CallDirection;
   /** The step the flow starts at; default the flow's start. */
   startAt?: string;
+  /** N8: the call is a scheduled callback (outbound), with its reserved agent. */
+  callback?: CallbackCall;
 }
 
 export type CallHandler = (channel: ChannelInfo, start: CallStart) => Promise<void>;
@@ -64,7 +66,7 @@ async function handleCall(
   deps: CallHandlerDeps,
   services: Readonly<Services>,
   channel: ChannelInfo,
-  { adopted, direction = 'inbound', startAt }: CallStart,
+  { adopted, direction = 'inbound', startAt, callback }: CallStart,
 ): Promise<void> {
   const { ari, recorder, registry, clock } = deps;
   const events = ari.events(channel.id);
@@ -76,6 +78,7 @@ async function handleCall(
   const logger = deps.logger.child({ callId: channel.id, caller });
   const { callerHistory } = services;
   const facts = createCallFacts({
+    ...(callback ? { callback } : {}),
     direction,
     caller,
     language: flow.hotline.language,
@@ -111,6 +114,11 @@ async function handleCall(
   const ctx: FlowContext = { call, flow, clock, logger, record, facts, services };
   logger.info({ called: call.called, adopted, direction }, 'call started');
   if (adopted) record('call.adopted', { state: channel.state });
+  if (callback) {
+    record('callback.started', {
+      id: callback.id, attempt: callback.attempt, reason: callback.reason, group: callback.group, agent: callback.claim.agentId,
+    });
+  }
 
   let outcome = 'completed';
   try {
@@ -128,6 +136,8 @@ async function handleCall(
       await call.hangup().catch((e: unknown) => logger.warn({ err: e }, 'hang-up after a failure failed'));
     }
   } finally {
+    // A callee who hung up before reaching the reserved agent frees it (no-op once released).
+    callback?.claim.release({ answered: false });
     if (outcome === 'detached') {
       // The call goes on under the next controller, which adopts it and finishes its record.
       record('call.detached', {});

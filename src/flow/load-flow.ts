@@ -110,6 +110,7 @@ function crossCheck(
   if (flow.start !== undefined && !hasStep(flow.start)) {
     issues.push(at.value(['start'], `unknown step '${flow.start}'`));
   }
+  issues.push(...callbackIssues(flow, at));
 
   for (const [id, step] of Object.entries(flow.steps)) {
     const base = ['steps', id];
@@ -312,4 +313,22 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** N8: a flow that dials callbacks names the group that calls back and the step the callee starts at. */
+function callbackIssues(flow: FlowFile, at: Locator): FlowIssue[] {
+  const { dial, group, entry } = flow.callbacks;
+  const issues: FlowIssue[] = [];
+  if (group !== undefined && !Object.hasOwn(flow.agents.groups, group)) {
+    issues.push(at.value(['callbacks', 'group'], `unknown agent group '${group}' (not in agents.groups)`));
+  }
+  if (entry !== undefined && !Object.hasOwn(flow.steps, entry)) {
+    issues.push(at.value(['callbacks', 'entry'], `unknown step '${entry}'`));
+  }
+  if (dial !== undefined) {
+    for (const key of ['group', 'entry'] as const) {
+      if (flow.callbacks[key] === undefined) issues.push(at.value(['callbacks'], `callbacks.dial needs callbacks.${key}`));
+    }
+  }
+  return issues;
 }

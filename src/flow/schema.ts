@@ -57,6 +57,20 @@ export const Hotline = z
   })
   .strict();
 
+// N8: how the scheduler calls back. Without `dial` nothing is dialled: requests wait for people.
+const CallbackDialling = {
+  dial: z
+    .string()
+    .regex(/^[A-Za-z0-9]+\/[^\s,;]*\{number\}[^\s,;]*$/, 'a dial string with {number}, e.g. PJSIP/{number}@trunk')
+    .optional()
+    .describe('N8: the Asterisk dial string of a callback, {number} replaced by the number (e.g. PJSIP/{number}@trunk)'),
+  group: z.string().min(1).optional().describe('N8: the agent group that calls back (an agent is reserved before the dial)'),
+  entry: StepId.optional().describe('N8: the step an answered callback starts at (the callee hears the outbound greeting)'),
+  attempts: z.number().int().min(1).max(10).default(3).describe('N8: attempts before the callback is given up'),
+  retryMs: Ms(10_000, 86_400_000).default(600_000).describe('N8: between attempts (no answer, busy, failed)'),
+  ringMs: Ms(5000, 120_000).default(30_000).describe("N8: how long the callee's phone rings"),
+};
+
 export const Ring = z
   .object({
     cadence: Cadence.default({ onMs: 1000, offMs: 4000 }),
@@ -127,12 +141,13 @@ export const FlowFile = z
     callbacks: z
       .object({
         allowedPatterns: NumberPatterns.default([...DEFAULT_ALLOWED_PATTERNS]).describe(
-          'N7: a callback number must match one of these regular expressions (whole number)',
+          'N7: a callback number must match one of these Asterisk extension patterns (whole number): _1[3-9]XXXXXXXXX; X 0-9, Z 1-9, N 2-9, [1-5] sets, . (one or more) or ! (zero or more) only at the end; without _ a literal number. Regular expressions are refused',
         ),
+        ...CallbackDialling,
       })
       .strict()
-      .default({ allowedPatterns: [...DEFAULT_ALLOWED_PATTERNS] })
-      .describe('N7: which numbers the hotline may call back'),
+      .default({ allowedPatterns: [...DEFAULT_ALLOWED_PATTERNS], attempts: 3, retryMs: 600_000, ringMs: 30_000 })
+      .describe('N7/N8: which numbers the hotline may call back, and how the scheduler calls them back'),
     start: StepId.optional().describe('first step; defaults to the first one listed'),
     steps: z.record(StepId, Step),
   })

@@ -1,5 +1,5 @@
-import { pino, type DestinationStream, type Level, type Logger } from 'pino';
-import { maskPhone } from './mask-phone.js';
+import { pino, type DestinationStream, type Level, type Logger, type LoggerOptions as PinoOptions } from 'pino';
+import { redactError, redactLogArgs, redactValue } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -9,26 +9,28 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-const PHONE_FIELDS = ['caller', 'called', 'number', 'callerId'];
-
-// Top level covers child bindings (`logger.child({ callId, caller })`); one level down covers
-// logged objects such as `{ call: { caller } }` or `{ row: { called } }`.
-export const REDACTED_PATHS = [...PHONE_FIELDS, ...PHONE_FIELDS.map((field) => `*.${field}`)];
-
-function censor(value: unknown): unknown {
-  if (typeof value === 'string') return maskPhone(value);
-  if (typeof value === 'number' || typeof value === 'bigint') return maskPhone(String(value));
-  if (value === null || value === undefined) return value;
-  // ARI gives caller as { number, name }: keep its shape, mask the number.
-  if (typeof value === 'object' && 'number' in value) {
-    const { number } = value;
-    return { ...value, number: typeof number === 'string' ? maskPhone(number) : '[Redacted]' };
-  }
-  // An unknown shape under a phone field may hold a number anywhere: hide it whole.
-  return '[Redacted]';
-}
+// N14: phone numbers are masked in every line (see redact.ts for the rules). The hook sees each
+// call's arguments (merge object or error, message, format arguments) before pino does, and runs
+// only for enabled levels, so a debug line costs nothing at info.
+const options: PinoOptions = {
+  hooks: {
+    logMethod(args, method) {
+      method.apply(this, redactLogArgs(args) as Parameters<typeof method>);
+    },
+  },
+  // Errors arrive here already serialized and masked by the hook; one that comes some other
+  // way (a child's bindings) is serialized and masked the same.
+  serializers: { err: (err: unknown) => (err instanceof Error ? redactError(err) : err) },
+};
 
 export function createLogger({ level, destination }: LoggerOptions): Logger {
-  const options = { level, redact: { paths: REDACTED_PATHS, censor } };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  const logger = destination === undefined ? pino({ ...options, level }) : pino({ ...options, level }, destination);
+  // A child's bindings (`logger.child({ callId, caller })`) are serialized once, when the child
+  // is made, and pino's bindings formatter applies to the root only; children inherit this
+  // method from the root (pino makes them with Object.create), so every level is covered.
+  const pinoChild = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return pinoChild.call(this, redactValue(bindings) as typeof bindings, childOptions);
+  } as Logger['child'];
+  return logger;
 }

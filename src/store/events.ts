@@ -39,6 +39,9 @@ export interface EventData {
   'callback.refused': { number: string; reason: string };
   'callback.requested': { id: number; number: string; reason: string; promisedBy: number };
   'callback.abandoned': { tries: number };
+  'callback.attempt': { id: number; attempt: number; agent: string; outcome: string; ringMs: number; dueAt: number; lateMs: number };
+  'callback.expired': { id: number; attempts: number; promisedBy: number; outcome: string | null };
+  'callback.started': { id: number; attempt: number; reason: string; group: string; agent: string };
   'repeat.checked': { step: string; earlierCalls: number; group: string | null; target: string | null };
   'repeat.routed': { step: string; group: string; target: string };
   'repeat.declined': { step: string; digit: string | null };
@@ -78,6 +81,9 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'callback.refused': 'N7',
   'callback.requested': 'N7',
   'callback.abandoned': 'N7',
+  'callback.attempt': 'N8',
+  'callback.expired': 'N8',
+  'callback.started': 'N8',
   'transfer.started': 'N6',
   'transfer.leg': 'N1',
   'transfer.whisper': 'N6',

@@ -161,6 +161,31 @@ export const MIGRATIONS: readonly Migration[] = [
         FROM calls c;
     `,
   },
+  {
+    version: 7,
+    name: 'callback scheduling',
+    // N8: a callback row is the scheduler's whole state, so a restart re-arms what is pending and
+    // a controller killed between claim and dial neither loses nor doubles it: grp (the agent
+    // group that calls back), next_attempt_at (due), claim_token/claimed_at (a tick's claim; a
+    // stale one is retaken), last_attempt_at, outcome (of the last attempt). One pending
+    // callback per number and group: later requests merge into it (older duplicates are
+    // marked merged first).
+    up: `
+      ALTER TABLE callbacks ADD COLUMN grp TEXT;
+      ALTER TABLE callbacks ADD COLUMN next_attempt_at INTEGER;
+      ALTER TABLE callbacks ADD COLUMN claim_token TEXT;
+      ALTER TABLE callbacks ADD COLUMN claimed_at INTEGER;
+      ALTER TABLE callbacks ADD COLUMN last_attempt_at INTEGER;
+      ALTER TABLE callbacks ADD COLUMN outcome TEXT;
+      UPDATE callbacks SET next_attempt_at = created_at;
+      UPDATE callbacks SET status = 'merged'
+        WHERE status = 'pending' AND EXISTS (
+          SELECT 1 FROM callbacks o WHERE o.status = 'pending' AND o.number = callbacks.number AND o.id < callbacks.id);
+      CREATE UNIQUE INDEX callbacks_one_open ON callbacks (number, IFNULL(grp, ''))
+        WHERE status IN ('pending', 'dialling');
+      CREATE INDEX callbacks_due ON callbacks (status, next_attempt_at);
+    `,
+  },
 ];
 
 export interface RunMigrationsOptions {

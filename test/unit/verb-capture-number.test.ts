@@ -24,7 +24,11 @@ function memoryStore() {
   const rows: CallbackRow[] = [];
   const store: Pick<CallbackStore, 'add'> = {
     add(c: NewCallback) {
-      const row = { id: rows.length + 1, callId: c.callId, number: c.number, reason: c.reason, promisedBy: c.now + 30 * 60_000, status: 'pending', attempts: 0, createdAt: c.now };
+      const row: CallbackRow = {
+        id: rows.length + 1, callId: c.callId, number: c.number, reason: c.reason, group: c.group ?? null,
+        promisedBy: c.now + 30 * 60_000, status: 'pending', attempts: 0, createdAt: c.now,
+        nextAttemptAt: c.now, lastAttemptAt: null, outcome: null, claimToken: null,
+      };
       rows.push(row);
       return row;
     },

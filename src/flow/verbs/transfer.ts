@@ -46,6 +46,23 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   if (!desk) return fallback(ctx, stepId, step.group, step.failed);
 
   const attempt: AgentAttempt = { ctx, desk, step, offer: offerFor(ctx, step.group), limitMs: ringLimit(ctx) };
+  // N8: a callback holds the agent reserved before the callee was dialled: that agent first.
+  const reserved = ctx.facts.callback;
+  if (reserved && reserved.group === step.group && !reserved.claim.released) {
+    const agent = flow.agents.agents[reserved.claim.agentId];
+    call.enter('transferring');
+    await call.hold();
+    try {
+      if (agent && (await tryAgent(attempt, { id: reserved.claim.agentId, ...agent }, reserved.claim))) {
+        call.enter('in-flow');
+        return step.next;
+      }
+    } finally {
+      reserved.claim.release({ answered: false }); // no-op once the desk released it
+      await call.unhold().catch((err: unknown) => ctx.logger.warn({ err }, 'stopping hold music failed'));
+    }
+    call.enter('in-flow');
+  }
   // Callers already in the group's hold queue came first: a new caller waits behind them.
   const queueFirst = step.queue !== false && desk.waiting(step.group) > 0;
   if (candidates.length > 0 && !queueFirst) {

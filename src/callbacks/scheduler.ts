@@ -1,0 +1,185 @@
+// N8: the callback scheduler, and the only module that imports node-cron. Every tick it expires
+// callbacks past their promised deadline, then, per agent group, claims at most as many due
+// callbacks as the group has free agents (never more dials than agents) in one immediate
+// transaction, and works each: agent first (reserved through the dispatcher, which refuses while
+// callers wait in the group's hold queue), then the callee dialled through the one outbound leg
+// module with the hotline's number as caller ID. An answered callee runs the flow from
+// `callbacks.entry` as an outbound call that holds the reserved agent; no answer, busy or a
+// failure is retried `retryMs` later up to `attempts`, then the callback is expired. A claim
+// left by a controller that died is retaken after `STALE_MS`; the attempt is counted when the
+// dial starts, so a claim that never dialled is not counted.
+import { randomUUID } from 'node:crypto';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { AgentClaim, AgentPool } from '../agents/agent-pool.js';
+import type { Dispatcher } from '../agents/dispatcher.js';
+import type { ChannelInfo } from '../ari/types.js';
+import type { CallStart } from '../calls/handle-call.js';
+import type { DialResult, OutboundDialer } from '../calls/outbound-leg.js';
+import type { Clock } from '../clock/clock.js';
+import type { Flow } from '../flow/schema.js';
+import type { EventData, EventType } from '../store/events.js';
+import type { CallbackRow, CallbackStore } from './callback-store.js';
+
+/** A claim older than this belongs to a controller that died between claim and dial. */
+export const STALE_MS = 120_000;
+
+export interface SchedulerDeps {
+  store: CallbackStore;
+  pool: AgentPool;
+  dispatcher: Dispatcher;
+  dialer: OutboundDialer;
+  /** Runs the flow on an answered callee (an outbound call). */
+  runCall: (channel: ChannelInfo, start: CallStart) => Promise<void>;
+  /** Logs an event on a call's record (the call that asked for the callback). */
+  record: <T extends EventType>(callId: string, type: T, data: EventData[T]) => void;
+  currentFlow: () => Flow;
+  clock: Clock;
+  logger: Logger;
+  /** The service's signal: dials in progress end with the controller. */
+  signal: AbortSignal;
+}
+
+export class CallbackScheduler {
+  private task: ScheduledTask | undefined;
+  private ticking = false;
+  /** Attempts in progress, so stop() can wait for them. */
+  private readonly working = new Set<Promise<void>>();
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** Ticks every second (node-cron, seconds field). */
+  start(): void {
+    this.task = cron.schedule('* * * * * *', () => this.tick(), { name: 'callbacks', noOverlap: true });
+  }
+
+  /** No more ticks. Attempts under way end with the service's signal (their calls are detached). */
+  async stop(): Promise<void> {
+    await this.task?.stop();
+    await this.task?.destroy();
+    this.task = undefined;
+  }
+
+  /** Resolves when the attempts under way have ended. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.working]);
+  }
+
+  /**
+   * One pass: expire, then claim and start working what is due (idle() waits for the work).
+   * Synchronous up to the dials, so two ticks never claim the same row. Tests call it directly
+   * on a VirtualClock.
+   */
+  tick(): void {
+    if (this.ticking || this.deps.signal.aborted) return;
+    this.ticking = true;
+    try {
+      const { store, clock } = this.deps;
+      const flow = this.deps.currentFlow();
+      const now = clock.now();
+      for (const row of store.expireOverdue(now)) {
+        this.record(row, 'callback.expired', { id: row.id, attempts: row.attempts, promisedBy: row.promisedBy, outcome: row.outcome });
+      }
+      if (!flow.callbacks.dial) return; // nobody dials: requests wait for people
+      for (const rowGroup of store.dueGroups(now, STALE_MS)) {
+        const group = rowGroup ?? flow.callbacks.group ?? null;
+        if (group === null) continue;
+        const free = this.freeAgents(group);
+        const token = randomUUID();
+        const rows = store.claimDue({ group: rowGroup, now, limit: free, token, staleMs: STALE_MS });
+        for (const row of rows) {
+          const work = this.attempt(row, group, token).catch((err: unknown) => {
+            this.deps.logger.error({ err, callback: row.id }, 'callback attempt failed');
+            store.finishAttempt(row.id, token, 'error', { status: 'pending', retryAt: clock.now() + flow.callbacks.retryMs });
+          });
+          this.working.add(work);
+          void work.finally(() => this.working.delete(work));
+        }
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Agents of the group free now, minus callers waiting for them (callers on the line come first). */
+  private freeAgents(group: string): number {
+    try {
+      return Math.max(0, this.deps.pool.candidates(group).length - this.deps.dispatcher.waiting(group));
+    } catch {
+      return 0; // a group the flow no longer has
+    }
+  }
+
+  private async attempt(row: CallbackRow, group: string, token: string): Promise<void> {
+    const { store, dispatcher, pool, dialer, clock, logger } = this.deps;
+    const flow = this.deps.currentFlow();
+    const settings = flow.callbacks;
+    // Agent first: the callee never answers to nobody.
+    let claim: AgentClaim | null = null;
+    const owner = `callback-${row.id}`;
+    for (const agent of pool.candidates(group)) {
+      claim = dispatcher.claim(agent.id, owner, group);
+      if (claim) break;
+    }
+    if (!claim) {
+      store.unclaim(row.id, token);
+      return;
+    }
+    const dueAt = row.nextAttemptAt ?? row.createdAt;
+    const startedAt = clock.now();
+    if (!store.startAttempt(row.id, token, startedAt)) {
+      claim.release({ answered: false }); // the claim was lost (retaken as stale): not ours
+      return;
+    }
+    const attempt = row.attempts + 1;
+    let result: DialResult;
+    try {
+      result = await dialer.dial({
+        endpoint: settings.dial!.replaceAll('{number}', row.number),
+        callerId: flow.hotline.number,
+        ringBudgetMs: settings.ringMs,
+        role: 'callback-leg',
+        owner,
+        signal: this.deps.signal,
+      });
+    } catch (err) {
+      claim.release({ answered: false });
+      throw err;
+    }
+    this.record(row, 'callback.attempt', {
+      id: row.id, attempt, agent: claim.agentId, outcome: result.outcome, ringMs: result.ringMs, dueAt, lateMs: startedAt - dueAt,
+    });
+    logger.info({ callback: row.id, attempt, outcome: result.outcome }, 'callback attempt');
+    if (result.outcome !== 'answered' || !result.leg) {
+      claim.release({ answered: false });
+      const retry = attempt < settings.attempts;
+      const retryAt = clock.now() + settings.retryMs;
+      const next = retry && retryAt < row.promisedBy ? { status: 'pending' as const, retryAt } : { status: 'expired' as const };
+      store.finishAttempt(row.id, token, result.outcome, next);
+      if (next.status === 'expired') {
+        this.record(row, 'callback.expired', { id: row.id, attempts: attempt, promisedBy: row.promisedBy, outcome: result.outcome });
+      }
+      return;
+    }
+    store.finishAttempt(row.id, token, 'answered', { status: 'done' });
+    // The callee is a call now: the flow's callback entry, holding the reserved agent.
+    const channel: ChannelInfo = {
+      id: result.channelId,
+      name: `callback-${row.id}`,
+      state: 'Up',
+      caller: { number: flow.hotline.number, name: '' },
+      connected: { number: row.number, name: '' },
+      creationtime: new Date(startedAt).toISOString(),
+    };
+    await this.deps.runCall(channel, {
+      adopted: false,
+      direction: 'outbound',
+      ...(settings.entry === undefined ? {} : { startAt: settings.entry }),
+      callback: { id: row.id, reason: row.reason, group, claim, attempt },
+    });
+  }
+
+  private record<T extends EventType>(row: CallbackRow, type: T, data: EventData[T]): void {
+    this.deps.record(row.callId ?? `callback-${row.id}`, type, data);
+  }
+}

@@ -1,0 +1,213 @@
+// N8 on the virtual clock: callbacks persisted first, claimed by one immediate transaction,
+// agent first, never more dials than free agents, retried on no answer up to the attempts,
+// expired at their deadline, and a claim left by a dead controller retaken with its attempt
+// counted once.
+import pino from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AgentsConfig } from '../../src/agents/agent-config.js';
+import { AgentPool } from '../../src/agents/agent-pool.js';
+import { createAgentStateStore } from '../../src/agents/agent-state-store.js';
+import { Dispatcher } from '../../src/agents/dispatcher.js';
+import { createCallbackStore, type CallbackStore } from '../../src/callbacks/callback-store.js';
+import { CallbackScheduler, STALE_MS } from '../../src/callbacks/scheduler.js';
+import type { CallStart } from '../../src/calls/handle-call.js';
+import type { DialParams, DialResult, OutboundDialer } from '../../src/calls/outbound-leg.js';
+import { VirtualClock } from '../../src/clock/virtual-clock.js';
+import type { Flow } from '../../src/flow/schema.js';
+import type { EventType } from '../../src/store/events.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { flowFromYaml } from './support/fake-call.js';
+
+const T0 = Date.UTC(2026, 2, 10, 2, 0, 0);
+const MIN = 60_000;
+
+const FLOW = flowFromYaml(`
+hotline: { name: Test line, number: "4008008000" }
+agents:
+  agents:
+    a1: { endpoint: Local/a1@agents, workNumber: "27", name: One }
+    a2: { endpoint: Local/a2@agents, workNumber: "28", name: Two }
+  groups:
+    desk: { name: Desk, members: [a1, a2] }
+callbacks:
+  dial: Local/{number}@callees
+  group: desk
+  entry: greet
+  attempts: 3
+  retryMs: 600000
+  ringMs: 20000
+steps:
+  start: { verb: hangup }
+  greet: { verb: hangup }
+`);
+
+let clock: VirtualClock;
+let db: Database;
+let store: CallbackStore;
+let pool: AgentPool;
+let dispatcher: Dispatcher;
+
+beforeEach(() => {
+  clock = new VirtualClock(T0);
+  db = openDatabase(':memory:');
+  store = createCallbackStore(db);
+  pool = new AgentPool(AgentsConfig.parse(FLOW.agents), createAgentStateStore(db), clock, new AbortController().signal);
+  dispatcher = new Dispatcher(pool, pino({ level: 'silent' }));
+});
+
+/** A dialer whose callees answer as scripted (default: no answer after the ring time). */
+function scheduler(answers: Array<DialResult['outcome']> = [], flow: Flow = FLOW) {
+  const dials: Array<DialParams & { t: number }> = [];
+  const runs: CallStart[] = [];
+  const events: Array<{ callId: string; type: EventType; data: unknown }> = [];
+  const dialer = {
+    dial: async (p: DialParams): Promise<DialResult> => {
+      dials.push({ ...p, t: clock.now() - T0 });
+      const outcome = answers.shift() ?? 'no-answer';
+      await clock.sleep(outcome === 'answered' ? 3000 : p.ringBudgetMs, p.signal);
+      const channelId = `leg-${dials.length}`;
+      return outcome === 'answered'
+        ? { outcome, ringMs: 3000, channelId, leg: { channelId } as DialResult['leg'] }
+        : { outcome, ringMs: p.ringBudgetMs, channelId };
+    },
+  } as unknown as OutboundDialer;
+  const s = new CallbackScheduler({
+    store,
+    pool,
+    dispatcher,
+    dialer,
+    runCall: (_channel, start) => {
+      runs.push(start);
+      return Promise.resolve();
+    },
+    record: (callId, type, data) => events.push({ callId, type, data }),
+    currentFlow: () => flow,
+    clock,
+    logger: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+  });
+  /** A tick, then the attempts it started, on the virtual clock. */
+  const tickAndWork = async (ms = 25_000) => {
+    s.tick();
+    await clock.advance(ms);
+    await s.idle();
+  };
+  return { s, dials, runs, events, tickAndWork };
+}
+
+describe('N8 callback store', () => {
+  it('a second request for the same number merges into the open one: one row, earliest deadline, first place kept', () => {
+    const first = store.add({ callId: 'c1', number: '13800138000', reason: 'unanswered-query', now: T0 });
+    const second = store.add({ callId: 'c2', number: '13800138000', reason: 'line-trouble', now: T0 + MIN });
+    expect(second.id).toBe(first.id);
+    expect(store.list()).toHaveLength(1);
+    expect(second).toMatchObject({ reason: 'line-trouble', promisedBy: T0 + 4 * MIN, createdAt: T0 });
+    // Another group is another callback.
+    const other = store.add({ callId: 'c3', number: '13800138000', reason: 'complaint', group: 'vip', now: T0 });
+    expect(other.id).not.toBe(first.id);
+  });
+
+  it('race: two claimers, one row: only the first gets it', () => {
+    store.add({ callId: 'c1', number: '13800138000', reason: 'unanswered-query', now: T0 });
+    const a = store.claimDue({ group: null, now: T0, limit: 5, token: 'A', staleMs: STALE_MS });
+    const b = store.claimDue({ group: null, now: T0, limit: 5, token: 'B', staleMs: STALE_MS });
+    expect(a.map((r) => r.claimToken)).toEqual(['A']);
+    expect(b).toEqual([]);
+  });
+
+  it('race: a controller killed between claim and dial: the stale claim is retaken and the attempt counted once', () => {
+    const row = store.add({ callId: 'c1', number: '13800138000', reason: 'unanswered-query', now: T0 });
+    store.claimDue({ group: null, now: T0, limit: 1, token: 'dead', staleMs: STALE_MS });
+    // Not stale yet: nobody else takes it.
+    expect(store.claimDue({ group: null, now: T0 + STALE_MS - 1, limit: 1, token: 'early', staleMs: STALE_MS })).toEqual([]);
+    const retaken = store.claimDue({ group: null, now: T0 + STALE_MS + 1, limit: 1, token: 'new', staleMs: STALE_MS });
+    expect(retaken.map((r) => r.id)).toEqual([row.id]);
+    // The dead controller's token no longer counts; the new one's attempt is the first.
+    expect(store.startAttempt(row.id, 'dead', T0 + STALE_MS + 2)).toBe(false);
+    expect(store.startAttempt(row.id, 'new', T0 + STALE_MS + 2)).toBe(true);
+    expect(store.get(row.id)).toMatchObject({ attempts: 1, status: 'dialling' });
+  });
+});
+
+describe('N8 callback scheduler', () => {
+  it('agent first, then the callee, with the hotline number as caller ID; an answer runs the flow from callbacks.entry holding the agent', async () => {
+    pool.login('a1');
+    store.add({ callId: 'c1', number: '13800138000', reason: 'unanswered-query', now: T0 });
+    const { dials, runs, events, tickAndWork } = scheduler(['answered']);
+    await tickAndWork(5000);
+    expect(dials).toMatchObject([
+      { endpoint: 'Local/13800138000@callees', callerId: '4008008000', ringBudgetMs: 20_000, role: 'callback-leg', owner: 'callback-1', t: 0 },
+    ]);
+    expect(runs).toMatchObject([{ direction: 'outbound', startAt: 'greet', callback: { id: 1, group: 'desk', attempt: 1 } }]);
+    expect(runs[0]!.callback!.claim.agentId).toBe('a1');
+    expect(pool.status('a1').state).toBe('busy');
+    expect(store.get(1)).toMatchObject({ status: 'done', attempts: 1, outcome: 'answered' });
+    expect(events.map((e) => [e.callId, e.type])).toEqual([['c1', 'callback.attempt']]);
+    expect(events[0]!.data).toMatchObject({ outcome: 'answered', lateMs: 0, agent: 'a1' });
+  });
+
+  it('never more dials than free agents; callers waiting in the hold queue come first', async () => {
+    pool.login('a1');
+    for (const n of ['13800138001', '13800138002', '13800138003']) {
+      store.add({ callId: null, number: n, reason: 'unanswered-query', now: T0 });
+    }
+    const { dials, s } = scheduler(['answered', 'answered', 'answered']);
+    s.tick();
+    expect(dials).toHaveLength(1);
+    // A caller waits for the group: no callback takes an agent from them.
+    pool.login('a2');
+    const entry = dispatcher.join('desk', 'caller-1', T0);
+    s.tick();
+    expect(dials).toHaveLength(1);
+    entry.leave();
+  });
+
+  it('no agent free: nothing is dialled and no attempt is counted', async () => {
+    store.add({ callId: null, number: '13800138000', reason: 'unanswered-query', now: T0 });
+    const { dials, tickAndWork } = scheduler();
+    await tickAndWork();
+    expect(dials).toEqual([]);
+    expect(store.get(1)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('the retry ladder: no answer, busy, then expired after the third attempt (10 min apart)', async () => {
+    pool.login('a1');
+    store.add({ callId: 'c1', number: '13800138000', reason: 'complaint', now: T0 }); // 24 h deadline
+    const { dials, events, s: sched } = scheduler(['no-answer', 'busy', 'no-answer']);
+    // node-cron ticks every second in production; here every 5 s of virtual time for 40 min.
+    for (let t = 0; t < 40 * MIN; t += 5000) {
+      sched.tick();
+      await clock.advance(5000);
+    }
+    await sched.idle();
+    // Each retry is due 10 min after the attempt ended (a 20 s ring), and dialled by the next tick.
+    expect(dials).toHaveLength(3);
+    for (const [a, b] of [[0, 1], [1, 2]] as const) {
+      const gap = dials[b]!.t - dials[a]!.t;
+      expect(gap).toBeGreaterThanOrEqual(620_000);
+      expect(gap).toBeLessThanOrEqual(625_000);
+    }
+    expect(store.get(1)).toMatchObject({ status: 'expired', attempts: 3, outcome: 'no-answer' });
+    expect(events.map((e) => e.type)).toEqual(['callback.attempt', 'callback.attempt', 'callback.attempt', 'callback.expired']);
+    // The agent was reserved for each attempt and given back after it.
+    expect(pool.status('a1').state).toBe('available');
+  });
+
+  it('expired at its deadline when it cannot be reached in time (line trouble: 3 min)', async () => {
+    store.add({ callId: 'c1', number: '13800138000', reason: 'line-trouble', now: T0 });
+    const { events, tickAndWork } = scheduler();
+    await tickAndWork(3 * MIN + 1000);
+    await tickAndWork(0);
+    expect(store.get(1)).toMatchObject({ status: 'expired', attempts: 0, outcome: 'not-reached' });
+    expect(events.map((e) => e.type)).toEqual(['callback.expired']);
+  });
+
+  it('without callbacks.dial nothing is dialled (requests wait for people)', async () => {
+    pool.login('a1');
+    store.add({ callId: null, number: '13800138000', reason: 'unanswered-query', now: T0 });
+    const noDial = { ...FLOW, callbacks: { ...FLOW.callbacks, dial: undefined } } as Flow;
+    const { dials, tickAndWork } = scheduler([], noDial);
+    await tickAndWork();
+    expect(dials).toEqual([]);
+  });
+});
