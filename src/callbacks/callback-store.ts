@@ -35,6 +35,8 @@ export interface NewCallback {
   reason: CallbackReason;
   now: number;
   group?: string | null;
+  /** The place in line (request time) when it is earlier than now: a dropped call keeps its own (N9). */
+  placeAt?: number;
 }
 
 export interface ListCallbacksOptions {
@@ -134,7 +136,7 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
     const deadline = promisedBy(c.reason, c.now, minutes);
     const open = openFor.get(c.number, group) as CallbackRow | undefined;
     if (open) return merge.get(deadline, c.reason, deadline, c.now, c.now, open.id) as CallbackRow;
-    return insert.get(c.callId, c.number, c.reason, group, deadline, c.now, c.now) as CallbackRow;
+    return insert.get(c.callId, c.number, c.reason, group, deadline, Math.min(c.placeAt ?? c.now, c.now), c.now) as CallbackRow;
   });
   const claimDue = db.transaction(
     (o: ClaimOptions): CallbackRow[] =>

@@ -36,7 +36,7 @@ const CLASSES: Record<string, number> = { X: ANY, Z: ANY & ~0b1, N: ANY & ~0b11 
 const SYNTAX = 'use digits, X (0-9), Z (1-9), N (2-9), sets such as [1-5], and . or ! at the end';
 const EXAMPLE = '_1[3-9]XXXXXXXXX';
 
-const isDigit = (c: string | undefined): c is string => c !== undefined && c >= '0' && c <= '9';
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 const bit = (digit: string) => 1 << (digit.charCodeAt(0) - 48);
 
 /** Compiles an allowed-number pattern; a malformed one throws NumberPatternError saying why. */
@@ -99,7 +99,7 @@ function parseSet(body: string, first: number, fail: (why: string) => never): nu
       mask |= bit(c);
       continue;
     }
-    const to = body[j + 2];
+    const to = body[j + 2] ?? '';
     if (!isDigit(to)) fail(`the range starting at character ${first + j} needs a digit after "-", e.g. [1-5]`);
     if (to < c) fail(`the range ${c}-${to} at character ${first + j} runs backwards; write ${to}-${c}`);
     for (let d = c.charCodeAt(0) - 48; d <= to.charCodeAt(0) - 48; d++) mask |= 1 << d;

@@ -34,6 +34,9 @@ export interface CallFacts {
   earlierToday(): EarlierCalls;
   /** N8: set on an outbound call that is a callback. */
   readonly callback?: CallbackCall;
+  /** N9: the agent group this call last asked for, and when it first asked (its place). */
+  group?: string;
+  queuedAt?: number;
 }
 
 export interface NewCallFacts {

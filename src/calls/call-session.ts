@@ -60,6 +60,8 @@ export class CallSession implements CallPort {
   /** Set when the controller let go of the call (shutting down) without hanging it up. */
   detached = false;
   hangupCause: number | undefined;
+  /** The lifecycle state the call was in when its channel left (N9: dropped while waiting for an agent?). */
+  endedIn: CallState | undefined;
   private readonly causeNoted = new EventEmitter<{ cause: [] }>();
   private readonly meter = new SilenceMeter();
   private readonly voiceSettings: { silenceMs: number; talkMs: number };
@@ -113,6 +115,7 @@ export class CallSession implements CallPort {
     });
     this.events.once('end', (cause) => {
       if (cause !== undefined) this.noteHangupCause(cause);
+      this.endedIn = this.lifecycle.state;
       this.lifecycle.to('ended');
       this.controller.abort(new Error('call ended'));
     });

@@ -16,6 +16,7 @@ import type { EventData, EventType, Recorder } from '../store/events.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
 import { createCallFacts, type CallbackCall, type CallDirection } from './call-facts.js';
 import { CallSession } from './call-session.js';
+import { isDropped, recoverDroppedCall } from '../callbacks/dropped-call.js';
 import type { CallRegistry } from './call-registry.js';
 
 export interface CallHandlerDeps {
@@ -122,6 +123,8 @@ async function handleCall(
 
   let outcome = 'completed';
   try {
+    // N9: the callback of a dropped call begins with the apology.
+    if (callback?.reason === 'dropped') await call.play(['dropped.apology']);
     await runFlow(ctx, startAt ?? flow.start);
     await call.hangup();
   } catch (err) {
@@ -147,6 +150,15 @@ async function handleCall(
       const cause = await call.finalCause(CAUSE_WAIT_MS, deps.signal);
       const by = call.hungUpBySystem ? 'system' : 'caller';
       record('call.hangup', { by, cause });
+      const endedIn = call.endedIn ?? call.lifecycle.state;
+      if (isDropped({ by, cause, endedIn }) && cause !== undefined) {
+        // N9: dropped while waiting for or talking to an agent: call back at once, with an apology.
+        const row = services.callbacks
+          ? recoverDroppedCall({ callId: call.id, facts, endedIn, by, cause, now: clock.now() }, services.callbacks, flow.callbacks.allowedPatterns)
+          : undefined;
+        record('call.dropped', { state: endedIn, cause, callback: row?.id ?? null });
+        if (row) record('callback.requested', { id: row.id, number: row.number, reason: row.reason, promisedBy: row.promisedBy });
+      }
       if (silence) {
         const budgetMs = flow.deadAirBudgetMs;
         record('call.silence', { ...silence, budgetMs, withinBudget: silence.maxDeadAirMs <= budgetMs });

@@ -2,25 +2,83 @@
 // defaults: a controller that starts with a guessable ARI password or API token is a hole.
 // An env file (HOTLINE_ENV_FILE, default ./hotline.env, written by `npm run asterisk:up`) fills
 // in what the real environment does not set; the real environment wins.
+// Every value that ends up in Asterisk's configuration is checked here, so the controller, the
+// config renderer (and through it docker/sandbox.sh and the Docker image) refuse a bad one the
+// same way, naming the setting and the character. Settings that open things up (0.0.0.0, a /0
+// permit) are accepted, and exposure.ts says so at start.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { isHost, isHostName, isIp, listItems, parseNetwork, stripBrackets } from './addresses.js';
+import { configTextProblem, RESERVED_SECTION } from './config-text.js';
 
-const Secret = (name: string) => z.string({ error: `${name} is required` }).min(8, `${name} needs at least 8 characters`);
+// A credential that is written into Asterisk's configuration (ari.conf, manager.conf): long
+// enough, and only characters Asterisk's config parser reads as plain text (see config-text.ts).
+const Secret = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .min(8, `${name} needs at least 8 characters`)
+    .max(128, `${name} must be at most 128 characters`)
+    .superRefine((value, ctx) => {
+      refuse(ctx, configTextProblem(name, value, 'secret'));
+    });
+
+// An ARI or AMI user: the name of its own section in ari.conf / manager.conf.
+const UserName = (name: string, file: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .min(1, `${name} is required`)
+    .max(64, `${name} must be at most 64 characters`)
+    .superRefine((value, ctx) => {
+      refuse(ctx, configTextProblem(name, value, 'name'));
+      if (value.toLowerCase() === RESERVED_SECTION) {
+        refuse(ctx, `${name} must not be "${value}": that is the name of ${file}'s own [${RESERVED_SECTION}] section`);
+      }
+    });
+
+// An address Asterisk binds to or connects to: an IP address or a host name.
+const Host = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((value, ctx) => {
+      if (refuse(ctx, configTextProblem(name, value, 'address'))) return;
+      if (!isHost(value)) refuse(ctx, `${name} must be an IP address or a host name, e.g. 127.0.0.1 (got ${JSON.stringify(value)})`);
+    });
+
+// A list of networks (`10.0.0.0/8`, `10.0.0.0/255.0.0.0`, a bare address) and, where allowed, host names.
+const Networks = (name: string, withHostNames: boolean) =>
+  z.string().superRefine((value, ctx) => {
+    if (refuse(ctx, configTextProblem(name, value, 'address'))) return;
+    for (const item of listItems(value)) {
+      if (parseNetwork(item) === undefined && !(withHostNames && isHostName(item))) {
+        const what = withHostNames ? 'an IP address, a network (10.0.0.0/8 or 10.0.0.0/255.0.0.0) or a host name' : 'an IP address or a network (10.0.0.0/8 or 10.0.0.0/255.0.0.0)';
+        refuse(ctx, `${name} must be a comma-separated list, each item ${what} (got ${JSON.stringify(item)})`);
+      }
+    }
+  });
 
 const EnvSchema = z.object({
-  ARI_URL: z.url({ protocol: /^https?$/, error: 'ARI_URL must be a URL such as http://127.0.0.1:8088' }),
-  ARI_USER: z.string({ error: 'ARI_USER is required' }).min(1),
+  ARI_URL: z
+    .url({ protocol: /^https?$/, error: 'ARI_URL must be a URL such as http://127.0.0.1:8088' })
+    .superRefine((value, ctx) => {
+      // http.conf binds to this host. (A value that is not a URL at all has its issue already.)
+      if (!URL.canParse(value)) return;
+      const host = stripBrackets(new URL(value).hostname);
+      if (refuse(ctx, configTextProblem("ARI_URL's host", host, 'address'))) return;
+      if (!isHost(host)) refuse(ctx, `ARI_URL's host must be an IP address or a host name (got ${JSON.stringify(host)})`);
+    }),
+  ARI_USER: UserName('ARI_USER', 'ari.conf'),
   ARI_PASSWORD: Secret('ARI_PASSWORD'),
-  ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('hotline'),
-  AMI_HOST: z.string().default('127.0.0.1'),
+  ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/, 'ARI_APP may hold letters, digits, "_" and "-" only').default('hotline'),
+  AMI_HOST: Host('AMI_HOST', '127.0.0.1'),
   AMI_PORT: z.coerce.number().int().min(1).max(65535).default(5038),
-  AMI_USER: z.string({ error: 'AMI_USER is required' }).min(1),
+  AMI_USER: UserName('AMI_USER', 'manager.conf'),
   AMI_SECRET: Secret('AMI_SECRET'),
   // Who may log in to AMI (Asterisk's permit syntax); the controller's own address.
-  AMI_PERMIT: z.string().default('127.0.0.1/255.255.255.255'),
+  AMI_PERMIT: Networks('AMI_PERMIT', false).default('127.0.0.1/255.255.255.255'),
   HOTLINE_DB: z.string().default('./data/hotline.db'),
-  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_HOST: Host('HTTP_HOST', '127.0.0.1'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   API_TOKEN: z.string({ error: 'API_TOKEN is required' }).min(16, 'API_TOKEN needs at least 16 characters'),
   FLOW_FILE: z.string().default('dialplans/hotline.yaml'),
@@ -28,11 +86,25 @@ const EnvSchema = z.object({
   // Multiplies every duration of the flow (see src/flow/scale-timings.ts); for tests and demos.
   FLOW_TIME_SCALE: z.coerce.number().min(0.05).max(1).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SIP_BIND: z.string().default('127.0.0.1'),
+  // The PJSIP transport's and RTP's address: an IP address (pjsip.conf takes no host name here).
+  SIP_BIND: z
+    .string()
+    .default('127.0.0.1')
+    .superRefine((value, ctx) => {
+      if (refuse(ctx, configTextProblem('SIP_BIND', value, 'address'))) return;
+      if (!isIp(value)) refuse(ctx, `SIP_BIND must be an IP address, e.g. 127.0.0.1 (got ${JSON.stringify(value)})`);
+    }),
   SIP_PORT: z.coerce.number().int().min(1).max(65535).default(5060),
   // The source address SIP callers come from (Asterisk identifies them by it).
-  SIP_MATCH: z.string().optional(),
+  SIP_MATCH: Networks('SIP_MATCH', true).optional(),
 });
+
+/** Adds `problem` as an issue, if there is one; says whether there was. */
+function refuse(ctx: z.RefinementCtx, problem: string | undefined): boolean {
+  if (problem === undefined) return false;
+  ctx.addIssue({ code: 'custom', message: problem });
+  return true;
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 

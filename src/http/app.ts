@@ -1,9 +1,12 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { CallbackStore } from '../callbacks/callback-store.js';
 import type { CallQueries } from '../store/call-queries.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
 import { ApiError, routeNotFound } from './errors.js';
+import { resolveLimits, type HttpLimitsOverride } from './limits.js';
+import { authFailureLimit, requestLimit } from './rate-limit.js';
 import { requireStreamToken } from './require-stream-token.js';
 import { requireToken } from './require-token.js';
 import { agentEventRoutes, agentRoutes, type AgentRoutesDeps } from './routes/agents.js';
@@ -21,17 +24,64 @@ export interface HttpAppDeps {
   agents?: AgentRoutesDeps;
   callbacks?: CallbackStore;
   tickets?: TicketStore;
+  /** Rate limits and the stream cap; DEFAULT_HTTP_LIMITS (limits.ts) for what is not given. */
+  limits?: HttpLimitsOverride;
 }
+
+// No browser page is served yet; the coming operator pages get a strict policy from the
+// start: their own scripts, styles and API only, no inline code, no framing. HSTS is left to
+// whoever terminates TLS (this server speaks plain HTTP, on loopback by default).
+const securityHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' },
+  // The event stream's ?token= must not leave in a Referer.
+  referrerPolicy: { policy: 'no-referrer' },
+  strictTransportSecurity: false,
+});
+
+// API answers are per-request facts (calls, agent states): nothing may keep them.
+const noStore: RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
+  next();
+};
 
 export function createHttpApp(deps: HttpAppDeps): Express {
   const { logger } = deps;
+  const limits = resolveLimits(deps.limits);
+  const authFailures = authFailureLimit(limits.authFailures);
+  const bearer = requireToken(deps.apiToken, logger);
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders, noStore);
 
+  app.use('/health', requestLimit(limits.health));
   app.use(healthRoutes(deps.health));
+  app.use(requestLimit(limits.requests));
+
+  app.use('/api', authFailures.gate);
+  // Express answers OPTIONS itself for any path a router knows, which would come before the
+  // token checks below: OPTIONS needs the token like every other method (no CORS here, so a
+  // browser's preflight is refused, as it should be).
+  app.use('/api', (req, res, next) => (req.method === 'OPTIONS' ? bearer(req, res, next) : next()));
   // The event stream goes first: it has its own token check, which also accepts ?token=.
-  if (deps.agents) app.use('/api', agentEventRoutes(deps.agents, requireStreamToken(deps.apiToken, logger)));
-  app.use('/api', requireToken(deps.apiToken, logger), callRoutes(deps.queries));
+  if (deps.agents) {
+    app.use('/api', agentEventRoutes(deps.agents, requireStreamToken(deps.apiToken, logger), limits.streamsPerAgent));
+  }
+  app.use('/api', bearer, callRoutes(deps.queries));
   if (deps.agents) app.use('/api', agentRoutes(deps.agents.pool));
   if (deps.callbacks) app.use('/api', callbackRoutes(deps.callbacks));
   if (deps.tickets) app.use('/api', ticketRoutes(deps.tickets));
@@ -39,6 +89,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use((req, _res, next) => {
     next(routeNotFound(req.method, req.path));
   });
+
+  app.use(authFailures.count);
 
   const onError: ErrorRequestHandler = (err: unknown, req, res, next) => {
     if (res.headersSent) {

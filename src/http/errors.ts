@@ -9,7 +9,13 @@ export type ApiErrorCode =
   | 'agent-logged-out'
   | 'ticket-not-found'
   | 'not-found'
-  | 'internal';
+  | 'rate-limited'
+  | 'too-many-streams'
+  | 'internal'
+  // Answered by the server itself, before express sees a request (client-error.ts).
+  | 'bad-request'
+  | 'request-header-too-large'
+  | 'request-timeout';
 
 export interface ApiErrorBody {
   error: ApiErrorCode;
@@ -48,3 +54,15 @@ export const ticketNotFound = (number: string): ApiError =>
 
 export const routeNotFound = (method: string, path: string): ApiError =>
   new ApiError(404, 'not-found', `no route for ${method} ${path}`);
+
+/** 429: the client sent too many requests (or too many wrong tokens); Retry-After says when to come back. */
+export const rateLimited = (retryAfterSeconds: number | undefined): ApiError =>
+  new ApiError(
+    429,
+    'rate-limited',
+    retryAfterSeconds === undefined ? 'too many requests' : `too many requests; retry after ${retryAfterSeconds} s`,
+    retryAfterSeconds === undefined ? undefined : { retryAfterSeconds },
+  );
+
+export const tooManyStreams = (agentId: string, max: number): ApiError =>
+  new ApiError(429, 'too-many-streams', `agent ${agentId} already has ${max} open event streams`, { max });

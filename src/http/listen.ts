@@ -1,6 +1,7 @@
 // Starting the HTTP listener. A taken port is the usual reason it fails (a controller left
 // running, `npm start` twice): that gets an error naming the port and the setting to change.
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { answerClientErrors } from './client-error.js';
 
 export class PortInUseError extends Error {
   override readonly name = 'PortInUseError';
@@ -21,10 +22,12 @@ export class PortInUseError extends Error {
  * Listens on host:port and resolves once the server accepts connections; rejects with
  * PortInUseError when the address is taken, or with the listen error otherwise. (Express 5's
  * app.listen hands the error to its callback, which made a failed listen look like success.)
+ * Requests Node's parser refuses get a JSON answer (client-error.ts).
  */
 export function listenHttp(handler: RequestListener, port: number, host: string): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
     const server = createServer(handler);
+    answerClientErrors(server);
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
       reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, host, { cause: err }) : err);

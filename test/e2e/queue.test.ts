@@ -87,3 +87,88 @@ describe('N5 hold queue', () => {
     expect(silence.maxDeadAirMs).toBeLessThan(1000);
   }, 180_000);
 });
+
+describe('N5 N8 callback from the hold queue', () => {
+  let hotline: TestController;
+  const callers = new TestCallers();
+
+  beforeAll(async () => {
+    copyFileSync('test/fixtures/asterisk/extensions_local.conf', `${ROOT}/root/etc/asterisk/extensions_local.conf`);
+    execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
+    // Scaled: the offer comes after 12 s instead of 60 s (the unscaled schedule is tested above).
+    hotline = await startTestController('test/fixtures/flows/queue.yaml', { FLOW_TIME_SCALE: '0.2' });
+    const res = await fetch(`${hotline.controller.httpUrl}/api/agents/q1/login`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${hotline.token}` },
+    });
+    expect(res.status).toBe(200);
+    await callers.connect();
+  });
+  afterAll(async () => {
+    callers.close();
+    await hotline?.stop();
+  });
+
+  it('N5 N8: 1 at the offer leaves a number; when the agent comes free the scheduler calls back, agent first; the callee presses 1 and is bridged', async () => {
+    const first = freshCaller();
+    const a = await callers.dial(first);
+    await a.answered();
+    await waitForEvent(hotline, first, 'transfer.bridged', 30_000);
+
+    const second = freshCaller();
+    const b = await callers.dial(second);
+    await b.answered();
+    const queuedId = await waitForEvent(hotline, second, 'queue.joined', 30_000);
+    const joinedAt = (await hotline.events(queuedId)).find((e) => e.type === 'queue.joined')!.ts;
+    await new Promise((r) => setTimeout(r, joinedAt + 12_000 + 1500 - Date.now()));
+    await b.press('1');
+    // The caller ID is read back; 1 confirms it.
+    await waitForEvent(hotline, second, 'callback.readback', 20_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    await b.press('1');
+    await waitForEvent(hotline, second, 'callback.requested', 30_000);
+    await b.ended(60_000);
+
+    // The agent is still busy: nothing is dialled. Then the first caller hangs up.
+    await new Promise((r) => setTimeout(r, 3000));
+    let rows = (await (await fetch(`${hotline.controller.httpUrl}/api/callbacks`, { headers: { Authorization: `Bearer ${hotline.token}` } })).json()) as {
+      callbacks: Array<{ number: string; status: string; attempts: number }>;
+    };
+    expect(rows.callbacks.find((c) => c.number === second)).toMatchObject({ status: 'pending', attempts: 0 });
+    const freedAt = Date.now();
+    await a.hangup();
+
+    // The callback: an outbound call to the second caller's number, bridged to the agent.
+    let outbound: { id: string } | undefined;
+    for (let i = 0; i < 300 && !outbound; i++) {
+      outbound = (await hotline.calls()).find((c) => c.caller === second && c.id !== queuedId);
+      if (!outbound) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(outbound, 'the scheduler dialled the callee').toBeDefined();
+    for (let i = 0; i < 300; i++) {
+      if ((await hotline.events(outbound!.id)).some((e) => e.type === 'transfer.bridged')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await callers.rest('DELETE', `/channels/${outbound!.id}`);
+    await hotline.endedCall(second);
+
+    const queued = await hotline.events(queuedId);
+    expect(dataOfAll(queued, 'queue.offered')[0]).toMatchObject({ key: '1' });
+    expect(dataOfAll(queued, 'queue.left')[0]).toMatchObject({ reason: 'callback' });
+    expect(dataOfAll(queued, 'callback.requested')[0]).toMatchObject({ number: second, reason: 'unanswered-query' });
+    const attempt = dataOfAll(queued, 'callback.attempt')[0]!;
+    expect(attempt).toMatchObject({ attempt: 1, agent: 'q1', outcome: 'answered' });
+    console.log(
+      `N8 callback: dialled ${attempt.ts - attempt.ringMs - freedAt} ms after the agent came free ` +
+        `(due ${attempt.lateMs} ms earlier, while the only agent was busy); callee answered after ${attempt.ringMs} ms`,
+    );
+    const call = await hotline.events(outbound!.id);
+    expect(dataOfAll(call, 'callback.started')[0]).toMatchObject({ agent: 'q1', group: 'desk', attempt: 1 });
+    expect(dataOfAll(call, 'menu.choice')[0]).toMatchObject({ digit: '1', target: 'callback-desk' });
+    expect(dataOfAll(call, 'transfer.leg').map((l) => [l.agent, l.outcome])).toEqual([['q1', 'answered']]);
+    expect(dataOfAll(call, 'transfer.bridged')[0]).toMatchObject({ agent: 'q1', workNumber: '1066' });
+    rows = (await (await fetch(`${hotline.controller.httpUrl}/api/callbacks`, { headers: { Authorization: `Bearer ${hotline.token}` } })).json()) as typeof rows;
+    expect(rows.callbacks.find((c) => c.number === second)).toMatchObject({ status: 'done', attempts: 1 });
+  }, 180_000);
+});
+

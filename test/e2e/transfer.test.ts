@@ -140,19 +140,14 @@ describe('N6 transfers to agents', () => {
     await caller.press('2'); // not the caller ID: key another one
     await new Promise((r) => setTimeout(r, 1500));
     await caller.press('0085212345678#'); // international: never called back
-    // Its read-back is the second one; the caller confirms it, and only then is it checked.
-    for (let i = 0; i < 300; i++) {
-      const call = (await hotline.calls()).find((c) => c.caller === number)!;
-      if ((await hotline.events(call.id)).filter((e) => e.type === 'callback.readback').length === 2) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await caller.press('1');
+    // Checked as soon as it is keyed: refused before any read-back.
     await waitForEvent(hotline, number, 'callback.refused', 60_000);
     await caller.hangup();
 
     const call = await hotline.endedCall(number);
     const events = await hotline.events(call.id);
-    expect(events.find((e) => e.type === 'callback.refused')!.data).toMatchObject({ number: '0085212345678', reason: 'not-allowed' });
+    expect(events.find((e) => e.type === 'callback.refused')!.data).toEqual({ number: '0085212345678', reason: 'international' });
+    expect(events.filter((e) => e.type === 'callback.readback').map((e) => e.data)).toEqual([{ number, source: 'caller-id', attempt: 1 }]);
     expect(types(events)).not.toContain('callback.requested');
     const stored = await api<{ callbacks: { callId: string }[] }>('/api/callbacks');
     expect(stored.callbacks.filter((c) => c.callId === call.id)).toEqual([]);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ALLOWED_PATTERNS } from '../../src/callbacks/number-policy.js';
 import { FLOW_SCHEMA_PATH, flowSchemaJson } from '../../src/cli/write-flow-schema.js';
 import { FlowError, loadFlow, parseFlow, type FlowIssue } from '../../src/flow/load-flow.js';
 
@@ -55,7 +56,8 @@ describe('loadFlow: good flows', () => {
     expect(Object.keys(flow.agents.groups)).toEqual(['business', 'repair']);
     expect(flow.agents.groups['repair']?.members).toEqual(['1003', '1001']);
     expect(flow.agentRing).toEqual({ cadence: { onMs: 1000, offMs: 4000 }, rings: 3 });
-    expect(flow.callbacks.allowedPatterns).toEqual(['^1[3-9]\\d{9}$', '^0[1-9]\\d{9,10}$']);
+    // The shipped flow spells out the default list (N7), pattern for pattern.
+    expect(flow.callbacks.allowedPatterns).toEqual(DEFAULT_ALLOWED_PATTERNS);
   });
 
   it('defaults agents, agentRing and callbacks when the flow has none', () => {

@@ -361,7 +361,7 @@ describe('number patterns: properties (fast-check; a failure prints its seed)', 
         // parseNumberPattern throws on a pattern it refuses: the property then fails with it.
         return matchesNumberPattern(parseNumberPattern(sourceOf(spec)), number) === referenceOf(spec).test(number);
       }),
-      { numRuns: 1000 },
+      { numRuns: 3000 },
     );
   });
 

@@ -1,5 +1,5 @@
 // N7 with a fake call and fake timers: the caller ID confirmed by 1, a keyed number read back,
-// numbers outside the allowed patterns refused and never stored.
+// numbers outside the allowed patterns refused before any read-back and never stored.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallbackRow, CallbackStore, NewCallback } from '../../src/callbacks/callback-store.js';
 import { captureNumber } from '../../src/flow/verbs/capture-number.js';
@@ -46,6 +46,7 @@ function start(caller: string) {
 }
 
 const pressAll = (call: FakeCall, keys: string) => [...keys].forEach((k) => call.press(k));
+const digitPromptsPlayed = (call: FakeCall) => call.plays().flatMap((p) => p.prompts.filter((id) => id.startsWith('digit.')));
 
 beforeEach(() => {
   newTestClock(T0);
@@ -82,22 +83,79 @@ describe('capture-number (N7)', () => {
     expect(rows.map((r) => r.number)).toEqual(['13912345678']);
   });
 
-  it('N7: an international or premium number is refused with its own phrase and never stored', async () => {
+  it('N7: a keyed international or premium number is refused with its own phrase before any read-back, and never stored', async () => {
     const { call, ctx, rows, done } = start('anonymous');
     await advance(100);
     pressAll(call, '0085212345678#');
     await advance(100);
-    call.press('1');
-    await advance(100);
     pressAll(call, '95588#');
+    await advance(60_000);
+    await expect(done).resolves.toBe('bye');
+    expect(ctx.dataOf('callback.refused')).toEqual([
+      { number: '0085212345678', reason: 'international' },
+      { number: '95588', reason: 'premium' },
+    ]);
+    expect(call.plays().filter((p) => p.prompts[0] === 'number.refused')).toHaveLength(2);
+    expect(ctx.dataOf('callback.readback')).toEqual([]);
+    expect(digitPromptsPlayed(call)).toEqual([]);
+    expect(rows).toEqual([]);
+    expect(ctx.dataOf('callback.abandoned')).toEqual([{ tries: 2 }]);
+  });
+
+  it.each([
+    ['a 400 number', '4008008000', '400-800'],
+    ['an 800 number with its 0', '08008008000', '400-800'],
+    ['a premium number', '09001234567', 'premium'],
+    ['an international number', '008613800138000', 'international'],
+    ['an E.164 caller ID', '+8613800138000', 'international'],
+    ['a short number', '12345', 'not-allowed'],
+    ['a caller ID with a space', '138 0013 8000', 'not-digits'],
+    ['a 13-digit number', '1380013800012', 'too-long'],
+  ])('N7: a refused caller ID (%s) is not read back: no digit prompts, callback.refused with the reason', async (_label, callerId, reason) => {
+    const { call, ctx, rows, done } = start(callerId);
+    await advance(120_000);
+    await expect(done).resolves.toBe('bye');
+    expect(ctx.dataOf('callback.refused')).toEqual([{ number: callerId, reason }]);
+    expect(ctx.dataOf('callback.readback')).toEqual([]);
+    expect(digitPromptsPlayed(call)).toEqual([]);
+    // The caller is asked to key a number instead, on every try; the caller ID costs none.
+    expect(call.plays().map((p) => p.prompts[0])).toEqual(['callback.ask', 'number.enter', 'number.enter']);
+    expect(rows).toEqual([]);
+  });
+
+  it('N7: a 200-digit caller ID is refused before any read-back; the caller keys a number that is stored', async () => {
+    const { call, ctx, rows, done } = start('1'.repeat(200));
+    await advance(100);
+    pressAll(call, '13912345678#');
     await advance(100);
     call.press('1');
     await advance(60_000);
+    await expect(done).resolves.toBe('thanks');
+    // Logged as too long, and cut short in the log.
+    expect(ctx.dataOf('callback.refused')).toEqual([{ number: `${'1'.repeat(20)}…`, reason: 'too-long' }]);
+    expect(ctx.dataOf('callback.readback')).toEqual([{ number: '13912345678', source: 'keyed', attempt: 1 }]);
+    expect(digitPromptsPlayed(call)).toEqual([...'13912345678'].map((d) => `digit.${d}`));
+    expect(rows.map((r) => r.number)).toEqual(['13912345678']);
+  });
+
+  it('N7: an anonymous caller is asked for a number without a refusal', async () => {
+    const { ctx, done } = start('anonymous');
+    await advance(120_000);
     await expect(done).resolves.toBe('bye');
-    expect(ctx.dataOf('callback.refused').map((r) => r.number)).toEqual(['0085212345678', '95588']);
-    expect(call.plays().filter((p) => p.prompts[0] === 'number.refused')).toHaveLength(2);
+    expect(ctx.types()).not.toContain('callback.refused');
+  });
+
+  it('N7: 2 after the read-back, then a refused keyed number, uses up the tries', async () => {
+    const { call, ctx, rows, done } = start('13800138000');
+    await advance(100);
+    call.press('2');
+    await advance(100);
+    pressAll(call, '4008008000#');
+    await advance(60_000);
+    await expect(done).resolves.toBe('bye');
+    expect(ctx.dataOf('callback.readback').map((r) => r.source)).toEqual(['caller-id']);
+    expect(ctx.dataOf('callback.refused')).toEqual([{ number: '4008008000', reason: '400-800' }]);
     expect(rows).toEqual([]);
-    expect(ctx.dataOf('callback.abandoned')).toEqual([{ tries: 2 }]);
   });
 
   it('N7: silence after every prompt uses up the tries and stores nothing', async () => {

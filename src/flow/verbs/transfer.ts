@@ -43,6 +43,9 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   await call.play(['transfer.intro', step.target, 'transfer.wait']);
   const { agents: candidates, unreachable } = await lookup;
   ctx.record('transfer.started', { step: stepId, group: step.group, candidates: candidates.map((a) => a.id), unreachable });
+  // N9: the group this call waits for, and since when (a dropped call keeps this place).
+  ctx.facts.group = step.group;
+  ctx.facts.queuedAt ??= ctx.clock.now();
   if (!desk) return fallback(ctx, stepId, step.group, step.failed);
 
   const attempt: AgentAttempt = { ctx, desk, step, offer: offerFor(ctx, step.group), limitMs: ringLimit(ctx) };

@@ -4,7 +4,7 @@ import { Router, type RequestHandler, type Response } from 'express';
 import { AgentPoolError, type AgentPool } from '../../agents/agent-pool.js';
 import type { AgentEvent, AgentNotifier } from '../../agents/agent-notifier.js';
 import type { Clock } from '../../clock/clock.js';
-import { ApiError } from '../errors.js';
+import { ApiError, tooManyStreams } from '../errors.js';
 
 export interface AgentRoutesDeps {
   pool: AgentPool;
@@ -13,6 +13,12 @@ export interface AgentRoutesDeps {
   clock: Clock;
   /** Comment lines that keep proxies and browsers from closing an idle stream. Default 15 s. */
   heartbeatMs?: number;
+}
+
+/** Open event streams of one agent, fed by one subscription to the notifier. */
+interface Screen {
+  streams: Set<Response>;
+  unsubscribe: () => void;
 }
 
 const STATUS: Record<AgentPoolError['code'], number> = {
@@ -62,17 +68,34 @@ function writeEvent(res: Response, event: AgentEvent): void {
 /**
  * GET /agents/:id/events: a server-sent event stream (`offer`, `connected`, `ended`) for the
  * agent's screen. `auth` is mounted here rather than in front of the whole API because this
- * route alone accepts `?token=` (see require-stream-token.ts).
+ * route alone accepts `?token=` (see require-stream-token.ts). An agent has at most
+ * `maxStreams` open at once (the next gets 429 `too-many-streams`); its streams share one
+ * subscription to the notifier, however many there are.
  */
-export function agentEventRoutes(deps: AgentRoutesDeps, auth: RequestHandler): Router {
+export function agentEventRoutes(deps: AgentRoutesDeps, auth: RequestHandler, maxStreams: number): Router {
   const { pool, notifier, clock } = deps;
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
+  const screens = new Map<string, Screen>();
   const router = Router();
+
+  const screenOf = (id: string): Screen => {
+    let screen = screens.get(id);
+    if (screen === undefined) {
+      const streams = new Set<Response>();
+      const unsubscribe = notifier.subscribe(id, (event) => {
+        for (const stream of streams) writeEvent(stream, event);
+      });
+      screen = { streams, unsubscribe };
+      screens.set(id, screen);
+    }
+    return screen;
+  };
 
   router.get('/agents/:id/events', auth, (req, res) => {
     // The separate auth handler stops express's types from inferring the params.
     const { id } = req.params as { id: string };
     withPool(() => pool.agent(id));
+    if ((screens.get(id)?.streams.size ?? 0) >= maxStreams) throw tooManyStreams(id, maxStreams);
 
     res.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -91,7 +114,8 @@ export function agentEventRoutes(deps: AgentRoutesDeps, auth: RequestHandler): R
       if (current.connected) writeEvent(res, { type: 'connected', callId: current.info.callId });
     }
 
-    const unsubscribe = notifier.subscribe(id, (event) => writeEvent(res, event));
+    const screen = screenOf(id);
+    screen.streams.add(res);
     // One timer at a time, armed again at each beat; the stream's end cancels it (the
     // controller's stop closes every open stream).
     const open = new AbortController();
@@ -102,10 +126,17 @@ export function agentEventRoutes(deps: AgentRoutesDeps, auth: RequestHandler): R
       });
     };
     beat();
-    res.on('close', () => {
+    const closed = () => {
       open.abort();
-      unsubscribe();
-    });
+      screen.streams.delete(res);
+      if (screen.streams.size === 0) {
+        screen.unsubscribe();
+        screens.delete(id);
+      }
+    };
+    // A client gone before this handler ran (its 'close' already emitted) must not keep a slot.
+    if (res.destroyed) closed();
+    else res.on('close', closed);
   });
 
   return router;
