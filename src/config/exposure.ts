@@ -37,8 +37,8 @@ export function exposures(config: Config): Exposure[] {
       message: `AMI_PERMIT=${config.ami.permit} lets every address log in to AMI (only the secret stands in the way). Set it to the controller's address, e.g. 127.0.0.1/255.255.255.255.`,
     });
   }
-  const match = listItems(config.sip.match);
-  if (match.some((item) => isEveryone(item) || isUnspecifiedAddress(item))) {
+  // A bare 0.0.0.0 here matches only itself (identify adds a /32); a /0 network matches all.
+  if (listItems(config.sip.match).some(isEveryone)) {
     found.push({
       setting: 'SIP_MATCH',
       value: config.sip.match,

@@ -39,11 +39,15 @@ export function resolveLimits(override: HttpLimitsOverride = {}): HttpLimits {
     health: { ...d.health, ...override.health },
     streamsPerAgent: override.streamsPerAgent ?? d.streamsPerAgent,
   };
-  for (const [name, value] of Object.entries(limits)) {
-    const numbers = typeof value === 'number' ? [value] : [value.limit, value.windowMs];
-    if (!numbers.every((n) => Number.isInteger(n) && n >= 1)) {
-      throw new Error(`HTTP limit ${name} must be positive integers, got ${JSON.stringify(value)}`);
-    }
+  const checks: [string, number][] = [
+    ['streamsPerAgent', limits.streamsPerAgent],
+    ...(['authFailures', 'requests', 'health'] as const).flatMap((name): [string, number][] => [
+      [`${name}.limit`, limits[name].limit],
+      [`${name}.windowMs`, limits[name].windowMs],
+    ]),
+  ];
+  for (const [name, value] of checks) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`HTTP limit ${name} must be a positive integer, got ${value}`);
   }
   return limits;
 }

@@ -28,9 +28,9 @@ export function createLogger({ level, destination }: LoggerOptions): Logger {
   // A child's bindings (`logger.child({ callId, caller })`) are serialized once, when the child
   // is made, and pino's bindings formatter applies to the root only; children inherit this
   // method from the root (pino makes them with Object.create), so every level is covered.
-  const pinoChild = logger.child;
+  const pinoChild = Object.getPrototypeOf(logger) as Pick<Logger, 'child'>;
   logger.child = function (this: Logger, bindings, childOptions) {
-    return pinoChild.call(this, redactValue(bindings) as typeof bindings, childOptions);
+    return pinoChild.child.call(this, redactValue(bindings) as typeof bindings, childOptions);
   } as Logger['child'];
   return logger;
 }
