@@ -102,6 +102,12 @@ describe('callback store', () => {
       status: 'pending',
       attempts: 0,
       createdAt: 10_000,
+      // N8: the group that calls back (the flow's when null), due at once, never tried yet.
+      group: null,
+      nextAttemptAt: 10_000,
+      lastAttemptAt: null,
+      outcome: null,
+      claimToken: null,
     });
     expect(store.forCall('c1')).toEqual([row]);
     expect(store.forCall('c2')).toEqual([]);
