@@ -50,8 +50,13 @@ export async function waitInQueue(attempt: AgentAttempt, stepId: string, q: Hold
   // finally below releases a claim left unused).
   let given = waitForAgent(entry.next(), call.signal);
   try {
+    const introAt = clock.now();
     await call.play(['hold.intro'], { stopOn: given.signal });
     let promptEnded = clock.now();
+    // How long a hold prompt plays (the last one measured): a reassurance that would still be
+    // playing when the offer is due gives its slot to the offer, so the offer is never late and
+    // the caller never waits more than reassureMs between prompts.
+    let promptMs = promptEnded - introAt;
     let nextOffer = joinedAt + q.offerMs;
     let reassured = 0;
     let offered = 0;
@@ -95,7 +100,7 @@ export async function waitInQueue(attempt: AgentAttempt, stepId: string, q: Hold
       }
       // A prompt needs the music off; a found agent stops it at once.
       await call.unhold();
-      if (q.callback !== undefined && now >= offerDue) {
+      if (q.callback !== undefined && now + promptMs >= offerDue) {
         offered += 1;
         const offerAt = clock.now();
         call.forgetInput();
@@ -117,6 +122,7 @@ export async function waitInQueue(attempt: AgentAttempt, stepId: string, q: Hold
       const startedAt = clock.now();
       const played = await call.play(['hold.reassure'], { stopOn: given.signal });
       promptEnded = clock.now();
+      if (!played.interrupted) promptMs = promptEnded - startedAt;
       ctx.record('queue.reassured', {
         step: stepId, group, n: reassured, waitedMs: waited(), startedAt, endedAt: promptEnded, interrupted: played.interrupted,
       });

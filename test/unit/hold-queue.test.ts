@@ -120,8 +120,8 @@ function busy(...agentIds: string[]): Map<string, AgentClaim> {
   return claims;
 }
 
-function caller(id = 'call-1') {
-  const call = new FakeCall({ id, answered: true, caller: '13800138000' });
+function caller(id = 'call-1', durations: Record<string, number> = {}) {
+  const call = new FakeCall({ id, answered: true, caller: '13800138000', durations });
   const ctx = makeContext(FLOW, call, { services: { agents: desk } });
   const done = transfer.run(ctx, stepOf(FLOW, 'to-desk', 'transfer'), 'to-desk');
   done.catch(() => undefined);
@@ -153,6 +153,27 @@ describe('N5 hold queue: the caller on hold', () => {
     expect(kinds.slice(0, 6)).toEqual(['play', 'play', 'hold', 'unhold', 'play', 'hold']);
     // N5: hold music and prompts leave no dead air.
     expect(call.silence()!.maxDeadAirMs).toBeLessThanOrEqual(5000);
+  });
+
+  it('N5: a reassurance that would still play when the offer is due gives its slot to the offer: never late, never over 15 s between prompts', async () => {
+    busy('a1', 'a2');
+    // Spoken prompts of 4.6 s (the generated voice): slots at 15 s after each prompt end.
+    const { call, ctx } = caller('call-1', { 'hold.intro': 4600, 'hold.reassure': 4600, 'hold.offer-callback': 6000 });
+    await advance(90_000);
+    const holdPrompts = call.plays().filter((p) => p.prompts[0]!.startsWith('hold.'));
+    const starts = holdPrompts.map((p) => [p.prompts[0], p.t - JOINED]);
+    // Intro 0–4.6 s; reassurances at 19.6 and 39.2 s; the slot at 58.8 s would play until 63.4 s,
+    // past the offer due at 60 s: the offer takes it.
+    expect(starts.slice(0, 4)).toEqual([
+      ['hold.intro', 0],
+      ['hold.reassure', 19_600],
+      ['hold.reassure', 39_200],
+      ['hold.offer-callback', 58_800],
+    ]);
+    for (let i = 1; i < 4; i++) {
+      expect(holdPrompts[i]!.t - holdPrompts[i - 1]!.endT!).toBe(15_000);
+    }
+    expect(ctx.dataOf('queue.offered')[0]).toMatchObject({ startedAt: T0 + JOINED + 58_800 });
   });
 
   it('N5: an agent freed mid-reassurance is given to the caller at once: the prompt stops, thanks, the work number, the bridge', async () => {
