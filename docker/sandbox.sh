@@ -129,21 +129,42 @@ wait_ready() {
   die "Asterisk did not become ready in 60 s; see $RUN/console.log"
 }
 
+# modules.conf is read only when Asterisk starts (a reload neither loads nor unloads modules),
+# so `up` restarts a running Asterisk whose modules.conf is not the one it started with.
+modules_sum() { sha256sum "$ROOT/etc/asterisk/modules.conf" 2>/dev/null | cut -d' ' -f1; }
+
+start_asterisk() {
+  rm -f "$ROOT/run/asterisk/asterisk.ctl"
+  modules_sum >"$RUN/modules.sum"
+  nohup chroot "$ROOT" asterisk -f -C /etc/asterisk/asterisk.conf >"$RUN/console.log" 2>&1 &
+  echo $! >"$RUN/asterisk.pid"
+  say "Asterisk starting (pid $!)"
+}
+
+stop_asterisk() {
+  local pid=$1
+  ast "core stop now" >/dev/null 2>&1 || true
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$RUN/asterisk.pid" "$RUN/modules.sum"
+}
+
 up() {
   need_root
   ensure_rootfs
   ensure_env_file
   generate
   mount_all
+  if pid=$(asterisk_pid) && [ "$(cat "$RUN/modules.sum" 2>/dev/null)" != "$(modules_sum)" ]; then
+    say "modules.conf changed since Asterisk started (pid $pid): restarting it to load the new module list"
+    stop_asterisk "$pid"
+  fi
   if pid=$(asterisk_pid); then
     say "Asterisk already running (pid $pid): reloading the generated configuration"
     ast "core reload" >/dev/null
     ast "dialplan reload" >/dev/null
   else
-    rm -f "$ROOT/run/asterisk/asterisk.ctl"
-    nohup chroot "$ROOT" asterisk -f -C /etc/asterisk/asterisk.conf >"$RUN/console.log" 2>&1 &
-    echo $! >"$RUN/asterisk.pid"
-    say "Asterisk starting (pid $!)"
+    start_asterisk
   fi
   wait_ready
   say "ready: $(ast 'core show version' | head -1)"
@@ -152,14 +173,12 @@ up() {
 down() {
   need_root
   if pid=$(asterisk_pid); then
-    ast "core stop now" >/dev/null 2>&1 || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
+    stop_asterisk "$pid"
     say "Asterisk stopped"
   else
     say "Asterisk was not running"
   fi
-  rm -f "$RUN/asterisk.pid"
+  rm -f "$RUN/asterisk.pid" "$RUN/modules.sum"
   unmount_all
 }
 

@@ -1,5 +1,6 @@
 // Process entry (npm start): config, logger, controller, signals.
 import { ConfigError, loadConfig } from './config/env.js';
+import { exposures } from './config/exposure.js';
 import { startController } from './controller.js';
 import { PortInUseError } from './http/listen.js';
 import { createLogger } from './log/logger.js';
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
+  // Accepted, never silent: each setting that opens something up, named at every start.
+  for (const { setting, value, message } of exposures(config)) logger.warn({ setting, value }, message);
   let controller;
   try {
     controller = await startController(config, { logger });

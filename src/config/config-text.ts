@@ -71,5 +71,9 @@ export function configTextProblem(setting: string, value: string, kind: TextKind
   return `${setting} must not contain ${bad.map(describeCharacter).join(', ')}; use ${ALLOWED[kind].hint}`;
 }
 
-/** The name of every configuration file's own section: a user by that name would merge into it. */
-export const RESERVED_SECTION = 'general';
+/** Why `value` may not name a user's section in `file`: `[general]` is the file's own section. */
+export function userSectionProblem(setting: string, value: string, file: string): string | undefined {
+  return value.toLowerCase() === 'general'
+    ? `${setting} must not be "${value}": that is the name of ${file}'s own [general] section`
+    : undefined;
+}

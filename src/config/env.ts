@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { isHost, isHostName, isIp, listItems, parseNetwork, stripBrackets } from './addresses.js';
-import { configTextProblem, RESERVED_SECTION } from './config-text.js';
+import { configTextProblem, userSectionProblem } from './config-text.js';
 
 // A credential that is written into Asterisk's configuration (ari.conf, manager.conf): long
 // enough, and only characters Asterisk's config parser reads as plain text (see config-text.ts).
@@ -31,9 +31,7 @@ const UserName = (name: string, file: string) =>
     .max(64, `${name} must be at most 64 characters`)
     .superRefine((value, ctx) => {
       refuse(ctx, configTextProblem(name, value, 'name'));
-      if (value.toLowerCase() === RESERVED_SECTION) {
-        refuse(ctx, `${name} must not be "${value}": that is the name of ${file}'s own [${RESERVED_SECTION}] section`);
-      }
+      refuse(ctx, userSectionProblem(name, value, file));
     });
 
 // An address Asterisk binds to or connects to: an IP address or a host name.
@@ -63,8 +61,9 @@ const EnvSchema = z.object({
     .url({ protocol: /^https?$/, error: 'ARI_URL must be a URL such as http://127.0.0.1:8088' })
     .superRefine((value, ctx) => {
       // http.conf binds to this host. (A value that is not a URL at all has its issue already.)
-      if (!URL.canParse(value)) return;
-      const host = stripBrackets(new URL(value).hostname);
+      const url = URL.canParse(value) ? new URL(value) : undefined;
+      if (!url || !/^https?:$/.test(url.protocol)) return;
+      const host = stripBrackets(url.hostname);
       if (refuse(ctx, configTextProblem("ARI_URL's host", host, 'address'))) return;
       if (!isHost(host)) refuse(ctx, `ARI_URL's host must be an IP address or a host name (got ${JSON.stringify(host)})`);
     }),

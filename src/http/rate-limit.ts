@@ -55,8 +55,10 @@ export function authFailureLimit(limit: RateLimit): AuthFailureLimit {
           next();
           return;
         }
-        const seconds = info.resetTime === undefined ? undefined : Math.max(1, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000));
-        if (seconds !== undefined) res.set('Retry-After', String(seconds));
+        // The window's length: an upper bound of the time left (which would need the wall
+        // clock here; src/ reads time only through its Clock).
+        const seconds = Math.ceil(limit.windowMs / 1000);
+        res.set('Retry-After', String(seconds));
         sendRateLimited(res, seconds);
       })
       .catch(next);

@@ -14,7 +14,7 @@ const ID_FIELD = /(?:^id|Id|IDs?|Ids)$/;
 
 // 7+ digits, single spaces or hyphens allowed between them (+86 138-0013-8000), not part of a
 // decimal number (ids, addresses, durations) and not an ISO date (2026-05-01).
-const DIGIT_RUN = /(?<![\d.])(?!\d{4}-\d\d-\d\d(?!\d))\d(?:[ -]?\d){6,}(?![ -]?\d|\.\d)/g;
+const DIGIT_RUN = /(?<!\d|\d\.)(?!\d{4}-\d\d-\d\d(?!\d))\d(?:[ -]?\d){6,}(?![ -]?\d|\.\d)/g;
 const SEVEN_DIGITS = /\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d/;
 
 // pino prints 5 levels and 100 items of an object (depthLimit, edgeLimit); nothing beyond is
@@ -92,13 +92,28 @@ export function redactValue(value: unknown, depth = 0): unknown {
 
 /** pino's error serializer, then the same masking over what it produced. */
 export function redactError(err: Error, depth = 0): unknown {
-  const serialized = stdSerializers.err(err) as unknown as Record<string, unknown>;
-  // The serialized error keeps the original as a non-printed `raw`; keep that out of reach.
+  return redactSerializedError(stdSerializers.err(err), depth);
+}
+
+// pino's serialized errors are not plain objects (they carry a toJSON that hides `raw`, the
+// original error): copied into plain ones without `raw`, nested errors (an AggregateError's
+// `aggregateErrors`, an error held in a property) included.
+function isSerializedError(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' && typeof (value as { stack?: unknown }).stack === 'string';
+}
+
+function redactSerializedError(serialized: Record<string, unknown>, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(serialized)) {
     if (key === 'raw') continue;
     const v = serialized[key];
-    out[key] = PHONE_FIELDS.has(key) ? censor(v, depth + 1) : ID_FIELD.test(key) ? v : redactValue(v, depth + 1);
+    if (key === 'aggregateErrors' && Array.isArray(v)) {
+      out[key] = v.map((e: unknown) => (isSerializedError(e) && depth < MAX_DEPTH ? redactSerializedError(e, depth + 1) : redactValue(e, depth + 1)));
+    } else if (isSerializedError(v) && depth < MAX_DEPTH) {
+      out[key] = redactSerializedError(v, depth + 1);
+    } else {
+      out[key] = PHONE_FIELDS.has(key) ? censor(v, depth + 1) : ID_FIELD.test(key) ? v : redactValue(v, depth + 1);
+    }
   }
   return out;
 }

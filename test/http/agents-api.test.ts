@@ -73,7 +73,9 @@ beforeAll(async () => {
   const tickets = createTicketStore(db, () => Date.UTC(2026, 4, 1, 3, 0));
   ticketNumber = tickets.create({ callId: 'c1', caller: '13800138000', group: 'repair' }).number;
 
-  const common = { queries: createCallQueries(db), health: () => ({ ari: true, ami: true, activeCalls: 0 }), apiToken: TOKEN, logger };
+  // These tests send more wrong tokens than the default limit allows (limits.test.ts covers it).
+  const limits = { authFailures: { limit: 1_000 } };
+  const common = { queries: createCallQueries(db), health: () => ({ ari: true, ami: true, activeCalls: 0 }), apiToken: TOKEN, logger, limits };
   base = await listen(createHttpApp({ ...common, agents: { pool, notifier, clock: systemClock, heartbeatMs: 100 }, callbacks, tickets }));
   bare = await listen(createHttpApp(common));
   virtualBase = await listen(

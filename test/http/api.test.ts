@@ -47,7 +47,14 @@ beforeAll(async () => {
       return real.listCalls(options);
     },
   };
-  const app = createHttpApp({ queries, health: () => ({ ari, ami: true, activeCalls: 2 }), apiToken: TOKEN, logger });
+  const app = createHttpApp({
+    queries,
+    health: () => ({ ari, ami: true, activeCalls: 2 }),
+    apiToken: TOKEN,
+    logger,
+    // More wrong tokens than the default limit allows (limits.test.ts covers it).
+    limits: { authFailures: { limit: 1_000 } },
+  });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,10 +1,12 @@
 // Controller settings: validated once, frozen, every problem listed, no default credentials,
-// and an env file under the real environment.
+// an env file under the real environment, nothing Asterisk's config parser would misread, and
+// every setting that opens things up named.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, readEnvironment } from '../../src/config/env.js';
+import { exposures } from '../../src/config/exposure.js';
 
 const FULL = {
   ARI_URL: 'http://127.0.0.1:8088',
@@ -167,6 +169,136 @@ describe('loadConfig', () => {
 
   it('an empty environment names ARI_URL too', () => {
     expect(problemsOf({}).map((p) => p.split(':')[0])).toContain('ARI_URL');
+  });
+});
+
+describe('loadConfig: values written into Asterisk\'s configuration', () => {
+  it('issue 10: a ";" in ARI_PASSWORD is refused, naming the setting and the character, not the value', () => {
+    const problems = problemsOf({ ...REQUIRED, ARI_PASSWORD: 'abc;defghij' });
+    expect(problems).toEqual([
+      'ARI_PASSWORD: ARI_PASSWORD must not contain ";" (starts a comment in Asterisk\'s configuration files); use letters, digits and !$%&()*+,-./:<>?@^_{|}~',
+    ]);
+    expect(problems.join()).not.toContain('defghij');
+  });
+
+  it('issue 10: a line break in AMI_SECRET (a [section] injected into manager.conf) is refused', () => {
+    expect(problemsOf({ ...REQUIRED, AMI_SECRET: 'secret-1\n[admin]\nsecret=x' })).toEqual([
+      'AMI_SECRET: AMI_SECRET must not contain a line break (U+000A: it would start a new line of the configuration file), "[" (opens a section header), "]" (closes a section header), "=" (ends a setting\'s name); use letters, digits and !$%&()*+,-./:<>?@^_{|}~',
+    ]);
+  });
+
+  it.each([
+    ['#', '"#" (starts a directive such as #include or #exec)'],
+    ['"', '"\\"" (a quote, stripped by some Asterisk modules)'],
+    ["'", '"\'" (a quote, stripped by some Asterisk modules)'],
+    ['`', '"`" (a quote, stripped by some Asterisk modules)'],
+    ['\\', '"\\\\" (Asterisk\'s escape character)'],
+    [' ', 'a space (Asterisk trims or splits values at blanks)'],
+    ['\t', 'a tab (U+0009, Asterisk trims or splits values at blanks)'],
+    ['\r', 'a line break (U+000D: it would start a new line of the configuration file)'],
+    ['\u0000', 'a control character (U+0000)'],
+    ['\u007f', 'a control character (U+007F)'],
+    ['é', '"é" (U+00E9, not printable ASCII)'],
+  ])('a secret holding %j is refused with the character named', (ch, described) => {
+    expect(problemsOf({ ...REQUIRED, ARI_PASSWORD: `password${ch}1` })).toEqual([
+      `ARI_PASSWORD: ARI_PASSWORD must not contain ${described}; use letters, digits and !$%&()*+,-./:<>?@^_{|}~`,
+    ]);
+  });
+
+  it('every allowed punctuation character is accepted in a secret', () => {
+    const secret = 'Aa0!$%&()*+,-./:<>?@^_{|}~';
+    const config = loadConfig({ ...REQUIRED, ARI_PASSWORD: secret, AMI_SECRET: secret });
+    expect(config.ari.password).toBe(secret);
+    expect(config.ami.secret).toBe(secret);
+  });
+
+  it('a secret longer than 128 characters is refused', () => {
+    expect(problemsOf({ ...REQUIRED, AMI_SECRET: 'x'.repeat(129) })).toEqual(['AMI_SECRET: AMI_SECRET must be at most 128 characters']);
+  });
+
+  it('users are section names: letters, digits, ".", "_", "-", never "general"', () => {
+    expect(problemsOf({ ...REQUIRED, ARI_USER: 'hot line', AMI_USER: 'ami]user' })).toEqual([
+      'ARI_USER: ARI_USER must not contain a space (Asterisk trims or splits values at blanks); use letters, digits, ".", "_" and "-"',
+      'AMI_USER: AMI_USER must not contain "]" (closes a section header); use letters, digits, ".", "_" and "-"',
+    ]);
+    expect(problemsOf({ ...REQUIRED, ARI_USER: 'a:b' })).toEqual([
+      'ARI_USER: ARI_USER must not contain ":" (separates the user from the password in HTTP authentication); use letters, digits, ".", "_" and "-"',
+    ]);
+    expect(problemsOf({ ...REQUIRED, ARI_USER: 'General', AMI_USER: 'general' })).toEqual([
+      'ARI_USER: ARI_USER must not be "General": that is the name of ari.conf\'s own [general] section',
+      'AMI_USER: AMI_USER must not be "general": that is the name of manager.conf\'s own [general] section',
+    ]);
+    expect(loadConfig({ ...REQUIRED, ARI_USER: 'hotline.ari_1-x' }).ari.user).toBe('hotline.ari_1-x');
+  });
+
+  it('addresses: a ";" or a line break is refused in each, naming the setting', () => {
+    const problems = problemsOf({
+      ...REQUIRED,
+      ARI_URL: 'http://a;b:8088',
+      AMI_HOST: '127.0.0.1\nbindaddr=0.0.0.0',
+      SIP_BIND: '127.0.0.1;x',
+      SIP_MATCH: '10.0.0.1 ',
+      AMI_PERMIT: '127.0.0.1/32;',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['AMI_HOST', 'AMI_PERMIT', 'ARI_URL', 'SIP_BIND', 'SIP_MATCH']);
+    expect(problems).toContain(
+      'ARI_URL: ARI_URL\'s host must not contain ";" (starts a comment in Asterisk\'s configuration files); use letters, digits, ".", ":", "/", "," and "-"',
+    );
+    expect(problems.find((p) => p.startsWith('AMI_HOST'))).toContain('a line break (U+000A');
+  });
+
+  it('addresses must be addresses: SIP_BIND an IP, AMI_HOST an IP or host name, permits networks', () => {
+    expect(problemsOf({ ...REQUIRED, SIP_BIND: 'localhost' })).toEqual([
+      'SIP_BIND: SIP_BIND must be an IP address, e.g. 127.0.0.1 (got "localhost")',
+    ]);
+    expect(problemsOf({ ...REQUIRED, AMI_HOST: '300.1.1.1' })).toEqual([
+      'AMI_HOST: AMI_HOST must be an IP address or a host name, e.g. 127.0.0.1 (got "300.1.1.1")',
+    ]);
+    expect(problemsOf({ ...REQUIRED, AMI_PERMIT: '10.0.0.0/255.0.255.0' })).toEqual([
+      'AMI_PERMIT: AMI_PERMIT must be a comma-separated list, each item an IP address or a network (10.0.0.0/8 or 10.0.0.0/255.0.0.0) (got "10.0.0.0/255.0.255.0")',
+    ]);
+    expect(problemsOf({ ...REQUIRED, AMI_PERMIT: 'pbx.example.com' })).toHaveLength(1);
+    const ok = loadConfig({
+      ...REQUIRED,
+      AMI_HOST: 'asterisk',
+      SIP_BIND: '::1',
+      SIP_MATCH: '10.0.0.0/8,sbc.example.com,::1/128',
+      AMI_PERMIT: '10.0.0.5/255.255.255.255,192.168.0.0/16',
+    });
+    expect(ok.ami.host).toBe('asterisk');
+    expect(ok.sip).toEqual({ bind: '::1', port: 5060, match: '10.0.0.0/8,sbc.example.com,::1/128' });
+  });
+});
+
+describe('exposures: settings that open things up are named', () => {
+  it('the defaults open nothing', () => {
+    expect(exposures(loadConfig(REQUIRED))).toEqual([]);
+  });
+
+  it('0.0.0.0 or :: in any bind setting, a /0 AMI_PERMIT and a /0 SIP_MATCH are each named', () => {
+    const config = loadConfig({
+      ...REQUIRED,
+      ARI_URL: 'http://[::]:8088',
+      AMI_HOST: '0.0.0.0',
+      SIP_BIND: '0:0:0:0:0:0:0:0',
+      HTTP_HOST: '::',
+      AMI_PERMIT: '0.0.0.0/0.0.0.0',
+      SIP_MATCH: '10.0.0.1,0.0.0.0/0',
+    });
+    const found = exposures(config);
+    expect(found.map((e) => e.setting)).toEqual(['ARI_URL', 'AMI_HOST', 'SIP_BIND', 'HTTP_HOST', 'AMI_PERMIT', 'SIP_MATCH']);
+    expect(found.map((e) => e.value)).toEqual(['::', '0.0.0.0', '0:0:0:0:0:0:0:0', '::', '0.0.0.0/0.0.0.0', '10.0.0.1,0.0.0.0/0']);
+    expect(found[0]?.message).toBe(
+      "ARI_URL=:: binds Asterisk's HTTP server (ARI, port 8088) to every network interface, not only loopback: anyone who can reach this host can reach it. Set ARI_URL to 127.0.0.1 (or one interface's address) unless a firewall or a container's port mapping limits who can.",
+    );
+    expect(found[4]?.message).toContain('lets every address log in to AMI');
+  });
+
+  it('"0" in a URL is 0.0.0.0; ::/0 and /0 prefixes are everyone; a LAN or a single address is not', () => {
+    expect(exposures(loadConfig({ ...REQUIRED, ARI_URL: 'http://0:8088' })).map((e) => e.setting)).toEqual(['ARI_URL']);
+    expect(exposures(loadConfig({ ...REQUIRED, AMI_PERMIT: '::/0' })).map((e) => e.setting)).toEqual(['AMI_PERMIT']);
+    expect(exposures(loadConfig({ ...REQUIRED, AMI_PERMIT: '10.0.0.0/0' })).map((e) => e.setting)).toEqual(['AMI_PERMIT']);
+    expect(exposures(loadConfig({ ...REQUIRED, AMI_PERMIT: '10.0.0.0/8', SIP_MATCH: '0.0.0.0' }))).toEqual([]);
   });
 });
 
