@@ -109,7 +109,12 @@ export async function startController(config: Readonly<Config>, options: Control
   const app = createHttpApp({
     queries,
     agents: { pool, notifier, clock },
-    callbacks,
+    callbacks: {
+      store: callbacks,
+      policy: () => ({ allowedPatterns: flow.callbacks.allowedPatterns, groups: Object.keys(flow.agents.groups) }),
+      now: () => clock.now(),
+    },
+    queues: { snapshot: () => dispatcher.snapshot(), now: () => clock.now() },
     tickets,
     apiToken: config.http.apiToken,
     logger,

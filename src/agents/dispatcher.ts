@@ -54,6 +54,14 @@ export class Dispatcher {
     pool.on('available', (agentId) => this.offer(agentId));
   }
 
+  /** Who waits where, in order (the queues API and the coming dashboard). */
+  snapshot(): Array<{ group: string; waiting: Array<{ owner: string; requestedAt: number; position: number }> }> {
+    return [...this.queues.entries()].map(([group]) => ({
+      group,
+      waiting: this.waitingOf(group).map((e, i) => ({ owner: e.owner, requestedAt: e.requestedAt, position: i + 1 })),
+    }));
+  }
+
   /** How many entries wait for the group. */
   waiting(group: string): number {
     return this.queues.get(group)?.filter((e) => e.waiting).length ?? 0;

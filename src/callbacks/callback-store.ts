@@ -74,6 +74,12 @@ export interface CallbackStore {
   unclaim(id: number, token: string): void;
   /** Pending rows past their deadline become expired; returns them. */
   expireOverdue(now: number): CallbackRow[];
+  /** Cancels an open callback (an operator, or the caller reached an agent first); undefined when not open. */
+  cancel(id: number, reason: string): CallbackRow | undefined;
+  /** Cancels the open callbacks of a number (it reached an agent before its callback: N8). */
+  cancelOpenFor(number: string, reason: string): CallbackRow[];
+  /** Moves a pending callback's next attempt; undefined when it is not pending. */
+  reschedule(id: number, dueAt: number): CallbackRow | undefined;
 }
 
 export interface CallbackStoreOptions {
@@ -131,6 +137,20 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
      WHERE status = 'pending' AND promised_by < ? RETURNING ${COLUMNS}`,
   );
 
+  // A callback being dialled is cancelled too: its claim is dropped, so the attempt under way
+  // cannot finish it (finishAttempt needs the claim) and the callee's flow still runs.
+  const cancelOne = db.prepare(
+    `UPDATE callbacks SET status = 'cancelled', outcome = ?, claim_token = NULL, claimed_at = NULL
+     WHERE id = ? AND status IN ('pending', 'dialling') RETURNING ${COLUMNS}`,
+  );
+  const cancelFor = db.prepare(
+    `UPDATE callbacks SET status = 'cancelled', outcome = ?, claim_token = NULL, claimed_at = NULL
+     WHERE number = ? AND status = 'pending' RETURNING ${COLUMNS}`,
+  );
+  const reschedule = db.prepare(
+    `UPDATE callbacks SET next_attempt_at = ? WHERE id = ? AND status = 'pending' RETURNING ${COLUMNS}`,
+  );
+
   const add = db.transaction((c: NewCallback): CallbackRow => {
     const group = c.group ?? null;
     const deadline = promisedBy(c.reason, c.now, minutes);
@@ -159,5 +179,8 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
       unclaim.run(id, token);
     },
     expireOverdue: (now) => expire.all(now) as CallbackRow[],
+    cancel: (id, reason) => cancelOne.get(reason, id) as CallbackRow | undefined,
+    cancelOpenFor: (number, reason) => cancelFor.all(reason, number) as CallbackRow[],
+    reschedule: (id, dueAt) => reschedule.get(dueAt, id) as CallbackRow | undefined,
   };
 }

@@ -1,7 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import type { CallbackStore } from '../callbacks/callback-store.js';
 import type { CallQueries } from '../store/call-queries.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
 import { ApiError, routeNotFound } from './errors.js';
@@ -10,7 +9,8 @@ import { authFailureLimit, requestLimit } from './rate-limit.js';
 import { requireStreamToken } from './require-stream-token.js';
 import { requireToken } from './require-token.js';
 import { agentEventRoutes, agentRoutes, type AgentRoutesDeps } from './routes/agents.js';
-import { callbackRoutes } from './routes/callbacks.js';
+import { callbackRoutes, type CallbackRoutesDeps } from './routes/callbacks.js';
+import { queueRoutes, type QueueSnapshot } from './routes/queues.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes, type HealthStatus } from './routes/health.js';
 import { ticketRoutes } from './routes/tickets.js';
@@ -22,7 +22,9 @@ export interface HttpAppDeps {
   logger: Pick<Logger, 'error' | 'warn'>;
   /** Agent presence and the agent screen's event stream; without it those routes are absent. */
   agents?: AgentRoutesDeps;
-  callbacks?: CallbackStore;
+  callbacks?: CallbackRoutesDeps;
+  /** N5: the hold queues now. */
+  queues?: { snapshot: () => QueueSnapshot[]; now: () => number };
   tickets?: TicketStore;
   /** Rate limits and the stream cap; DEFAULT_HTTP_LIMITS (limits.ts) for what is not given. */
   limits?: HttpLimitsOverride;
@@ -84,6 +86,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use('/api', bearer, callRoutes(deps.queries));
   if (deps.agents) app.use('/api', agentRoutes(deps.agents.pool));
   if (deps.callbacks) app.use('/api', callbackRoutes(deps.callbacks));
+  if (deps.queues) app.use('/api', queueRoutes(deps.queues.snapshot, deps.queues.now));
   if (deps.tickets) app.use('/api', ticketRoutes(deps.tickets));
 
   app.use((req, _res, next) => {

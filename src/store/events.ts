@@ -43,6 +43,7 @@ export interface EventData {
   'callback.expired': { id: number; attempts: number; promisedBy: number; outcome: string | null };
   'callback.started': { id: number; attempt: number; reason: string; group: string; agent: string };
   'call.dropped': { state: string; cause: number; callback: number | null };
+  'callback.cancelled': { id: number; reason: string };
   'repeat.checked': { step: string; earlierCalls: number; group: string | null; target: string | null };
   'repeat.routed': { step: string; group: string; target: string };
   'repeat.declined': { step: string; digit: string | null };
@@ -86,6 +87,7 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'callback.expired': 'N8',
   'callback.started': 'N8',
   'call.dropped': 'N9',
+  'callback.cancelled': 'N8',
   'transfer.started': 'N6',
   'transfer.leg': 'N1',
   'transfer.whisper': 'N6',

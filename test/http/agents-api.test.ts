@@ -1,6 +1,7 @@
 // Agents, callbacks and tickets over HTTP, in-process: a real express app on an ephemeral port,
 // in-memory SQLite, global fetch as the client (and as the agent screen's event stream).
 import type { Server } from 'node:http';
+import { callbackDeps } from './support/callback-deps.js';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AgentsConfig } from '../../src/agents/agent-config.js';
@@ -76,7 +77,7 @@ beforeAll(async () => {
   // These tests send more wrong tokens than the default limit allows (limits.test.ts covers it).
   const limits = { authFailures: { limit: 1_000 } };
   const common = { queries: createCallQueries(db), health: () => ({ ari: true, ami: true, activeCalls: 0 }), apiToken: TOKEN, logger, limits };
-  base = await listen(createHttpApp({ ...common, agents: { pool, notifier, clock: systemClock, heartbeatMs: 100 }, callbacks, tickets }));
+  base = await listen(createHttpApp({ ...common, agents: { pool, notifier, clock: systemClock, heartbeatMs: 100 }, callbacks: callbackDeps(callbacks), tickets }));
   bare = await listen(createHttpApp(common));
   virtualBase = await listen(
     createHttpApp({ ...common, agents: { pool, notifier, clock: virtualClock, heartbeatMs: 15_000 } }),

@@ -9,6 +9,7 @@ import { AgentPool, type Agent, type AgentClaim } from '../../src/agents/agent-p
 import { createAgentStateStore } from '../../src/agents/agent-state-store.js';
 import type { CallOffer } from '../../src/agents/call-offer.js';
 import { Dispatcher } from '../../src/agents/dispatcher.js';
+import { createCallbackStore, type CallbackStore } from '../../src/callbacks/callback-store.js';
 import { transfer } from '../../src/flow/verbs/transfer.js';
 import { openDatabase } from '../../src/store/database.js';
 import { advance, FakeCall, fakeClock, fakeLeg, flowFromYaml, makeContext, newTestClock, stepOf, track } from './support/fake-call.js';
@@ -120,9 +121,9 @@ function busy(...agentIds: string[]): Map<string, AgentClaim> {
   return claims;
 }
 
-function caller(id = 'call-1', durations: Record<string, number> = {}) {
+function caller(id = 'call-1', durations: Record<string, number> = {}, callbacks?: CallbackStore) {
   const call = new FakeCall({ id, answered: true, caller: '13800138000', durations });
-  const ctx = makeContext(FLOW, call, { services: { agents: desk } });
+  const ctx = makeContext(FLOW, call, { services: { agents: desk, ...(callbacks ? { callbacks } : {}) } });
   const done = transfer.run(ctx, stepOf(FLOW, 'to-desk', 'transfer'), 'to-desk');
   done.catch(() => undefined);
   return { call, ctx, done, box: track(done) };
@@ -285,3 +286,17 @@ describe('N5 dispatcher: who gets a freed agent', () => {
     expect(ctx.dataOf('transfer.leg').map((l) => [l.agent, l.outcome])).toEqual([['a1', 'no-answer'], ['a2', 'answered']]);
   });
 });
+
+describe('N8 a caller who reaches an agent before the callback', () => {
+  it('cancels the pending callback of the number (served), logged as callback.cancelled', async () => {
+    const callbacks = createCallbackStore(openDatabase(':memory:'));
+    const pending = callbacks.add({ callId: 'earlier', number: '13800138000', reason: 'unanswered-query', now: T0 - 60_000 });
+    pool.login('a1');
+    const { ctx } = caller('call-1', {}, callbacks);
+    await advance(INTRO + 1000 + 3 * PROMPT_MS);
+    expect(ctx.dataOf('transfer.bridged')).toHaveLength(1);
+    expect(ctx.dataOf('callback.cancelled')).toEqual([{ id: pending.id, reason: 'served' }]);
+    expect(callbacks.get(pending.id)).toMatchObject({ status: 'cancelled', outcome: 'served' });
+  });
+});
+

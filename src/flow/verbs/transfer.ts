@@ -201,6 +201,12 @@ async function talk(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, group: str
   ctx.record('transfer.bridged', { group, agent: leg.agent.id, workNumber: leg.agent.workNumber });
   // N12: a later call today from this number is asked whether it is about this one.
   ctx.services.callerHistory?.noteBridged(call.id, group);
+  // N8: a caller who reached an agent no longer needs the callback they asked for earlier.
+  if (ctx.facts.direction === 'inbound') {
+    for (const row of ctx.services.callbacks?.cancelOpenFor(ctx.facts.caller, 'served') ?? []) {
+      ctx.record('callback.cancelled', { id: row.id, reason: 'served' });
+    }
+  }
   call.enter('bridged');
   desk.connected(leg, call.id);
   const until = new AbortController();
@@ -240,4 +246,6 @@ export const transfer = defineVerb({
     { to: step.next, key: null },
     { to: step.failed, key: null },
   ],
+  // 您的电话需转接… always plays; when no agent takes the call, the caller goes to failed.
+  graph: (step) => ({ heard: true, idle: { path: ['failed'], step: step.failed } }),
 });

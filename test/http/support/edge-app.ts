@@ -2,6 +2,7 @@
 // the controller starts it, and a raw node:http client: any method, a body on any method, a
 // chosen source address (127.0.0.x) to be a different client.
 import http, { type IncomingHttpHeaders, type Server } from 'node:http';
+import { callbackDeps } from './callback-deps.js';
 import type { AddressInfo } from 'node:net';
 import { AgentsConfig } from '../../../src/agents/agent-config.js';
 import { AgentNotifier } from '../../../src/agents/agent-notifier.js';
@@ -48,7 +49,7 @@ export async function startEdgeApp(limits?: HttpAppDeps['limits']): Promise<Edge
     apiToken: TOKEN,
     logger: createLogger({ level: 'silent' }),
     agents: { pool, notifier, clock: systemClock, heartbeatMs: 60_000 },
-    callbacks,
+    callbacks: callbackDeps(callbacks),
     tickets,
     ...(limits === undefined ? {} : { limits }),
   });
