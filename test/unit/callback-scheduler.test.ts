@@ -146,7 +146,7 @@ describe('N8 callback scheduler', () => {
     expect(events[0]!.data).toMatchObject({ outcome: 'answered', lateMs: 0, agent: 'a1' });
   });
 
-  it('never more dials than free agents; callers waiting in the hold queue come first', async () => {
+  it('never more dials than free agents; callers waiting in the hold queue come first', () => {
     pool.login('a1');
     for (const n of ['13800138001', '13800138002', '13800138003']) {
       store.add({ callId: null, number: n, reason: 'unanswered-query', now: T0 });
