@@ -18,7 +18,7 @@ import type { ChannelInfo } from './ari/types.js';
 import { CallbackScheduler } from './callbacks/scheduler.js';
 import type { Config } from './config/env.js';
 import { settleAfter, systemClock, type Clock } from './clock/clock.js';
-import { loadFlow } from './flow/load-flow.js';
+import { loadFlow, type FlowIssue } from './flow/load-flow.js';
 import { scaleTimings } from './flow/scale-timings.js';
 import { SERVICE_NAMES } from './flow/services.js';
 import type { Flow } from './flow/schema.js';
@@ -53,7 +53,9 @@ export async function startController(config: Readonly<Config>, options: Control
   const catalogue = loadCatalogue(config.promptCatalogue);
   // This controller wires every service (agents, callbacks, tickets, caller history: below).
   const services = new Set(SERVICE_NAMES);
-  const load = () => scaleTimings(loadFlow(config.flowFile, catalogue.ids, { services }), config.flowTimeScale);
+  // Warnings (steps nothing reaches) go to the operator's log, with file:line, at every load.
+  const onWarning = (w: FlowIssue) => logger.warn({ file: w.file, line: w.line, path: w.path }, `flow: ${w.message}`);
+  const load = () => scaleTimings(loadFlow(config.flowFile, catalogue.ids, { services, onWarning }), config.flowTimeScale);
   let flow = load();
 
   const db = openDatabase(config.database);

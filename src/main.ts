@@ -1,5 +1,6 @@
 // Process entry (npm start): config, logger, controller, signals.
 import { ConfigError, loadConfig } from './config/env.js';
+import { FlowError } from './flow/load-flow.js';
 import { exposures } from './config/exposure.js';
 import { startController } from './controller.js';
 import { PortInUseError } from './http/listen.js';
@@ -23,9 +24,10 @@ async function main(): Promise<void> {
   try {
     controller = await startController(config, { logger });
   } catch (err) {
-    if (err instanceof PortInUseError) {
-      // An operator's mistake, not a bug: the message says what to change, a stack would not.
-      console.error(err.message);
+    if (err instanceof PortInUseError || err instanceof FlowError) {
+      // An operator's mistake, not a bug: the message says what to change (for a flow: every
+      // problem with file:line), a stack would not.
+      console.error(err instanceof FlowError ? `the flow file is refused:\n${err.message}` : err.message);
       process.exit(2);
     }
     throw err;

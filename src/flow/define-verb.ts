@@ -1,7 +1,8 @@
 // A verb describes itself: its step schema, its runner, and what the loader, the dead-air check
 // and the key paths need to know about a step without running it (where it can lead, what it
-// plays, where it listens, which agent groups it names, which services it needs). Every path is
-// relative to the step, so the loader can point at the exact line of the flow file.
+// plays, where it listens, which agent groups it names, which services it needs, how it behaves
+// as a node of the flow graph). Every path is relative to the step, so the loader can point at
+// the exact line of the flow file.
 import type { z } from 'zod';
 import type { VerbRunner } from './context.js';
 import type { ServiceName } from './services.js';
@@ -44,6 +45,40 @@ export interface KeyEdge {
   key: string | null;
 }
 
+/**
+ * How a step behaves as a node of the flow graph, for the loader's graph checks
+ * (src/flow/flow-graph.ts): loops that spin unheard, loops nobody leaves, audio before the answer.
+ */
+export interface GraphFacts {
+  /**
+   * Every pass through the step plays a prompt the caller hears, or waits for (or takes) a key,
+   * before the step leaves, whatever the caller did before: a loop through it cannot spin
+   * unheard. False for a step that can pass straight through (a key already pressed skips a
+   * barge-in prompt, a caller who spoke once skips the silent-line protocol).
+   */
+  heard: boolean;
+  /** The step may play audio to the caller: before an `answer` step, that is an error. */
+  plays: boolean;
+  /** The step answers the call. */
+  answers: boolean;
+  /**
+   * Where a caller goes who does nothing and whom nothing serves (no key, no voice, no agent
+   * takes the call, no number is confirmed): one of the step's targets, or null when the call
+   * ends there (the step hangs up, or names no next step).
+   */
+  idle: TargetRef | null;
+  /** Steps the step can lead to without naming them (repeat-caller: the first transfer to a group). */
+  implicit: string[];
+}
+
+/** What of the flow a step's graph facts may depend on (structural: schema.ts builds on the verbs). */
+export interface FlowShape {
+  readonly steps: Readonly<Record<string, { readonly verb: string }>>;
+  /** Step ids in file order. */
+  readonly stepOrder: readonly string[];
+  readonly agents: { readonly groups: Readonly<Record<string, unknown>> };
+}
+
 /** A step schema: a strict zod object whose `verb` is a literal. */
 export type StepSchema = z.ZodObject<{ verb: z.ZodLiteral<string> } & z.core.$ZodShape, z.core.$strict>;
 
@@ -66,6 +101,12 @@ export interface VerbSpec<S extends StepSchema> {
   groups?: (step: StepType<S>) => GroupRef[];
   /** Edges a caller chooses (default: every target, without a key). */
   keyEdges?: (step: StepType<S>) => KeyEdge[];
+  /**
+   * The step as a node of the flow graph. Defaults are the safe side of each check: not heard
+   * (a loop through it counts as silent), plays audio, does not answer, a caller who does
+   * nothing takes the first target (or the call ends when there is none), no implicit targets.
+   */
+  graph?: (step: StepType<S>, flow: FlowShape) => Partial<GraphFacts>;
 }
 
 export interface VerbDefinition<S extends StepSchema = StepSchema> {
@@ -78,6 +119,7 @@ export interface VerbDefinition<S extends StepSchema = StepSchema> {
   windows(step: StepType<S>): ListeningWindow[];
   groups(step: StepType<S>): GroupRef[];
   keyEdges(step: StepType<S>): KeyEdge[];
+  graph(step: StepType<S>, flow: FlowShape): GraphFacts;
 }
 
 const none = (): [] => [];
@@ -96,5 +138,13 @@ export function defineVerb<S extends StepSchema>(spec: VerbSpec<S>): VerbDefinit
     windows: spec.windows ?? none,
     groups: spec.groups ?? none,
     keyEdges: spec.keyEdges ?? ((step: StepType<S>) => targets(step).map(({ step: to }) => ({ to, key: null }))),
+    graph: (step: StepType<S>, flow: FlowShape): GraphFacts => ({
+      heard: false,
+      plays: true,
+      answers: false,
+      idle: targets(step)[0] ?? null,
+      implicit: [],
+      ...spec.graph?.(step, flow),
+    }),
   });
 }

@@ -1,18 +1,13 @@
 // Loads a flow file and reports every problem in it at once, each with file:line:column, so an
-// operator fixes a broken dialplan in one edit instead of one restart per typo.
-import { readFileSync } from 'node:fs';
-import {
-  LineCounter,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  parseDocument,
-  visit,
-  type Document,
-} from 'yaml';
+// operator fixes a broken dialplan in one edit instead of one restart per typo. Stages, each
+// reported on its own: the YAML (within size, depth and alias limits), the schema, the cross
+// checks (steps, prompts, groups, services, N1, N5), the flow graph (loops, the answer, reach).
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { isAlias, isMap, isScalar, isSeq, type Alias, type Document, type LineCounter, type Node } from 'yaml';
 import type { z } from 'zod';
 import { agentsConfigIssues } from '../agents/agent-config.js';
+import { checkFlowGraph, GraphChecks, type FlowEntry } from './flow-graph.js';
+import { FLOW_LIMITS, readFlowYaml, tooLarge } from './flow-yaml.js';
 import { FlowFile, type Flow } from './schema.js';
 import type { ServiceName } from './services.js';
 import { definitionOf } from './verbs/index.js';
@@ -32,8 +27,10 @@ export class FlowError extends Error {
   constructor(
     readonly file: string,
     readonly issues: FlowIssue[],
+    /** Warnings of the same stage (e.g. unreachable steps), listed after the errors. */
+    readonly warnings: readonly FlowIssue[] = [],
   ) {
-    super(issues.map(formatIssue).join('\n'));
+    super([...issues.map(formatIssue), ...warnings.map(formatWarning)].join('\n'));
   }
 }
 
@@ -42,47 +39,94 @@ export function formatIssue(issue: FlowIssue): string {
   return issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where} ${issue.message}`;
 }
 
+export function formatWarning(warning: FlowIssue): string {
+  return formatIssue({ ...warning, message: `warning: ${warning.message}` });
+}
+
+/** Without an onWarning, warnings go to the process's warning channel (stderr). */
+function emitFlowWarning(warning: FlowIssue): void {
+  process.emitWarning(formatIssue(warning), { type: 'FlowWarning', code: 'FLOW_WARNING' });
+}
+
+// The flow file's graph-check options are read here with the rest of the file.
+const FlowFileWithChecks = FlowFile.extend({ checks: GraphChecks });
+
 export interface LoadOptions {
   /**
    * The services the controller wires. When given, a step whose verb needs another one is an
    * issue: the flow fails at load, not in the middle of a call. Omitted: not checked.
    */
   services?: ReadonlySet<ServiceName>;
+  /**
+   * Receives each warning of a flow that loads (steps no entry reaches, unless the flow makes
+   * them errors). Default: process.emitWarning, so they reach stderr.
+   */
+  onWarning?: (warning: FlowIssue) => void;
 }
 
 export function loadFlow(file: string, promptIds: ReadonlySet<string>, options: LoadOptions = {}): Flow {
-  return parseFlow(readFileSync(file, 'utf8'), file, promptIds, options);
+  return parseFlow(readLimited(file), file, promptIds, options);
 }
 
+/** The file's text; one larger than the limit is refused before it is read. */
+function readLimited(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const { size } = fstatSync(fd);
+    if (size > FLOW_LIMITS.bytes) {
+      throw new FlowError(file, [{ file, line: 1, column: 1, path: '', message: tooLarge(size, FLOW_LIMITS.bytes) }]);
+    }
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Validates a flow's text. Throws only FlowError, whatever the text: a problem the parser or a
+ * check did not foresee is reported at the document, not thrown raw at the controller.
+ */
 export function parseFlow(text: string, source: string, promptIds: ReadonlySet<string>, options: LoadOptions = {}): Flow {
-  const lineCounter = new LineCounter();
-  // merge: operators share retry blocks with `<<: *retry`; YAML 1.2 leaves merge keys off by default.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
-  const at = new Locator(doc, lineCounter, source);
+  try {
+    return parseChecked(text, source, promptIds, options);
+  } catch (e) {
+    if (e instanceof FlowError) throw e;
+    const message = `the flow could not be checked: ${e instanceof Error ? e.message : String(e)}`;
+    throw new FlowError(source, [{ file: source, line: 1, column: 1, path: '', message }]);
+  }
+}
+
+function parseChecked(text: string, source: string, promptIds: ReadonlySet<string>, options: LoadOptions): Flow {
+  const yaml = readFlowYaml(text);
+  const at = new Locator(yaml.doc, yaml.lineCounter, source, yaml.resolve);
 
   // A broken document yields nonsense shapes; schema issues on top would only bury the real error.
-  const syntax = [...doc.errors, ...doc.warnings].map((e) => at.at(e.pos[0], e.message));
-  syntax.push(...unresolvedAliases(doc, at));
-  if (syntax.length > 0) throw new FlowError(source, sorted(syntax));
-
-  let raw: unknown;
-  try {
-    raw = doc.toJS();
-  } catch (e) {
-    // Alias bombs stop here (yaml caps alias expansion) rather than in the parser.
-    throw new FlowError(source, [at.at(0, e instanceof Error ? e.message : String(e))]);
-  }
+  if (yaml.problems.length > 0) throw new FlowError(source, sorted(yaml.problems.map((p) => at.at(p.offset, p.message))));
+  const raw = yaml.raw;
   if (raw === null || raw === undefined) {
     throw new FlowError(source, [at.value([], 'the flow file is empty; it needs hotline and steps')]);
   }
-  const parsed = FlowFile.safeParse(raw);
+  const parsed = FlowFileWithChecks.safeParse(raw);
   if (!parsed.success) throw new FlowError(source, sorted(schemaIssues(parsed.error.issues, raw, at)));
 
-  const data = parsed.data;
+  const { checks, ...data } = parsed.data;
   const stepOrder = stepsInOrder(data, at);
   const start = data.start ?? stepOrder[0];
   const issues = crossCheck(data, promptIds, options.services, at);
   if (issues.length > 0 || start === undefined) throw new FlowError(source, sorted(issues));
+
+  // The graph needs every target to exist: it is checked once the cross checks pass.
+  const entries: FlowEntry[] = [{ step: start, name: 'start', answered: false }];
+  // An answered callback starts there (N8): the callee picked up before the flow runs.
+  if (data.callbacks.entry !== undefined) entries.push({ step: data.callbacks.entry, name: 'callbacks.entry', answered: true });
+  const errors: FlowIssue[] = [];
+  const warnings: FlowIssue[] = [];
+  for (const finding of checkFlowGraph(data, stepOrder, entries, checks)) {
+    const issue = at.key(['steps', finding.step], finding.message);
+    (finding.severity === 'error' ? errors : warnings).push(issue);
+  }
+  if (errors.length > 0) throw new FlowError(source, sorted(errors), sorted(warnings));
+  for (const warning of sorted(warnings)) (options.onWarning ?? emitFlowWarning)(warning);
 
   return deepFreeze({ ...data, start, source, stepOrder });
 }
@@ -92,8 +136,9 @@ type Segment = string | number;
 // Object.keys lists integer-like keys ("1") first, so "the order the steps are listed in" comes
 // from the document.
 function stepsInOrder(flow: FlowFile, at: Locator): string[] {
-  const listed = at.keys(['steps']).filter((id) => Object.hasOwn(flow.steps, id));
-  const rest = Object.keys(flow.steps).filter((id) => !listed.includes(id));
+  const listed = [...new Set(at.keys(['steps']).filter((id) => Object.hasOwn(flow.steps, id)))];
+  const seen = new Set(listed);
+  const rest = Object.keys(flow.steps).filter((id) => !seen.has(id));
   return [...listed, ...rest];
 }
 
@@ -224,10 +269,14 @@ function isPresent(raw: unknown, path: Segment[]): boolean {
 
 /** Maps paths of the parsed data back to offsets in the YAML text. */
 class Locator {
+  /** Each map's pairs by key text (the first of equal keys), built when a path first passes it. */
+  private readonly index = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
+
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
     private readonly file: string,
+    private readonly resolve: (alias: Alias) => Node | undefined,
   ) {}
 
   at(offset: number, message: string): FlowIssue {
@@ -253,13 +302,27 @@ class Locator {
   /** The keys of the mapping at `path`, in document order. */
   keys(path: Segment[]): string[] {
     const found = this.walk(path);
-    const value = isAlias(found.value) ? found.value.resolve(this.doc) : found.value;
+    const value = isAlias(found.value) ? this.resolve(found.value) : found.value;
     return found.complete && isMap(value) ? value.items.map((item) => keyText(item.key)) : [];
   }
 
   private issue(offset: number, path: Segment[], message: string): FlowIssue {
-    const { line, col } = this.lines.linePos(offset);
-    return { file: this.file, line, column: col, path: path.join('.'), message };
+    const { line, col } = this.lines.linePos(Math.max(0, offset));
+    // Before the first line break the counter says line 0.
+    return { file: this.file, line: Math.max(1, line), column: Math.max(1, col), path: path.join('.'), message };
+  }
+
+  private pairs(map: { items: readonly { key: unknown; value: unknown }[] }): Map<string, { key: unknown; value: unknown }> {
+    let byKey = this.index.get(map);
+    if (!byKey) {
+      byKey = new Map();
+      for (const pair of map.items) {
+        const text = keyText(pair.key);
+        if (!byKey.has(text)) byKey.set(text, pair);
+      }
+      this.index.set(map, byKey);
+    }
+    return byKey;
   }
 
   /** The node at `path`, or the deepest one on the way when the rest of the path does not exist. */
@@ -267,10 +330,10 @@ class Locator {
     let value: unknown = this.doc.contents;
     let key: unknown;
     for (const seg of path) {
-      if (isAlias(value)) value = value.resolve(this.doc);
+      if (isAlias(value)) value = this.resolve(value);
       let next: { key?: unknown; value: unknown } | undefined;
       if (isMap(value)) {
-        const pair = value.items.find((p) => keyText(p.key) === String(seg));
+        const pair = this.pairs(value).get(String(seg));
         if (pair) next = { key: pair.key, value: pair.value };
       } else if (isSeq(value)) {
         const item = value.items[Number(seg)];
@@ -293,18 +356,15 @@ function keyText(key: unknown): string {
   return isScalar(key) ? String(key.value) : String(key);
 }
 
-function unresolvedAliases(doc: Document, at: Locator): FlowIssue[] {
-  const issues: FlowIssue[] = [];
-  visit(doc, {
-    Alias(_, node) {
-      if (!node.resolve(doc)) issues.push(at.at(node.range?.[0] ?? 0, `unknown alias *${node.source}`));
-    },
-  });
-  return issues;
-}
+/** At most this many issues are listed per stage; the last line says how many more there are. */
+const MAX_ISSUES = 100;
 
 function sorted(issues: FlowIssue[]): FlowIssue[] {
-  return issues.sort((a, b) => a.line - b.line || a.column - b.column);
+  issues.sort((a, b) => a.line - b.line || a.column - b.column);
+  if (issues.length <= MAX_ISSUES) return issues;
+  const next = issues[MAX_ISSUES]!;
+  const more = { ...next, path: '', message: `and ${issues.length - MAX_ISSUES} more issues from here on` };
+  return [...issues.slice(0, MAX_ISSUES), more];
 }
 
 function deepFreeze<T>(value: T): T {

@@ -22,6 +22,9 @@ describe('N5 hold queue', () => {
   beforeAll(async () => {
     copyFileSync('test/fixtures/asterisk/extensions_local.conf', `${ROOT}/root/etc/asterisk/extensions_local.conf`);
     execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
+    // The only agent must be free: no call of an earlier file or test may hold it (the files
+    // take turns on the sandbox, so nothing else is running now).
+    execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'channel request hangup all']);
     hotline = await startTestController('test/fixtures/flows/queue.yaml', { FLOW_TIME_SCALE: '1' });
     const res = await fetch(`${hotline.controller.httpUrl}/api/agents/q1/login`, {
       method: 'POST',
@@ -98,6 +101,9 @@ describe('N5 N8 callback from the hold queue', () => {
   beforeAll(async () => {
     copyFileSync('test/fixtures/asterisk/extensions_local.conf', `${ROOT}/root/etc/asterisk/extensions_local.conf`);
     execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
+    // The only agent must be free: no call of an earlier file or test may hold it (the files
+    // take turns on the sandbox, so nothing else is running now).
+    execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'channel request hangup all']);
     // Scaled: the offer comes after 12 s instead of 60 s (the unscaled schedule is tested above).
     hotline = await startTestController('test/fixtures/flows/queue.yaml', { FLOW_TIME_SCALE: '0.2' });
     const res = await fetch(`${hotline.controller.httpUrl}/api/agents/q1/login`, {

@@ -46,4 +46,6 @@ export const answer = defineVerb({
   schema: AnswerStep,
   run,
   targets: (step) => [{ path: ['next'], step: step.next }],
+  // Ringback is not audio the flow plays; an answered (adopted) call passes straight through.
+  graph: () => ({ answers: true, plays: false, heard: false }),
 });

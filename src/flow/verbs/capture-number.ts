@@ -85,4 +85,6 @@ export const captureNumber = defineVerb({
     { path: ['failed'], step: step.failed },
   ],
   windows: (step) => [{ path: ['timeoutMs'], ms: step.timeoutMs }],
+  // callback.ask always plays (earlier keys are forgotten); no confirmed number: failed.
+  graph: (step) => ({ heard: true, idle: { path: ['failed'], step: step.failed } }),
 });

@@ -57,4 +57,6 @@ export const createTicket = defineVerb({
   targets: (step) => [{ path: ['next'], step: step.next }],
   windows: (step) => [{ path: ['timeoutMs'], ms: step.timeoutMs }],
   groups: (step) => (step.group === undefined ? [] : [{ path: ['group'], group: step.group }]),
+  // The number is always read (no barge-in).
+  graph: () => ({ heard: true }),
 });

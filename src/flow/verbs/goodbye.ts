@@ -74,4 +74,6 @@ export const goodbye = defineVerb({
   ],
   prompts: (step) => (step.linger ? step.linger.prompts.map((prompt, i) => ({ path: ['linger', 'prompts', i], prompt })) : []),
   windows: (step) => (step.linger ? [{ path: ['linger', 'waitMs'], ms: step.linger.waitMs }] : []),
+  // The closing phrase always plays; a caller who lingers silently goes to next, or is hung up.
+  graph: (step) => ({ heard: true, idle: step.next === undefined ? null : { path: ['next'], step: step.next } }),
 });

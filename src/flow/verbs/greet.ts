@@ -22,4 +22,6 @@ export const greet = defineVerb({
   schema: GreetStep,
   run,
   targets: (step) => [{ path: ['next'], step: step.next }],
+  // Barge-in: a key already pressed (type-ahead, kept for the menu) skips the greeting.
+  graph: () => ({ heard: false }),
 });

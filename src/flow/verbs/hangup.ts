@@ -11,4 +11,4 @@ const run: VerbRunner<HangupStep> = async (ctx) => {
   return undefined;
 };
 
-export const hangup = defineVerb({ verb: 'hangup', schema: HangupStep, run });
+export const hangup = defineVerb({ verb: 'hangup', schema: HangupStep, run, graph: () => ({ plays: false, idle: null }) });

@@ -6,7 +6,7 @@
 // module can be evaluated while transfer.ts is still evaluating; the list is only read once every
 // module has loaded. No verb module may import schema.ts at run time (types are fine).
 import type { VerbRunner } from '../context.js';
-import type { GroupRef, KeyEdge, ListeningWindow, PromptRef, TargetRef } from '../define-verb.js';
+import type { FlowShape, GraphFacts, GroupRef, KeyEdge, ListeningWindow, PromptRef, TargetRef } from '../define-verb.js';
 import type { Step, Verb } from '../schema.js';
 import type { ServiceName } from '../services.js';
 import { answer } from './answer.js';
@@ -56,6 +56,7 @@ export interface StepDefinition {
   windows(step: Step): ListeningWindow[];
   groups(step: Step): GroupRef[];
   keyEdges(step: Step): KeyEdge[];
+  graph(step: Step, flow: FlowShape): GraphFacts;
 }
 
 let byVerb: ReadonlyMap<string, StepDefinition> | undefined;

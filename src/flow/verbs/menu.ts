@@ -73,4 +73,6 @@ export const menu = defineVerb({
   windows: (step) => [{ path: ['timeoutMs'], ms: step.timeoutMs }],
   // Only the options: "press X" cannot lead to a fallback for wrong keys or silence.
   keyEdges: (step) => Object.entries(step.options).map(([key, to]) => ({ to, key })),
+  // Each pass plays the prompt or takes a key; a caller who keys nothing ends at noInput.then.
+  graph: (step) => ({ heard: true, idle: { path: ['noInput', 'then'], step: step.noInput.then } }),
 });

@@ -29,4 +29,6 @@ export const play = defineVerb({
     Array.isArray(step.prompt)
       ? step.prompt.map((prompt, i) => ({ path: ['prompt', i], prompt }))
       : [{ path: ['prompt'], prompt: step.prompt }],
+  // No barge-in: the prompts always play.
+  graph: () => ({ heard: true }),
 });

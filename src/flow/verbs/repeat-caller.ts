@@ -40,8 +40,11 @@ const run: VerbRunner<RepeatCallerStep> = async (ctx, step, stepId) => {
   return target;
 };
 
+/** What routeFor reads of a flow (the loader's graph checks call it before the Flow exists). */
+type RouteFlow = Pick<Flow, 'stepOrder'> & { steps: Readonly<Record<string, { verb: string; group?: unknown }>> };
+
 /** The operator's route for the group, else the first transfer step to it in the flow file. */
-export function routeFor(flow: Flow, step: RepeatCallerStep, group: string): string | undefined {
+export function routeFor(flow: RouteFlow, step: RepeatCallerStep, group: string): string | undefined {
   if (Object.hasOwn(step.routes, group)) return step.routes[group];
   return flow.stepOrder.find((id) => {
     const candidate = flow.steps[id];
@@ -64,4 +67,10 @@ export const repeatCaller = defineVerb({
   groups: (step) => Object.keys(step.routes).map((group) => ({ path: ['routes', group], group, isKey: true })),
   // The routes need an earlier call today: a first-time caller cannot take them by a key.
   keyEdges: (step) => [{ to: step.next, key: null }],
+  // A first caller of the day goes on to next without a word. A repeat caller's 1 can also lead
+  // to the first transfer step to each group, which the step does not name.
+  graph: (step, flow) => ({
+    heard: false,
+    implicit: Object.keys(flow.agents.groups).flatMap((group) => routeFor(flow, step, group) ?? []),
+  }),
 });

@@ -81,4 +81,10 @@ export const silentLine = defineVerb({
   ],
   // onSilence is where a caller goes by doing nothing: no key leads there.
   keyEdges: (step) => [{ to: step.next, key: null }],
+  // A caller who spoke once (or keyed ahead) passes straight through; a silent one is hung up
+  // unless onSilence names a step.
+  graph: (step) => ({
+    heard: false,
+    idle: step.onSilence === undefined ? null : { path: ['onSilence'], step: step.onSilence },
+  }),
 });

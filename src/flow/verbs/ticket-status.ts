@@ -55,4 +55,6 @@ export const ticketStatus = defineVerb({
     { path: ['failed'], step: step.failed },
   ],
   windows: (step) => [{ path: ['timeoutMs'], ms: step.timeoutMs }],
+  // ticket.ask always plays (earlier keys are forgotten); no known number: failed.
+  graph: (step) => ({ heard: true, idle: { path: ['failed'], step: step.failed } }),
 });
