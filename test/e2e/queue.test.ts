@@ -105,8 +105,8 @@ describe('N5 N8 callback from the hold queue', () => {
     // The only agent must be free: no call of an earlier file or test may hold it (the files
     // take turns on the sandbox, so nothing else is running now).
     execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'channel request hangup all']);
-    // Scaled: the offer comes after 12 s instead of 60 s (the unscaled schedule is tested above).
-    hotline = await startTestController('test/fixtures/flows/queue.yaml', { FLOW_TIME_SCALE: '0.2' });
+    // The offer after 15 s (the 60 s schedule is tested above); agent rings keep their length.
+    hotline = await startTestController('test/fixtures/flows/queue-callback.yaml', { FLOW_TIME_SCALE: '1' });
     const res = await fetch(`${hotline.controller.httpUrl}/api/agents/q1/login`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${hotline.token}` },
@@ -130,7 +130,7 @@ describe('N5 N8 callback from the hold queue', () => {
     await b.answered();
     const queuedId = await waitForEvent(hotline, second, 'queue.joined', 30_000);
     const joinedAt = (await hotline.events(queuedId)).find((e) => e.type === 'queue.joined')!.ts;
-    await new Promise((r) => setTimeout(r, joinedAt + 12_000 + 1500 - Date.now()));
+    await new Promise((r) => setTimeout(r, joinedAt + 15_000 + 1500 - Date.now()));
     await b.press('1');
     // The caller ID is read back; 1 confirms it.
     await waitForEvent(hotline, second, 'callback.readback', 20_000);
