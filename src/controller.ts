@@ -19,6 +19,7 @@ import { CallbackScheduler } from './callbacks/scheduler.js';
 import type { Config } from './config/env.js';
 import { settleAfter, systemClock, type Clock } from './clock/clock.js';
 import { loadFlow, type FlowIssue } from './flow/load-flow.js';
+import { loadFlowOffThread } from './flow/load-flow-off-thread.js';
 import { scaleTimings } from './flow/scale-timings.js';
 import { SERVICE_NAMES } from './flow/services.js';
 import type { Flow } from './flow/schema.js';
@@ -42,8 +43,11 @@ export interface Controller {
   /** Where the HTTP API listens (the port is real even when the config said 0). */
   readonly httpUrl: string;
   currentFlow(): Flow;
-  /** Loads the flow file again; on error the running flow stays and the error is thrown. */
-  reloadFlow(): Flow;
+  /**
+   * Loads the flow file again, parsed off the main thread (live calls are not held up); on
+   * error the running flow stays and the promise rejects (a FlowError lists every issue).
+   */
+  reloadFlow(): Promise<Flow>;
   stop(): Promise<void>;
 }
 
@@ -55,8 +59,8 @@ export async function startController(config: Readonly<Config>, options: Control
   const services = new Set(SERVICE_NAMES);
   // Warnings (steps nothing reaches) go to the operator's log, with file:line, at every load.
   const onWarning = (w: FlowIssue) => logger.warn({ file: w.file, line: w.line, path: w.path }, `flow: ${w.message}`);
-  const load = () => scaleTimings(loadFlow(config.flowFile, catalogue.ids, { services, onWarning }), config.flowTimeScale);
-  let flow = load();
+  // At start no call is live: the flow loads here. A reload parses in a worker thread.
+  let flow = scaleTimings(loadFlow(config.flowFile, catalogue.ids, { services, onWarning }), config.flowTimeScale);
 
   const db = openDatabase(config.database);
   const recorder = createSqliteRecorder(db, { logger, clock });
@@ -138,8 +142,10 @@ export async function startController(config: Readonly<Config>, options: Control
     registry,
     httpUrl,
     currentFlow: () => flow,
-    reloadFlow() {
-      const next = load();
+    async reloadFlow() {
+      const loaded = await loadFlowOffThread(config.flowFile, catalogue.ids, { services, onWarning }, { clock, signal: life.signal });
+      const next = scaleTimings(loaded, config.flowTimeScale);
+      // Swapped in one step: calls in progress keep the flow they started with.
       pool.reconfigure(next.agents);
       flow = next;
       logger.info({ flow: flow.source }, 'flow reloaded');

@@ -34,11 +34,9 @@ async function main(): Promise<void> {
   }
 
   process.on('SIGHUP', () => {
-    try {
-      controller.reloadFlow();
-    } catch (err) {
+    controller.reloadFlow().catch((err: unknown) => {
       logger.error({ err: (err as Error).message }, 'flow reload rejected; the running flow stays');
-    }
+    });
   });
   const shutdown = (signal: string) => {
     logger.info({ signal, activeCalls: controller.registry.size }, 'shutting down');

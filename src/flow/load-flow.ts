@@ -367,7 +367,7 @@ function sorted(issues: FlowIssue[]): FlowIssue[] {
   return [...issues.slice(0, MAX_ISSUES), more];
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);

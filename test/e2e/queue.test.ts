@@ -15,53 +15,60 @@ const ROOT = process.env.HOTLINE_SANDBOX_CACHE ?? '/var/cache/hotline-sandbox';
 const dataOfAll = <T extends keyof EventData>(events: EventRow[], type: T) =>
   events.filter((e) => e.type === type).map((e) => ({ ...(e.data as EventData[T]), ts: e.ts }));
 
-describe('N5 hold queue', () => {
-  let hotline: TestController;
-  const callers = new TestCallers();
-
+/**
+ * A controller on a queue flow whose one agent (q1) is logged in and free, and scripted
+ * callers; `hotline` is set by beforeAll, so tests read it from the returned object at run time.
+ */
+function useQueueHotline(flowFile: string) {
+  const ctx = { callers: new TestCallers() } as { hotline: TestController; callers: TestCallers };
   beforeAll(async () => {
     copyFileSync('test/fixtures/asterisk/extensions_local.conf', `${ROOT}/root/etc/asterisk/extensions_local.conf`);
     execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
     // The only agent must be free: no call of an earlier file or test may hold it (the files
     // take turns on the sandbox, so nothing else is running now).
     execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'channel request hangup all']);
-    hotline = await startTestController('test/fixtures/flows/queue.yaml', { FLOW_TIME_SCALE: '1' });
-    const res = await fetch(`${hotline.controller.httpUrl}/api/agents/q1/login`, {
+    ctx.hotline = await startTestController(flowFile, { FLOW_TIME_SCALE: '1' });
+    const res = await fetch(`${ctx.hotline.controller.httpUrl}/api/agents/q1/login`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${hotline.token}` },
+      headers: { Authorization: `Bearer ${ctx.hotline.token}` },
     });
     expect(res.status).toBe(200);
-    await callers.connect();
+    await ctx.callers.connect();
   });
   afterAll(async () => {
-    callers.close();
-    await hotline?.stop();
+    ctx.callers.close();
+    await ctx.hotline?.stop();
   });
+  return ctx;
+}
+
+describe('N5 hold queue', () => {
+  const q = useQueueHotline('test/fixtures/flows/queue.yaml');
 
   it('N5: reassurance every 15 s and the offer at 60 s (unscaled); 2 keeps waiting; the freed agent takes the waiting caller', async () => {
     // The first caller takes the only agent.
     const first = freshCaller();
-    const a = await callers.dial(first);
+    const a = await q.callers.dial(first);
     await a.answered();
-    await waitForEvent(hotline, first, 'transfer.bridged', 30_000);
+    await waitForEvent(q.hotline, first, 'transfer.bridged', 30_000);
 
     // The second caller finds nobody free and waits on hold.
     const second = freshCaller();
-    const b = await callers.dial(second);
+    const b = await q.callers.dial(second);
     await b.answered();
-    const callId = await waitForEvent(hotline, second, 'queue.joined', 30_000);
-    const joinedAt = (await hotline.events(callId)).find((e) => e.type === 'queue.joined')!.ts;
+    const callId = await waitForEvent(q.hotline, second, 'queue.joined', 30_000);
+    const joinedAt = (await q.hotline.events(callId)).find((e) => e.type === 'queue.joined')!.ts;
     // Two seconds into the offer (due 60 s after joining) the caller presses 2: keep waiting.
     await new Promise((r) => setTimeout(r, joinedAt + 62_000 - Date.now()));
     await b.press('2');
-    await waitForEvent(hotline, second, 'queue.offered', 15_000);
+    await waitForEvent(q.hotline, second, 'queue.offered', 15_000);
     // The first caller hangs up: the agent is free and goes to the waiting caller.
     await a.hangup();
-    await waitForEvent(hotline, second, 'transfer.bridged', 30_000);
+    await waitForEvent(q.hotline, second, 'transfer.bridged', 30_000);
     await b.hangup();
 
-    await hotline.endedCall(second);
-    const events = await hotline.events(callId);
+    await q.hotline.endedCall(second);
+    const events = await q.hotline.events(callId);
     const joined = dataOfAll(events, 'queue.joined')[0]!;
     const reassured = dataOfAll(events, 'queue.reassured');
     const offered = dataOfAll(events, 'queue.offered');
@@ -96,52 +103,32 @@ describe('N5 hold queue', () => {
 });
 
 describe('N5 N8 callback from the hold queue', () => {
-  let hotline: TestController;
-  const callers = new TestCallers();
-
-  beforeAll(async () => {
-    copyFileSync('test/fixtures/asterisk/extensions_local.conf', `${ROOT}/root/etc/asterisk/extensions_local.conf`);
-    execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
-    // The only agent must be free: no call of an earlier file or test may hold it (the files
-    // take turns on the sandbox, so nothing else is running now).
-    execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'channel request hangup all']);
-    // The offer after 15 s (the 60 s schedule is tested above); agent rings keep their length.
-    hotline = await startTestController('test/fixtures/flows/queue-callback.yaml', { FLOW_TIME_SCALE: '1' });
-    const res = await fetch(`${hotline.controller.httpUrl}/api/agents/q1/login`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${hotline.token}` },
-    });
-    expect(res.status).toBe(200);
-    await callers.connect();
-  });
-  afterAll(async () => {
-    callers.close();
-    await hotline?.stop();
-  });
+  // The offer after 15 s (the 60 s schedule is tested above); agent rings keep their length.
+  const q = useQueueHotline('test/fixtures/flows/queue-callback.yaml');
 
   it('N5 N8: 1 at the offer leaves a number; when the agent comes free the scheduler calls back, agent first; the callee presses 1 and is bridged', async () => {
     const first = freshCaller();
-    const a = await callers.dial(first);
+    const a = await q.callers.dial(first);
     await a.answered();
-    await waitForEvent(hotline, first, 'transfer.bridged', 30_000);
+    await waitForEvent(q.hotline, first, 'transfer.bridged', 30_000);
 
     const second = freshCaller();
-    const b = await callers.dial(second);
+    const b = await q.callers.dial(second);
     await b.answered();
-    const queuedId = await waitForEvent(hotline, second, 'queue.joined', 30_000);
-    const joinedAt = (await hotline.events(queuedId)).find((e) => e.type === 'queue.joined')!.ts;
+    const queuedId = await waitForEvent(q.hotline, second, 'queue.joined', 30_000);
+    const joinedAt = (await q.hotline.events(queuedId)).find((e) => e.type === 'queue.joined')!.ts;
     await new Promise((r) => setTimeout(r, joinedAt + 15_000 + 1500 - Date.now()));
     await b.press('1');
     // The caller ID is read back; 1 confirms it.
-    await waitForEvent(hotline, second, 'callback.readback', 20_000);
+    await waitForEvent(q.hotline, second, 'callback.readback', 20_000);
     await new Promise((r) => setTimeout(r, 1500));
     await b.press('1');
-    await waitForEvent(hotline, second, 'callback.requested', 30_000);
+    await waitForEvent(q.hotline, second, 'callback.requested', 30_000);
     await b.ended(60_000);
 
     // The agent is still busy: nothing is dialled. Then the first caller hangs up.
     await new Promise((r) => setTimeout(r, 3000));
-    let rows = (await (await fetch(`${hotline.controller.httpUrl}/api/callbacks`, { headers: { Authorization: `Bearer ${hotline.token}` } })).json()) as {
+    let rows = (await (await fetch(`${q.hotline.controller.httpUrl}/api/callbacks`, { headers: { Authorization: `Bearer ${q.hotline.token}` } })).json()) as {
       callbacks: Array<{ number: string; status: string; attempts: number }>;
     };
     expect(rows.callbacks.find((c) => c.number === second)).toMatchObject({ status: 'pending', attempts: 0 });
@@ -151,18 +138,18 @@ describe('N5 N8 callback from the hold queue', () => {
     // The callback: an outbound call to the second caller's number, bridged to the agent.
     let outbound: { id: string } | undefined;
     for (let i = 0; i < 300 && !outbound; i++) {
-      outbound = (await hotline.calls()).find((c) => c.caller === second && c.id !== queuedId);
+      outbound = (await q.hotline.calls()).find((c) => c.caller === second && c.id !== queuedId);
       if (!outbound) await new Promise((r) => setTimeout(r, 100));
     }
     expect(outbound, 'the scheduler dialled the callee').toBeDefined();
     for (let i = 0; i < 300; i++) {
-      if ((await hotline.events(outbound!.id)).some((e) => e.type === 'transfer.bridged')) break;
+      if ((await q.hotline.events(outbound!.id)).some((e) => e.type === 'transfer.bridged')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    await callers.rest('DELETE', `/channels/${outbound!.id}`);
-    await hotline.endedCall(second);
+    await q.callers.rest('DELETE', `/channels/${outbound!.id}`);
+    await q.hotline.endedCall(second);
 
-    const queued = await hotline.events(queuedId);
+    const queued = await q.hotline.events(queuedId);
     expect(dataOfAll(queued, 'queue.offered')[0]).toMatchObject({ key: '1' });
     expect(dataOfAll(queued, 'queue.left')[0]).toMatchObject({ reason: 'callback' });
     expect(dataOfAll(queued, 'callback.requested')[0]).toMatchObject({ number: second, reason: 'unanswered-query' });
@@ -172,12 +159,12 @@ describe('N5 N8 callback from the hold queue', () => {
       `N8 callback: dialled ${attempt.ts - attempt.ringMs - freedAt} ms after the agent came free ` +
         `(due ${attempt.lateMs} ms earlier, while the only agent was busy); callee answered after ${attempt.ringMs} ms`,
     );
-    const call = await hotline.events(outbound!.id);
+    const call = await q.hotline.events(outbound!.id);
     expect(dataOfAll(call, 'callback.started')[0]).toMatchObject({ agent: 'q1', group: 'desk', attempt: 1 });
     expect(dataOfAll(call, 'menu.choice')[0]).toMatchObject({ digit: '1', target: 'callback-desk' });
     expect(dataOfAll(call, 'transfer.leg').map((l) => [l.agent, l.outcome])).toEqual([['q1', 'answered']]);
     expect(dataOfAll(call, 'transfer.bridged')[0]).toMatchObject({ agent: 'q1', workNumber: '1066' });
-    rows = (await (await fetch(`${hotline.controller.httpUrl}/api/callbacks`, { headers: { Authorization: `Bearer ${hotline.token}` } })).json()) as typeof rows;
+    rows = (await (await fetch(`${q.hotline.controller.httpUrl}/api/callbacks`, { headers: { Authorization: `Bearer ${q.hotline.token}` } })).json()) as typeof rows;
     expect(rows.callbacks.find((c) => c.number === second)).toMatchObject({ status: 'done', attempts: 1 });
   }, 180_000);
 });
