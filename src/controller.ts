@@ -31,6 +31,7 @@ import { createCallerHistory } from './store/caller-history.js';
 import { openDatabase } from './store/database.js';
 import { createSqliteRecorder } from './store/sqlite-recorder.js';
 import { createTicketStore } from './tickets/ticket-store.js';
+import { createSurveyStore } from './surveys/survey-store.js';
 
 export interface ControllerOptions {
   logger: Logger;
@@ -84,8 +85,9 @@ export async function startController(config: Readonly<Config>, options: Control
   const callbacks = createCallbackStore(db);
   const tickets = createTicketStore(db, () => clock.now(), { timeZone: () => flow.hotline.timezone });
   const callerHistory = createCallerHistory(db, { logger: logger.child({ part: 'caller-history' }) });
+  const surveys = createSurveyStore(db);
   const handleCall = createCallHandler({
-    ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, currentFlow: () => flow, signal: life.signal,
+    ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, surveys, currentFlow: () => flow, signal: life.signal,
   });
   const running = new Set<Promise<void>>();
   const runCall = (channel: ChannelInfo, start: CallStart): Promise<void> => {

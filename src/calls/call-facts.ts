@@ -37,6 +37,9 @@ export interface CallFacts {
   /** N9: the agent group this call last asked for, and when it first asked (its place). */
   group?: string;
   queuedAt?: number;
+  /** N16: the agent who last talked with the caller, and whether the agent hung up first. */
+  agent?: string;
+  agentLeftFirst?: boolean;
 }
 
 export interface NewCallFacts {

@@ -14,6 +14,7 @@ import { dayStart } from '../calendar/local-time.js';
 import type { CallerHistory } from '../store/caller-history.js';
 import type { EventData, EventType, Recorder } from '../store/events.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
+import type { SurveyStore } from '../surveys/survey-store.js';
 import { createCallFacts, type CallbackCall, type CallDirection } from './call-facts.js';
 import { CallSession } from './call-session.js';
 import { isDropped, recoverDroppedCall } from '../callbacks/dropped-call.js';
@@ -32,6 +33,7 @@ export interface CallHandlerDeps {
   agents?: AgentDesk;
   callbacks?: CallbackStore;
   callerHistory?: CallerHistory;
+  surveys?: SurveyStore;
   tickets?: TicketStore;
 }
 
@@ -59,6 +61,7 @@ export function createCallHandler(deps: CallHandlerDeps): CallHandler {
     callbacks: deps.callbacks,
     tickets: deps.tickets,
     callerHistory: deps.callerHistory,
+    surveys: deps.surveys,
   });
   return (channel, start) => handleCall(deps, services, channel, start);
 }

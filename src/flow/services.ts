@@ -4,6 +4,7 @@
 import type { AgentDesk } from '../agents/agent-desk.js';
 import type { CallbackStore } from '../callbacks/callback-store.js';
 import type { CallerHistory } from '../store/caller-history.js';
+import type { SurveyStore } from '../surveys/survey-store.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
 
 export interface Services {
@@ -15,6 +16,8 @@ export interface Services {
   tickets?: TicketStore;
   /** N12: who called earlier today (read through the call's facts). */
   callerHistory?: CallerHistory;
+  /** N16: satisfaction ratings. */
+  surveys?: SurveyStore;
 }
 
 export type ServiceName = keyof Services;
@@ -25,6 +28,7 @@ const NAMES: { readonly [K in ServiceName]: K } = {
   callbacks: 'callbacks',
   tickets: 'tickets',
   callerHistory: 'callerHistory',
+  surveys: 'surveys',
 };
 
 /** Every service name. */

@@ -44,6 +44,8 @@ export interface EventData {
   'callback.started': { id: number; attempt: number; reason: string; group: string; agent: string };
   'call.dropped': { state: string; cause: number; callback: number | null };
   'callback.cancelled': { id: number; reason: string };
+  'survey.rated': { step: string; rating: number; agent: string | null; group: string | null; ticket: string | null; attempt: number };
+  'survey.abandoned': { step: string; tries: number; keys: string[] };
   'repeat.checked': { step: string; earlierCalls: number; group: string | null; target: string | null };
   'repeat.routed': { step: string; group: string; target: string };
   'repeat.declined': { step: string; digit: string | null };
@@ -88,6 +90,8 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'callback.started': 'N8',
   'call.dropped': 'N9',
   'callback.cancelled': 'N8',
+  'survey.rated': 'N16',
+  'survey.abandoned': 'N16',
   'transfer.started': 'N6',
   'transfer.leg': 'N1',
   'transfer.whisper': 'N6',

@@ -186,6 +186,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX callbacks_due ON callbacks (status, next_attempt_at);
     `,
   },
+  {
+    version: 8,
+    name: 'satisfaction surveys',
+    // N16/N17: a rating is a fact about a conversation (call, agent, group, ticket), kept as
+    // given: append-only like the call events.
+    up: `
+      CREATE TABLE surveys (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id TEXT NOT NULL,
+        agent   TEXT,
+        grp     TEXT,
+        ticket  TEXT,
+        rating  INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        at      INTEGER NOT NULL
+      );
+      CREATE INDEX surveys_agent ON surveys (agent, at);
+      ${appendOnly('surveys')}
+    `,
+  },
 ];
 
 export interface RunMigrationsOptions {

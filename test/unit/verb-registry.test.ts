@@ -61,7 +61,7 @@ const EVERY_VERB = parseFlow(
 
 const FLOWS: Flow[] = [
   EVERY_VERB,
-  ...['dialplans/hotline.yaml', ...['minimal', 'caller-care', 'e2e', 'transfer'].map((f) => `test/fixtures/flows/${f}.yaml`)].map(
+  ...['dialplans/hotline.yaml', ...['minimal', 'caller-care', 'e2e', 'transfer', 'survey', 'queue'].map((f) => `test/fixtures/flows/${f}.yaml`)].map(
     (file) => loadFlow(`${root}${file}`, catalogueIds()),
   ),
 ];
@@ -80,7 +80,14 @@ function oldTargets(step: StepT): string[] {
     }
     case 'silent-line':
       return step.onSilence ? [step.next, step.onSilence] : [step.next];
+    // Since the registry: the hold queue's callback step (N5) and the survey (N16).
     case 'transfer':
+      return [
+        step.next,
+        step.failed,
+        ...(step.survey !== undefined ? [step.survey] : []),
+        ...(step.queue && step.queue.callback !== undefined ? [step.queue.callback] : []),
+      ];
     case 'capture-number':
     case 'ticket-status':
       return [step.next, step.failed];
@@ -107,6 +114,8 @@ function oldPrompts(step: StepT): string[] {
       return [step.target];
     case 'repeat-caller':
       return [step.prompt];
+    case 'survey':
+      return [step.prompt, step.thanks];
     default:
       return [];
   }
@@ -119,7 +128,10 @@ function oldWindows(step: StepT): Array<{ key: string; ms: number }> {
     case 'repeat-caller':
     case 'create-ticket':
     case 'ticket-status':
+    case 'survey':
       return [{ key: 'timeoutMs', ms: step.timeoutMs }];
+    case 'transfer':
+      return step.queue ? [{ key: 'queue.offerListenMs', ms: step.queue.offerListenMs }] : [];
     case 'silent-line':
       return [
         { key: 'firstListenMs', ms: step.firstListenMs },
@@ -153,18 +165,26 @@ function oldEdges(step: StepT): Array<{ to: string; key: string | null }> {
     case 'silent-line':
     case 'repeat-caller':
       return [{ to: step.next, key: null }];
+    // The survey needs the agent to hang up first and the callback offer a minute of waiting:
+    // no key path leads there.
+    case 'transfer':
+      return [
+        { to: step.next, key: null },
+        { to: step.failed, key: null },
+      ];
     default:
       return oldTargets(step).map((to) => ({ to, key: null }));
   }
 }
 
 // The old loader found where a step or prompt id is written by key name.
-const TARGET_KEYS = new Set(['next', 'then', 'onSilence', 'resume', 'failed']);
+const TARGET_KEYS = new Set(['next', 'then', 'onSilence', 'resume', 'failed', 'survey', 'callback']);
 const isTargetPath = (p: KeyPath) => TARGET_KEYS.has(String(p.at(-1))) || p.at(-2) === 'options' || p.at(-2) === 'routes';
 const isPromptPath = (p: KeyPath) =>
   p.at(-1) === 'prompt' ||
   p.at(-1) === 'goodbye' ||
   p.at(-1) === 'target' ||
+  p.at(-1) === 'thanks' ||
   ['prompt', 'attempts', 'prompts'].includes(String(p.at(-2)));
 
 function valueAt(value: unknown, path: KeyPath): unknown {
@@ -209,7 +229,7 @@ describe('the verb registry', () => {
     expect(Step.options.map((o) => o.shape.verb.value)).toEqual(verbs);
     expect(verbs).toEqual([
       'capture-number', 'answer', 'greet', 'play', 'menu', 'silent-line',
-      'goodbye', 'hangup', 'transfer', 'repeat-caller', 'create-ticket', 'ticket-status',
+      'goodbye', 'hangup', 'transfer', 'repeat-caller', 'create-ticket', 'ticket-status', 'survey',
     ]);
     for (const verb of verbs) expect(definitionOf({ verb } as StepT).verb).toBe(verb);
   });
@@ -228,6 +248,7 @@ describe('the verb registry', () => {
       'repeat-caller': ['callerHistory'],
       'create-ticket': ['tickets'],
       'ticket-status': ['tickets'],
+      survey: ['surveys'],
     });
     for (const need of Object.values(needs).flat()) expect(SERVICE_NAMES).toContain(need);
   });

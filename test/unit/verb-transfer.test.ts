@@ -53,6 +53,8 @@ steps:
   repair-confirm: { verb: transfer, group: repair, target: group.repair, confirm: true, next: after, failed: sorry }
   complaint-desk: { verb: transfer, group: complaint, target: group.complaint, next: after, failed: sorry }
   hidden-desk: { verb: transfer, group: business, target: group.business, next: after, failed: sorry }
+  repair-rated: { verb: transfer, group: repair, target: group.repair, next: after, survey: rate, failed: sorry }
+  rate: { verb: survey, next: after }
   after: { verb: hangup }
   sorry: { verb: hangup }
   bye: { verb: hangup }
@@ -655,3 +657,24 @@ describe('transfer: races between the caller and the agent (N6)', () => {
     expect(desk.ops()).not.toContain('bridge:1001');
   });
 });
+
+describe('transfer: the survey after the conversation (N16)', () => {
+  it('N16: the agent hanging up first sends the caller to the survey step; the agent is noted for it', async () => {
+    const { ctx, desk, box } = start({ step: 'repair-rated', agents: ['1002'], scripts: { '1002': { outcome: 'answered', ringMs: 1000 } } });
+    await advance(60_000);
+    desk.hangUp('agent');
+    await advance(0);
+    expect(box).toEqual({ settled: true, value: 'rate' });
+    expect(ctx.facts.agent).toBe('1002');
+    expect(ctx.facts.agentLeftFirst).toBe(true);
+  });
+
+  it('N16: without a survey step the caller goes to next when the agent hangs up first', async () => {
+    const { desk, box } = start({ agents: ['1002'], scripts: { '1002': { outcome: 'answered', ringMs: 1000 } } });
+    await advance(60_000);
+    desk.hangUp('agent');
+    await advance(0);
+    expect(box).toEqual({ settled: true, value: 'after' });
+  });
+});
+

@@ -19,6 +19,7 @@ import { menu } from './menu.js';
 import { play } from './play.js';
 import { repeatCaller } from './repeat-caller.js';
 import { silentLine } from './silent-line.js';
+import { survey } from './survey.js';
 import { ticketStatus } from './ticket-status.js';
 import { transfer } from './transfer.js';
 
@@ -36,6 +37,7 @@ export function verbDefinitions() {
     repeatCaller,
     createTicket,
     ticketStatus,
+    survey,
   ] as const;
 }
 

@@ -27,7 +27,8 @@ export const TransferStep = z
       .union([HoldQueue, z.literal(false)])
       .default(false)
       .describe('N5: when no agent of the group is free, the caller waits on hold for the next one; false: the fallback at once'),
-    next: StepId.describe('where the caller goes when the agent hangs up first'),
+    next: StepId.describe('where the caller goes after the conversation'),
+    survey: StepId.optional().describe('N16: where the caller goes instead of next when the agent hung up first (a survey step)'),
     failed: StepId.describe('after the fallback phrase when no agent took the call'),
   })
   .strict();
@@ -58,7 +59,7 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
     try {
       if (agent && (await tryAgent(attempt, { id: reserved.claim.agentId, ...agent }, reserved.claim))) {
         call.enter('in-flow');
-        return step.next;
+        return afterTalk(ctx, step);
       }
     } finally {
       reserved.claim.release({ answered: false }); // no-op once the desk released it
@@ -76,7 +77,7 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
       for (const agent of candidates) {
         if (await tryAgent(attempt, agent)) {
           call.enter('in-flow');
-          return step.next;
+          return afterTalk(ctx, step);
         }
       }
     } finally {
@@ -86,11 +87,16 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   } else if (step.queue !== false) {
     // Nobody free (all on calls, in wrap-up or paused), or others wait already: the hold queue.
     const outcome = await waitInQueue(attempt, stepId, step.queue, tryAgent);
-    if (outcome.kind === 'served') return step.next;
+    if (outcome.kind === 'served') return afterTalk(ctx, step);
     if (outcome.kind === 'callback') return outcome.target;
   }
   return fallback(ctx, stepId, step.group, step.failed);
 };
+
+/** N16: a caller whose agent hung up first is asked for a rating (the agent cannot skip it). */
+function afterTalk(ctx: FlowContext, step: TransferStep): string {
+  return ctx.facts.agentLeftFirst && step.survey !== undefined ? step.survey : step.next;
+}
 
 /** The agent side of one transfer: the same for agents rung in order and agents the queue gives. */
 export interface AgentAttempt {
@@ -211,6 +217,8 @@ async function talk(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, group: str
   desk.connected(leg, call.id);
   const until = new AbortController();
   const by = await call.bridge(leg, until.signal);
+  ctx.facts.agent = leg.agent.id;
+  ctx.facts.agentLeftFirst = by === 'leg';
   ctx.record('transfer.ended', { agent: leg.agent.id, by: by === 'leg' ? 'agent' : 'caller' });
   return true;
 }
@@ -235,6 +243,7 @@ export const transfer = defineVerb({
   targets: (step) => [
     { path: ['next'], step: step.next },
     { path: ['failed'], step: step.failed },
+    ...(step.survey !== undefined ? [{ path: ['survey'], step: step.survey }] : []),
     ...(step.queue && step.queue.callback ? [{ path: ['queue', 'callback'], step: step.queue.callback }] : []),
   ],
   prompts: (step) => [{ path: ['target'], prompt: step.target }],
