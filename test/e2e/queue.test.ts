@@ -42,22 +42,25 @@ function useQueueHotline(flowFile: string) {
   return ctx;
 }
 
+/** The first caller takes the only agent; the second finds nobody free and waits on hold. */
+async function agentBusyCallerQueued(q: { hotline: TestController; callers: TestCallers }) {
+  const first = freshCaller();
+  const a = await q.callers.dial(first);
+  await a.answered();
+  await waitForEvent(q.hotline, first, 'transfer.bridged', 30_000);
+  const second = freshCaller();
+  const b = await q.callers.dial(second);
+  await b.answered();
+  const queuedId = await waitForEvent(q.hotline, second, 'queue.joined', 30_000);
+  const joinedAt = (await q.hotline.events(queuedId)).find((e) => e.type === 'queue.joined')!.ts;
+  return { a, b, first, second, queuedId, joinedAt };
+}
+
 describe('N5 hold queue', () => {
   const q = useQueueHotline('test/fixtures/flows/queue.yaml');
 
   it('N5: reassurance every 15 s and the offer at 60 s (unscaled); 2 keeps waiting; the freed agent takes the waiting caller', async () => {
-    // The first caller takes the only agent.
-    const first = freshCaller();
-    const a = await q.callers.dial(first);
-    await a.answered();
-    await waitForEvent(q.hotline, first, 'transfer.bridged', 30_000);
-
-    // The second caller finds nobody free and waits on hold.
-    const second = freshCaller();
-    const b = await q.callers.dial(second);
-    await b.answered();
-    const callId = await waitForEvent(q.hotline, second, 'queue.joined', 30_000);
-    const joinedAt = (await q.hotline.events(callId)).find((e) => e.type === 'queue.joined')!.ts;
+    const { a, b, second, queuedId: callId, joinedAt } = await agentBusyCallerQueued(q);
     // Two seconds into the offer (due 60 s after joining) the caller presses 2: keep waiting.
     await new Promise((r) => setTimeout(r, joinedAt + 62_000 - Date.now()));
     await b.press('2');
@@ -107,16 +110,7 @@ describe('N5 N8 callback from the hold queue', () => {
   const q = useQueueHotline('test/fixtures/flows/queue-callback.yaml');
 
   it('N5 N8: 1 at the offer leaves a number; when the agent comes free the scheduler calls back, agent first; the callee presses 1 and is bridged', async () => {
-    const first = freshCaller();
-    const a = await q.callers.dial(first);
-    await a.answered();
-    await waitForEvent(q.hotline, first, 'transfer.bridged', 30_000);
-
-    const second = freshCaller();
-    const b = await q.callers.dial(second);
-    await b.answered();
-    const queuedId = await waitForEvent(q.hotline, second, 'queue.joined', 30_000);
-    const joinedAt = (await q.hotline.events(queuedId)).find((e) => e.type === 'queue.joined')!.ts;
+    const { a, b, second, queuedId, joinedAt } = await agentBusyCallerQueued(q);
     await new Promise((r) => setTimeout(r, joinedAt + 15_000 + 1500 - Date.now()));
     await b.press('1');
     // The caller ID is read back; 1 confirms it.
