@@ -127,6 +127,7 @@ export async function startController(config: Readonly<Config>, options: Control
     apiToken: config.http.apiToken,
     logger,
     health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size }),
+    signal: life.signal,
   });
   const server = await listenHttp(app, config.http.port, config.http.host);
   server.on('error', (err) => logger.error({ err }, 'HTTP server error'));

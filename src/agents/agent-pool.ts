@@ -286,6 +286,11 @@ export class AgentPool extends EventEmitter<AgentPoolEvents> {
     return { id: agentId, state, since };
   }
 
+  /** The groups an agent belongs to (empty for an agent the flow does not have). */
+  groupsOfAgent(agentId: string): readonly string[] {
+    return this.groupsOf.get(agentId) ?? [];
+  }
+
   /** Every agent in config order, with its groups and status. */
   list(): AgentListing[] {
     return [...this.agents.values()].map((agent) => ({

@@ -129,7 +129,7 @@ export class Dispatcher {
    * (after another call, a pause, a login) clears the entries' memory of its missed rings.
    */
   private offer(agentId: string): void {
-    const groups = this.pool.list().find((a) => a.id === agentId)?.groups ?? [];
+    const groups = this.pool.groupsOfAgent(agentId);
     for (const g of groups) for (const e of this.waitingOf(g)) e.skip.delete(agentId);
     const head = groups
       .map((g) => this.firstFor(g, agentId))

@@ -3,7 +3,7 @@
 // Asterisk knows this per endpoint; Local and other dialplan-backed endpoints have no such state
 // and count as reachable (their dialplan decides).
 import type { EndpointState } from '../ari/ari-adapter.js';
-import type { Clock } from '../clock/clock.js';
+import { childSignal, settleAfter, type Clock } from '../clock/clock.js';
 import type { Agent } from './agent-pool.js';
 
 const WITH_STATE = new Set(['PJSIP', 'SIP', 'IAX2']);
@@ -30,34 +30,14 @@ export function splitEndpoint(endpoint: string): [string, string] {
 }
 
 /** The lookup's answer, or 'unknown' after the limit or as soon as the signal aborts. */
-function withinLimit(lookup: Promise<EndpointState>, clock: Clock, signal: AbortSignal): Promise<EndpointState> {
-  return new Promise<EndpointState>((resolve, reject) => {
-    const onAbort = () => {
-      timer.cancel();
-      resolve('unknown');
-    };
-    const timer = clock.timer(LOOKUP_LIMIT_MS, signal, () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve('unknown');
-    });
-    const settle = () => {
-      timer.cancel();
-      signal.removeEventListener('abort', onAbort);
-    };
-    // Attached in every case: a lookup failing after the limit is not an unhandled rejection.
-    lookup.then(
-      (state) => {
-        settle();
-        resolve(state);
-      },
-      (err: unknown) => {
-        settle();
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-    if (signal.aborted) resolve('unknown');
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
+async function withinLimit(lookup: Promise<EndpointState>, clock: Clock, signal: AbortSignal): Promise<EndpointState> {
+  const limit = childSignal(signal);
+  // The race keeps a handler on the lookup: one failing after the limit is not unhandled.
+  try {
+    return await Promise.race([lookup, settleAfter(clock, LOOKUP_LIMIT_MS, limit.signal).then(() => 'unknown' as const)]);
+  } finally {
+    limit.abort();
+  }
 }
 
 /**

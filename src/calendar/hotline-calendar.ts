@@ -47,7 +47,7 @@ export function isMakeUpWorkday(date: string, calendar: Pick<HotlineCalendar, 'w
 }
 
 /** Saturday or Sunday (weekday 0…6, 0 = Sunday), whatever the lists say. */
-export const isSaturdayOrSunday = (weekday: number): boolean => weekday === 0 || weekday === 6;
+const isSaturdayOrSunday = (weekday: number): boolean => weekday === 0 || weekday === 6;
 
 /** The day's facts at `at`, in the hotline's time zone. */
 export function dayContext(at: Date | number, calendar: HotlineCalendar): DayContext {

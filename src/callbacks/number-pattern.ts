@@ -15,9 +15,9 @@
 /** Numbers longer than this are refused before any pattern is tried. */
 export const MAX_NUMBER_DIGITS = 20;
 /** A pattern's text is short; anything longer is not a phone-number pattern. */
-export const MAX_PATTERN_CHARS = 64;
+const MAX_PATTERN_CHARS = 64;
 
-export type PatternTail = 'none' | 'one-or-more' | 'zero-or-more';
+type PatternTail = 'none' | 'one-or-more' | 'zero-or-more';
 
 export interface NumberPattern {
   readonly source: string;
@@ -27,7 +27,7 @@ export interface NumberPattern {
   readonly tail: PatternTail;
 }
 
-export class NumberPatternError extends Error {
+class NumberPatternError extends Error {
   override readonly name = 'NumberPatternError';
 }
 

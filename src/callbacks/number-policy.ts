@@ -4,7 +4,7 @@
 // written in Asterisk's extension-pattern language (number-pattern.ts), which matches in linear
 // time and cannot be widened by what an operator types into it.
 import { z } from 'zod';
-import { matchesNumberPattern, MAX_NUMBER_DIGITS, numberPatternProblem, parseNumberPattern } from './number-pattern.js';
+import { matchesNumberPattern, MAX_NUMBER_DIGITS, numberPatternProblem, parseNumberPattern, type NumberPattern } from './number-pattern.js';
 
 /**
  * Mainland China only (the numbering plan: 0 + area code + a local number whose first digit is
@@ -27,7 +27,7 @@ export const DEFAULT_ALLOWED_PATTERNS: readonly string[] = [
 ];
 
 /** The longest number the default list accepts; longer ones are refused as too long. */
-export const LONGEST_DOMESTIC_NUMBER = 12;
+const LONGEST_DOMESTIC_NUMBER = 12;
 
 /**
  * Why a number was refused (`callback.refused`'s reason), a stable set:
@@ -38,8 +38,7 @@ export const LONGEST_DOMESTIC_NUMBER = 12;
  *   1900…, 95…, 96…): not allowed, and of that kind;
  * - `not-allowed`: any other number outside the allowed patterns.
  */
-export const REFUSAL_REASONS = ['empty', 'not-digits', 'too-long', 'international', '400-800', 'premium', 'not-allowed'] as const;
-export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+export type RefusalReason = 'empty' | 'not-digits' | 'too-long' | 'international' | '400-800' | 'premium' | 'not-allowed';
 
 export type CallbackNumberCheck = { ok: true; number: string } | { ok: false; reason: RefusalReason };
 
@@ -62,6 +61,18 @@ export const NumberPatterns = z
   )
   .min(1, 'at least one pattern, or no callback number is ever accepted');
 
+// Patterns are parsed once per distinct text (the flow's list, checked at load), not per number:
+// every caller ID, keyed number and API request checks against them.
+const PARSED = new Map<string, NumberPattern>();
+function parsed(source: string): NumberPattern {
+  let pattern = PARSED.get(source);
+  if (!pattern) {
+    pattern = parseNumberPattern(source);
+    PARSED.set(source, pattern);
+  }
+  return pattern;
+}
+
 /**
  * Only a trailing "#" is removed (the key that ends DTMF entry); anything else that is not a
  * digit rejects the number rather than being stripped, so what is stored is what was keyed. The
@@ -73,7 +84,7 @@ export function checkCallbackNumber(number: string, patterns: readonly string[])
   if (keyed.length > MAX_NUMBER_DIGITS) return { ok: false, reason: 'too-long' };
   if (keyed.startsWith('+')) return { ok: false, reason: 'international' };
   if (!/^[0-9]+$/.test(keyed)) return { ok: false, reason: 'not-digits' };
-  if (patterns.some((p) => matchesNumberPattern(parseNumberPattern(p), keyed))) return { ok: true, number: keyed };
+  if (patterns.some((p) => matchesNumberPattern(parsed(p), keyed))) return { ok: true, number: keyed };
   for (const [reason, kind] of KIND_PATTERNS) {
     if (kind.some((p) => matchesNumberPattern(p, keyed))) return { ok: false, reason };
   }

@@ -42,7 +42,6 @@ export interface SchedulerDeps {
 
 export class CallbackScheduler {
   private task: ScheduledTask | undefined;
-  private ticking = false;
   /** Attempts in progress, so stop() can wait for them. */
   private readonly working = new Set<Promise<void>>();
 
@@ -71,33 +70,28 @@ export class CallbackScheduler {
    * on a VirtualClock.
    */
   tick(): void {
-    if (this.ticking || this.deps.signal.aborted) return;
-    this.ticking = true;
-    try {
-      const { store, clock } = this.deps;
-      const flow = this.deps.currentFlow();
-      const now = clock.now();
-      for (const row of store.expireOverdue(now)) {
-        this.record(row, 'callback.expired', { id: row.id, attempts: row.attempts, promisedBy: row.promisedBy, outcome: row.outcome });
+    if (this.deps.signal.aborted) return;
+    const { store, clock } = this.deps;
+    const flow = this.deps.currentFlow();
+    const now = clock.now();
+    for (const row of store.expireOverdue(now)) {
+      this.record(row, 'callback.expired', { id: row.id, attempts: row.attempts, promisedBy: row.promisedBy, outcome: row.outcome });
+    }
+    if (!flow.callbacks.dial) return; // nobody dials: requests wait for people
+    for (const rowGroup of store.dueGroups(now, STALE_MS)) {
+      const group = rowGroup ?? flow.callbacks.group ?? null;
+      if (group === null) continue;
+      const free = this.freeAgents(group);
+      const token = randomUUID();
+      const rows = store.claimDue({ group: rowGroup, now, limit: free, token, staleMs: STALE_MS });
+      for (const row of rows) {
+        const work = this.attempt(row, group, token).catch((err: unknown) => {
+          this.deps.logger.error({ err, callback: row.id }, 'callback attempt failed');
+          store.finishAttempt(row.id, token, 'error', { status: 'pending', retryAt: clock.now() + flow.callbacks.retryMs });
+        });
+        this.working.add(work);
+        void work.finally(() => this.working.delete(work));
       }
-      if (!flow.callbacks.dial) return; // nobody dials: requests wait for people
-      for (const rowGroup of store.dueGroups(now, STALE_MS)) {
-        const group = rowGroup ?? flow.callbacks.group ?? null;
-        if (group === null) continue;
-        const free = this.freeAgents(group);
-        const token = randomUUID();
-        const rows = store.claimDue({ group: rowGroup, now, limit: free, token, staleMs: STALE_MS });
-        for (const row of rows) {
-          const work = this.attempt(row, group, token).catch((err: unknown) => {
-            this.deps.logger.error({ err, callback: row.id }, 'callback attempt failed');
-            store.finishAttempt(row.id, token, 'error', { status: 'pending', retryAt: clock.now() + flow.callbacks.retryMs });
-          });
-          this.working.add(work);
-          void work.finally(() => this.working.delete(work));
-        }
-      }
-    } finally {
-      this.ticking = false;
     }
   }
 

@@ -13,7 +13,7 @@ import type { AmiEvents } from '../ami/ami-monitor.js';
 import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
 import type { DialledRole } from '../ari/channel-role.js';
 import { isChannelGone } from '../ari/types.js';
-import { childSignal, settleAfter, type Clock } from '../clock/clock.js';
+import { childSignal, type Clock } from '../clock/clock.js';
 import { mediaFor } from '../prompts/media.js';
 import type { Language } from '../prompts/language.js';
 import type { BridgeLeg } from './call-port.js';
@@ -185,13 +185,7 @@ export class OutboundDialer {
       };
       const hangUpThen = (outcome: () => DialResult, why: string) => {
         logger.debug({ channelId, why }, 'hanging up a ringing leg');
-        ari
-          .hangup(channelId)
-          .catch((err: unknown) => {
-            if (!isChannelGone(err)) logger.warn({ err, channelId }, 'hanging up a ringing leg failed');
-          })
-          .then(() => waitGone(ari, channelId, events, clock, this.deps.signal))
-          .then(() => done(outcome()), () => done(outcome()));
+        void hangUpUntilGone(this.deps, channelId, events, true).then(() => done(outcome()));
       };
       const onOwnerGone = () => {
         // The owner (the caller) left while this leg rang: stop the ringing, and say so only once
@@ -220,6 +214,22 @@ export class OutboundDialer {
   }
 }
 
+/**
+ * Hangs the leg up (when `hangUp`) and resolves once its channel is destroyed (the adapter
+ * forgets it), or after GONE_WAIT_MS; never rejects. Whoever frees the agent after this frees
+ * an agent whose phone is quiet.
+ */
+async function hangUpUntilGone(deps: OutboundDialerDeps, channelId: string, events: ChannelEvents, hangUp: boolean): Promise<void> {
+  if (hangUp) {
+    try {
+      await deps.ari.hangup(channelId);
+    } catch (err) {
+      if (!isChannelGone(err)) deps.logger.warn({ err, channelId }, 'hanging up a leg failed');
+    }
+  }
+  await waitGone(deps.ari, channelId, events, deps.clock, deps.signal);
+}
+
 /** Resolves once the channel is destroyed (the adapter forgets it), or after GONE_WAIT_MS. */
 function waitGone(ari: AriAdapter, channelId: string, events: ChannelEvents, clock: Clock, service: AbortSignal): Promise<void> {
   if (ari.events(channelId) === undefined) return Promise.resolve();
@@ -239,9 +249,7 @@ class LiveLeg implements AnsweredLeg {
   readonly gone: Promise<void>;
   readonly keys: string[] = [];
   private left = false;
-  private destroyed = false;
   private hangingUp: Promise<void> | undefined;
-  private readonly whenDestroyed: Promise<void>;
 
   constructor(
     readonly channelId: string,
@@ -252,13 +260,6 @@ class LiveLeg implements AnsweredLeg {
     this.gone = new Promise<void>((resolve) => {
       events.once('end', () => {
         this.left = true;
-        resolve();
-      });
-    });
-    this.whenDestroyed = new Promise<void>((resolve) => {
-      events.once('destroyed', () => {
-        this.left = true;
-        this.destroyed = true;
         resolve();
       });
     });
@@ -316,19 +317,8 @@ class LiveLeg implements AnsweredLeg {
     return this.hangingUp;
   }
 
-  private async hangupOnce(): Promise<void> {
-    const { ari, clock, logger, signal } = this.deps;
-    if (!this.left) {
-      try {
-        await ari.hangup(this.channelId);
-      } catch (err) {
-        if (!isChannelGone(err)) logger.warn({ err, channelId: this.channelId }, 'hanging up a leg failed');
-      }
-    }
-    if (this.destroyed) return;
-    // Free only once gone: an agent is not offered a new call while this one still rings or talks.
-    const bound = childSignal(signal);
-    await Promise.race([this.whenDestroyed, settleAfter(clock, GONE_WAIT_MS, bound.signal)]);
-    bound.abort();
+  // Free only once gone: an agent is not offered a new call while this one still rings or talks.
+  private hangupOnce(): Promise<void> {
+    return hangUpUntilGone(this.deps, this.channelId, this.events, !this.left);
   }
 }

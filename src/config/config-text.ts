@@ -10,7 +10,7 @@
 // value again right where it is written.
 
 /** The punctuation a password or secret may hold, besides ASCII letters and digits. */
-export const SECRET_PUNCTUATION = '!$%&()*+,-./:<>?@^_{|}~';
+const SECRET_PUNCTUATION = '!$%&()*+,-./:<>?@^_{|}~';
 
 export type TextKind = 'secret' | 'name' | 'address' | 'dial';
 
@@ -43,7 +43,7 @@ const WHY: Record<string, string> = {
 };
 
 /** A character as a person reads it in an error message: `";" (starts a comment …)`. */
-export function describeCharacter(ch: string): string {
+function describeCharacter(ch: string): string {
   const code = ch.codePointAt(0) ?? 0;
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   if (ch === ' ') return 'a space (Asterisk trims or splits values at blanks)';
@@ -58,7 +58,7 @@ export function describeCharacter(ch: string): string {
 }
 
 /** The distinct characters of `value` that `kind` does not allow, in order of appearance. */
-export function disallowedCharacters(value: string, kind: TextKind): string[] {
+function disallowedCharacters(value: string, kind: TextKind): string[] {
   const seen = new Set<string>();
   for (const ch of value) if (!ALLOWED[kind].test.test(ch)) seen.add(ch);
   return [...seen];

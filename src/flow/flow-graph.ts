@@ -13,23 +13,10 @@
 //
 // Every check is linear in steps and edges (iterative Tarjan, no recursion): a flow of tens of
 // thousands of steps is checked in milliseconds.
-import { z } from 'zod';
 import type { FlowShape } from './define-verb.js';
-import type { FlowFile } from './schema.js';
+import type { FlowFile, GraphChecks } from './schema.js';
 import { definitionOf } from './verbs/index.js';
 
-/** The flow file's `checks` section: how strict the graph checks are where a choice makes sense. */
-export const GraphChecks = z
-  .object({
-    unreachable: z
-      .enum(['warning', 'error'])
-      .default('warning')
-      .describe('a step no entry (start, callbacks.entry) reaches: a warning in the log, or an error that refuses the flow'),
-  })
-  .strict()
-  .default({ unreachable: 'warning' })
-  .describe('how strict the loader is about the flow graph');
-export type GraphChecks = z.output<typeof GraphChecks>;
 
 /** One finding, about a step (its id line is where the issue points). */
 export interface GraphFinding {

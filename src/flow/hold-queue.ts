@@ -60,8 +60,8 @@ export async function waitInQueue(attempt: AgentAttempt, stepId: string, q: Hold
     let nextOffer = joinedAt + q.offerMs;
     let reassured = 0;
     let offered = 0;
+    const deadline = joinedAt + q.maxWaitMs;
     for (;;) {
-      const deadline = joinedAt + q.maxWaitMs;
       const nextReassure = promptEnded + q.reassureMs;
       const offerDue = q.callback !== undefined ? nextOffer : Infinity;
       const wakeAt = Math.min(nextReassure, offerDue, deadline);

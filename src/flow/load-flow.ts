@@ -6,7 +6,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, type Alias, type Document, type LineCounter, type Node } from 'yaml';
 import type { z } from 'zod';
 import { agentsConfigIssues } from '../agents/agent-config.js';
-import { checkFlowGraph, GraphChecks, type FlowEntry } from './flow-graph.js';
+import { checkFlowGraph, type FlowEntry } from './flow-graph.js';
 import { FLOW_LIMITS, readFlowYaml, tooLarge } from './flow-yaml.js';
 import { FlowFile, type Flow } from './schema.js';
 import type { ServiceName } from './services.js';
@@ -39,7 +39,7 @@ export function formatIssue(issue: FlowIssue): string {
   return issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where} ${issue.message}`;
 }
 
-export function formatWarning(warning: FlowIssue): string {
+function formatWarning(warning: FlowIssue): string {
   return formatIssue({ ...warning, message: `warning: ${warning.message}` });
 }
 
@@ -47,9 +47,6 @@ export function formatWarning(warning: FlowIssue): string {
 function emitFlowWarning(warning: FlowIssue): void {
   process.emitWarning(formatIssue(warning), { type: 'FlowWarning', code: 'FLOW_WARNING' });
 }
-
-// The flow file's graph-check options are read here with the rest of the file.
-const FlowFileWithChecks = FlowFile.extend({ checks: GraphChecks });
 
 export interface LoadOptions {
   /**
@@ -106,10 +103,10 @@ function parseChecked(text: string, source: string, promptIds: ReadonlySet<strin
   if (raw === null || raw === undefined) {
     throw new FlowError(source, [at.value([], 'the flow file is empty; it needs hotline and steps')]);
   }
-  const parsed = FlowFileWithChecks.safeParse(raw);
+  const parsed = FlowFile.safeParse(raw);
   if (!parsed.success) throw new FlowError(source, sorted(schemaIssues(parsed.error.issues, raw, at)));
 
-  const { checks, ...data } = parsed.data;
+  const data = parsed.data;
   const stepOrder = stepsInOrder(data, at);
   const start = data.start ?? stepOrder[0];
   const issues = crossCheck(data, promptIds, options.services, at);
@@ -121,7 +118,7 @@ function parseChecked(text: string, source: string, promptIds: ReadonlySet<strin
   if (data.callbacks.entry !== undefined) entries.push({ step: data.callbacks.entry, name: 'callbacks.entry', answered: true });
   const errors: FlowIssue[] = [];
   const warnings: FlowIssue[] = [];
-  for (const finding of checkFlowGraph(data, stepOrder, entries, checks)) {
+  for (const finding of checkFlowGraph(data, stepOrder, entries, data.checks)) {
     const issue = at.key(['steps', finding.step], finding.message);
     (finding.severity === 'error' ? errors : warnings).push(issue);
   }

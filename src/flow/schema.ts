@@ -104,6 +104,19 @@ export type Step = z.infer<typeof Step>;
 export type Verb = Step['verb'];
 export type StepOf<V extends Verb> = Extract<Step, { verb: V }>;
 
+/** The flow file's `checks` section: how strict the graph checks are where a choice makes sense. */
+export const GraphChecks = z
+  .object({
+    unreachable: z
+      .enum(['warning', 'error'])
+      .default('warning')
+      .describe('a step no entry (start, callbacks.entry) reaches: a warning in the log, or an error that refuses the flow'),
+  })
+  .strict()
+  .default({ unreachable: 'warning' })
+  .describe('how strict the loader is about the flow graph');
+export type GraphChecks = z.output<typeof GraphChecks>;
+
 export const FlowFile = z
   .object({
     hotline: Hotline,
@@ -148,6 +161,7 @@ export const FlowFile = z
       .strict()
       .default({ allowedPatterns: [...DEFAULT_ALLOWED_PATTERNS], attempts: 3, retryMs: 600_000, ringMs: 30_000 })
       .describe('N7/N8: which numbers the hotline may call back, and how the scheduler calls them back'),
+    checks: GraphChecks,
     start: StepId.optional().describe('first step; defaults to the first one listed'),
     steps: z.record(StepId, Step),
   })

@@ -28,6 +28,8 @@ export interface HttpAppDeps {
   tickets?: TicketStore;
   /** Rate limits and the stream cap; DEFAULT_HTTP_LIMITS (limits.ts) for what is not given. */
   limits?: HttpLimitsOverride;
+  /** The service's signal: the rate limiters' reset timers stop with it. */
+  signal?: AbortSignal;
 }
 
 // No browser page is served yet; the coming operator pages get a strict policy from the
@@ -64,15 +66,15 @@ const noStore: RequestHandler = (_req, res, next) => {
 export function createHttpApp(deps: HttpAppDeps): Express {
   const { logger } = deps;
   const limits = resolveLimits(deps.limits);
-  const authFailures = authFailureLimit(limits.authFailures);
+  const authFailures = authFailureLimit(limits.authFailures, deps.signal);
   const bearer = requireToken(deps.apiToken, logger);
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders, noStore);
 
-  app.use('/health', requestLimit(limits.health));
+  app.use('/health', requestLimit(limits.health, deps.signal));
   app.use(healthRoutes(deps.health));
-  app.use(requestLimit(limits.requests));
+  app.use(requestLimit(limits.requests, deps.signal));
 
   app.use('/api', authFailures.gate);
   // Express answers OPTIONS itself for any path a router knows, which would come before the

@@ -3,7 +3,7 @@
 // and the IETF `RateLimit` headers. Clients are told apart by the socket's address: `trust
 // proxy` is off, so behind a reverse proxy every client shares the proxy's budget.
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
+import { ipKeyGenerator, MemoryStore, rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
 import { ApiError, rateLimited } from './errors.js';
 import type { RateLimit } from './limits.js';
 
@@ -18,8 +18,15 @@ function sendRateLimited(res: Response, retryAfter: number | undefined): void {
   res.status(429).json(rateLimited(retryAfter).toBody());
 }
 
-function limiter({ limit, windowMs }: RateLimit): RateLimitRequestHandler {
+/**
+ * Each limiter's store resets its counts on a timer of its own; the service's signal stops it
+ * (a stopped controller leaves no timer behind).
+ */
+function limiter({ limit, windowMs }: RateLimit, signal?: AbortSignal): RateLimitRequestHandler {
+  const store = new MemoryStore();
+  signal?.addEventListener('abort', () => store.shutdown(), { once: true });
   return rateLimit({
+    store,
     limit,
     windowMs,
     keyGenerator: clientKey,
@@ -31,7 +38,7 @@ function limiter({ limit, windowMs }: RateLimit): RateLimitRequestHandler {
 }
 
 /** Counts every request (per IP) and answers 429 past the limit. */
-export const requestLimit = (limit: RateLimit): RequestHandler => limiter(limit);
+export const requestLimit = (limit: RateLimit, signal?: AbortSignal): RequestHandler => limiter(limit, signal);
 
 export interface AuthFailureLimit {
   /** In front of authentication: 429 for an IP that has used up its failures. */
@@ -45,8 +52,8 @@ export interface AuthFailureLimit {
  * does); once an IP has had `limit` of them in a window, everything it sends is refused until
  * the window ends.
  */
-export function authFailureLimit(limit: RateLimit): AuthFailureLimit {
-  const failures = limiter(limit);
+export function authFailureLimit(limit: RateLimit, signal?: AbortSignal): AuthFailureLimit {
+  const failures = limiter(limit, signal);
 
   const gate: RequestHandler = (req, res, next) => {
     Promise.resolve(failures.getKey(clientKey(req)))

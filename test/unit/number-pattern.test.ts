@@ -8,7 +8,6 @@ import {
   MAX_NUMBER_DIGITS,
   numberPatternProblem,
   parseNumberPattern,
-  type NumberPattern,
 } from '../../src/callbacks/number-pattern.js';
 import { checkCallbackNumber, DEFAULT_ALLOWED_PATTERNS, NumberPatterns } from '../../src/callbacks/number-policy.js';
 
@@ -151,11 +150,9 @@ describe('issue 10 finding 3: callback numbers cannot become toll fraud', () => 
 
   it('(\\d+)+x is not a pattern', () => {
     for (const pattern of ['(\\d+)+x', '_(\\d+)+x', '_(X.)+x']) expect(numberPatternProblem(pattern)).toBeDefined();
-    // What an operator meant ("any digits") is "_X." and costs one pass over the number.
-    const digits = '1'.repeat(MAX_NUMBER_DIGITS);
-    const started = performance.now();
-    for (let i = 0; i < 1000; i++) matches('_X.', digits);
-    expect(performance.now() - started).toBeLessThan(50);
+    // What an operator meant ("any digits") is "_X.": the matcher walks the number once (it has
+    // no backtracking to time; speed belongs in a benchmark).
+    expect(matches('_X.', '1'.repeat(MAX_NUMBER_DIGITS))).toBe(true);
   });
 
   it('400 and 800 numbers are refused by the default list', () => {
@@ -371,19 +368,6 @@ describe('number patterns: properties (fast-check; a failure prints its seed)', 
         return matchesNumberPattern(parseNumberPattern(sourceOf(spec)), number);
       }),
       { numRuns: 500 },
-    );
-  });
-
-  it('matching stays linear: a 20-digit number against any generated pattern takes well under 1 ms', () => {
-    const runs = 200;
-    fc.assert(
-      fc.property(specArb, digitsArb(20, 20), (spec, number) => {
-        const pattern: NumberPattern = parseNumberPattern(sourceOf(spec));
-        const started = performance.now();
-        for (let i = 0; i < runs; i++) matchesNumberPattern(pattern, number);
-        return (performance.now() - started) / runs < 1;
-      }),
-      { numRuns: 200 },
     );
   });
 
