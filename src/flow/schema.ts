@@ -3,6 +3,9 @@
 // Every object is strict: an unknown key is an operator's typo, and a typo must not be ignored.
 import { z } from 'zod';
 import { AgentsConfig } from '../agents/agent-config.js';
+import { BlacklistPolicy } from '../blacklist/blacklist-policy.js';
+import { ServiceHoursConfig } from '../calendar/service-hours-config.js';
+import { RecordingPolicy } from '../recording/recording-policy.js';
 import { DEFAULT_ALLOWED_PATTERNS, NumberPatterns } from '../callbacks/number-policy.js';
 import { Language } from '../prompts/language.js';
 import { Ms, PromptId, StepId, WHISPER_PARTS } from './schema-parts.js';
@@ -161,6 +164,9 @@ export const FlowFile = z
       .strict()
       .default({ allowedPatterns: [...DEFAULT_ALLOWED_PATTERNS], attempts: 3, retryMs: 600_000, ringMs: 30_000 })
       .describe('N7/N8: which numbers the hotline may call back, and how the scheduler calls them back'),
+    hours: ServiceHoursConfig,
+    blacklist: BlacklistPolicy,
+    recording: RecordingPolicy,
     checks: GraphChecks,
     start: StepId.optional().describe('first step; defaults to the first one listed'),
     steps: z.record(StepId, Step),

@@ -205,6 +205,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ${appendOnly('surveys')}
     `,
   },
+  {
+    version: 9,
+    name: 'blacklist',
+    // N11: filled in by the blacklist work (placeholder while it is built).
+    up: `SELECT 1;`,
+  },
+  {
+    version: 10,
+    name: 'service hours overrides and holiday calendar',
+    // N15: filled in by the service-hours work (placeholder while it is built).
+    up: `SELECT 1;`,
+  },
+  {
+    version: 11,
+    name: 'flow versions',
+    // Flow versions: filled in by the flow-versions work (placeholder while it is built).
+    up: `SELECT 1;`,
+  },
+  {
+    version: 12,
+    name: 'recordings',
+    // N14 recording: filled in by the recording work (placeholder while it is built).
+    up: `SELECT 1;`,
+  },
 ];
 
 export interface RunMigrationsOptions {
