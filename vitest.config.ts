@@ -1,19 +1,44 @@
 import { defineConfig } from 'vitest/config';
 
+// End-to-end files share one sandbox Asterisk. Most run in parallel, each in its own lane (its
+// own ARI applications and entry context: test/e2e/support/lane.ts); the few that need the real
+// entry (SIP callers through hotline-inbound, the demo's default application) run alone after
+// them. Unit tests go first, so their CPU does not disturb measured call timings.
+const ALONE = ['test/e2e/sip-call.test.ts', 'test/e2e/demo.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/http/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'test/http/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
       {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          exclude: ALONE,
           globalSetup: ['test/e2e/global-setup.ts'],
-          // One ARI application name has one owner at a time: e2e files share the sandbox
-          // Asterisk and take turns.
-          fileParallelism: false,
+          // One lane per worker (support/lane.ts MAX_LANES).
+          maxWorkers: 4,
           testTimeout: 120_000,
           hookTimeout: 300_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'e2e-alone',
+          include: ALONE,
+          globalSetup: ['test/e2e/global-setup.ts'],
+          fileParallelism: false,
+          env: { HOTLINE_E2E_ALONE: '1' },
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -73,6 +73,16 @@ API_TOKEN=$(secret)
 EOF
 }
 
+# Adds KEY=VALUE to the env file unless it sets KEY already (an operator's value wins), so a
+# file written by an older version of this script gets settings added since.
+ensure_env_setting() {
+  grep -qE "^$1=" "$HOTLINE_ENV_FILE" || printf '%s=%s\n' "$1" "$2" >>"$HOTLINE_ENV_FILE"
+}
+
+# N14: Asterisk writes call recordings here (its astspooldir/recording); the controller on the
+# host reads, serves and deletes them in the same folder, inside the chroot.
+RECORDINGS_DIR=/var/spool/asterisk/recording
+
 # Hold music for agent transfers (musiconhold.conf's [default] class): a slow, soft arpeggio
 # (C major, then A minor) of plucked notes, about 19 s, 8 kHz mono. Made once; a file an
 # operator puts there instead is kept.
@@ -92,7 +102,7 @@ generate() {
   rm -rf "$keep"
   "$TSX" src/cli/render-asterisk-config.ts --out "$ROOT/etc/asterisk"
   "$TSX" src/cli/build-prompts.ts --root "$ROOT"
-  mkdir -p "$ROOT$MOH_DIR"
+  mkdir -p "$ROOT$MOH_DIR" "$ROOT$RECORDINGS_DIR"
   if [ ! -s "$ROOT$MOH_DIR/hold.wav" ]; then
     say "generating the hold music"
     chroot "$ROOT" sox -n -r 8000 -c 1 -b 16 "$MOH_DIR/hold.wav" "${HOLD_SYNTH[@]}"
@@ -153,6 +163,7 @@ up() {
   need_root
   ensure_rootfs
   ensure_env_file
+  ensure_env_setting HOTLINE_RECORDINGS_DIR "$ROOT$RECORDINGS_DIR"
   generate
   mount_all
   if pid=$(asterisk_pid) && [ "$(cat "$RUN/modules.sum" 2>/dev/null)" != "$(modules_sum)" ]; then

@@ -4,6 +4,7 @@
 // call's event log from the API.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { loadConfig, readEnvironment } from '../src/config/env.js';
+import { REAL_ENTRY } from '../test/e2e/support/lane.js';
 import { TestCallers } from '../test/e2e/support/test-caller.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,7 +74,15 @@ async function main(): Promise<void> {
       if (i > 100) throw new Error('the controller did not come up within 20 s');
       await sleep(200);
     }
-    const callers = new TestCallers();
+    // N15: the demo shows the in-hours call whatever the time; the override says why and ends
+    // with the demo (or after 5 minutes).
+    const override = await fetch(`${base}/api/hours/override`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${config.http.apiToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ state: 'open', reason: 'npm run demo', by: 'demo', expiresAt: Date.now() + 5 * 60_000 }),
+    });
+    if (!override.ok) throw new Error(`opening the hours for the demo failed: ${override.status} ${await override.text()}`);
+    const callers = new TestCallers(readEnvironment(), REAL_ENTRY);
     await callers.connect();
     const number = '13800138000';
     console.log(`\n>>> demo call from ${number} to 4008008000: speaks after the greeting, presses 1, hangs up after the goodbye\n`);
@@ -81,7 +90,8 @@ async function main(): Promise<void> {
     await caller.answered();
     let callId = '';
     const waitFor = async (type: string) => {
-      for (;;) {
+      for (const until = Date.now() + 60_000; ; ) {
+        if (Date.now() > until) throw new Error(`no ${type} event within 60 s`);
         const { calls } = (await api('/api/calls?limit=1')) as { calls: { id: string }[] };
         callId = calls[0]?.id ?? '';
         const { events } = callId ? ((await api(`/api/calls/${callId}/events`)) as { events: { type: string }[] }) : { events: [] };
@@ -107,6 +117,7 @@ async function main(): Promise<void> {
     for (const e of events) {
       console.log(`  +${String(e.ts - t0).padStart(6)} ms  ${(e.rule ?? '').padEnd(4)} ${e.type.padEnd(16)} ${JSON.stringify(e.data)}`);
     }
+    await fetch(`${base}/api/hours/override?by=demo`, { method: 'DELETE', headers: { Authorization: `Bearer ${config.http.apiToken}` } });
     console.log('\nAsterisk keeps running: npm run asterisk:down stops it.');
   } finally {
     await stop();

@@ -18,8 +18,9 @@ import type { ChannelInfo } from './ari/types.js';
 import { CallbackScheduler } from './callbacks/scheduler.js';
 import type { Config } from './config/env.js';
 import { settleAfter, systemClock, type Clock } from './clock/clock.js';
-import { loadFlow, type FlowIssue } from './flow/load-flow.js';
-import { loadFlowOffThread } from './flow/load-flow-off-thread.js';
+import { parseFlow, readFlowFile, type FlowIssue } from './flow/load-flow.js';
+import { createFlowInstaller, type InstallOptions, type InstallResult } from './flow/flow-installer.js';
+import { createFlowVersionStore, type FlowLoadedBy } from './flow/flow-version-store.js';
 import { scaleTimings } from './flow/scale-timings.js';
 import { SERVICE_NAMES } from './flow/services.js';
 import type { Flow } from './flow/schema.js';
@@ -30,8 +31,15 @@ import { createCallQueries } from './store/call-queries.js';
 import { createCallerHistory } from './store/caller-history.js';
 import { openDatabase } from './store/database.js';
 import { createSqliteRecorder } from './store/sqlite-recorder.js';
+import type { EventData, EventType } from './store/events.js';
 import { createTicketStore } from './tickets/ticket-store.js';
 import { createSurveyStore } from './surveys/survey-store.js';
+import { createRecordingStore } from './recording/recording-store.js';
+import { ariRecordingFiles, diskRecordingFiles } from './recording/recording-files.js';
+import { RecordingRetentionJob } from './recording/retention-job.js';
+import { createHoursService } from './calendar/hours-service.js';
+import { createHoursStore } from './calendar/hours-store.js';
+import { createBlacklistStore } from './blacklist/blacklist-store.js';
 
 export interface ControllerOptions {
   logger: Logger;
@@ -47,8 +55,14 @@ export interface Controller {
   /**
    * Loads the flow file again, parsed off the main thread (live calls are not held up); on
    * error the running flow stays and the promise rejects (a FlowError lists every issue).
+   * Each reload that succeeds is stored as a flow load (`loadedBy`: SIGHUP by default).
    */
-  reloadFlow(): Promise<Flow>;
+  reloadFlow(loadedBy?: Exclude<FlowLoadedBy, 'start'>): Promise<Flow>;
+  /**
+   * Validates a flow text with the loader's checks (issues name the flow file); when it passes,
+   * writes it to the flow file, stores its version and swaps it in. One load at a time.
+   */
+  installFlow(text: string, options?: InstallOptions): Promise<InstallResult>;
   stop(): Promise<void>;
 }
 
@@ -60,8 +74,10 @@ export async function startController(config: Readonly<Config>, options: Control
   const services = new Set(SERVICE_NAMES);
   // Warnings (steps nothing reaches) go to the operator's log, with file:line, at every load.
   const onWarning = (w: FlowIssue) => logger.warn({ file: w.file, line: w.line, path: w.path }, `flow: ${w.message}`);
-  // At start no call is live: the flow loads here. A reload parses in a worker thread.
-  let flow = scaleTimings(loadFlow(config.flowFile, catalogue.ids, { services, onWarning }), config.flowTimeScale);
+  // At start no call is live: the flow loads here. A reload parses in a worker thread. The
+  // text is kept: it is the flow version stored below.
+  const startText = readFlowFile(config.flowFile);
+  let flow = scaleTimings(parseFlow(startText, config.flowFile, catalogue.ids, { services, onWarning }), config.flowTimeScale);
 
   const db = openDatabase(config.database);
   const recorder = createSqliteRecorder(db, { logger, clock });
@@ -76,6 +92,25 @@ export async function startController(config: Readonly<Config>, options: Control
 
   // Agents come from the flow; a reload (SIGHUP) hands the pool the new agents and groups.
   const pool = new AgentPool(flow.agents, createAgentStateStore(db), clock, life.signal);
+  // Every flow that loads is stored (issue 11); reloads and posted flows go through here, one
+  // at a time, and are swapped in one step: calls in progress keep the flow they started with.
+  const flowVersions = createFlowVersionStore(db);
+  const installer = createFlowInstaller({
+    flowFile: config.flowFile,
+    promptIds: catalogue.ids,
+    services,
+    timeScale: config.flowTimeScale,
+    store: flowVersions,
+    clock,
+    signal: life.signal,
+    logger,
+    onWarning,
+    apply: (next) => {
+      pool.reconfigure(next.agents);
+      flow = next;
+    },
+  });
+  flow = installer.started(flow, startText);
   const notifier = new AgentNotifier((err, agentId) => logger.warn({ err, agentId }, 'agent screen listener failed'));
   const dispatcher = new Dispatcher(pool, logger.child({ part: 'dispatcher' }));
   const agents = new AriAgentDesk({
@@ -86,8 +121,31 @@ export async function startController(config: Readonly<Config>, options: Control
   const tickets = createTicketStore(db, () => clock.now(), { timeZone: () => flow.hotline.timezone });
   const callerHistory = createCallerHistory(db, { logger: logger.child({ part: 'caller-history' }) });
   const surveys = createSurveyStore(db);
+  // N14: recording rows in SQLite; the audio where Asterisk writes it, read from disk when this
+  // process sees that folder (HOTLINE_RECORDINGS_DIR), else through ARI.
+  const recordings = {
+    store: createRecordingStore(db),
+    files: config.recordingsDir === undefined ? ariRecordingFiles(ari) : diskRecordingFiles(config.recordingsDir),
+  };
+  const recordOn = <T extends EventType>(callId: string, type: T, data: EventData[T]) => recorder.event(callId, type, data, clock.now());
+  // N14: the daily retention job (recording.retentionDays; recordings whose call row is gone).
+  const retention = new RecordingRetentionJob({
+    ...recordings,
+    policy: () => flow.recording,
+    timeZone: () => flow.hotline.timezone,
+    record: recordOn,
+    clock,
+    logger: logger.child({ part: 'recordings' }),
+    signal: life.signal,
+  });
+  // N15: the service hours (flow file, imported holidays, operator override) for the `hours`
+  // verb, the callback scheduler and /api/hours.
+  const hoursStore = createHoursStore(db);
+  const hours = createHoursService(hoursStore);
+  // N11: screens inbound callers before their flow; operators manage it through /api/blacklist.
+  const blacklist = createBlacklistStore(db);
   const handleCall = createCallHandler({
-    ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, surveys, currentFlow: () => flow, signal: life.signal,
+    ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, surveys, blacklist, hours, recordings, currentFlow: () => flow, signal: life.signal,
   });
   const running = new Set<Promise<void>>();
   const runCall = (channel: ChannelInfo, start: CallStart): Promise<void> => {
@@ -110,6 +168,7 @@ export async function startController(config: Readonly<Config>, options: Control
     clock,
     logger: logger.child({ part: 'callbacks' }),
     signal: life.signal,
+    hours,
   });
 
   ami.on('hangup', (uniqueId, cause) => registry.get(uniqueId)?.noteHangupCause(cause));
@@ -124,6 +183,10 @@ export async function startController(config: Readonly<Config>, options: Control
     },
     queues: { snapshot: () => dispatcher.snapshot(), now: () => clock.now() },
     tickets,
+    recordings: { ...recordings, callExists: (id) => queries.getCall(id) !== undefined, record: recordOn, now: () => clock.now() },
+    hours: { service: hours, store: hoursStore, flow: () => flow, now: () => clock.now(), logger: logger.child({ part: 'hours' }) },
+    flow: { versions: flowVersions, running: () => installer.running(), install: (text, o) => installer.install(text, o) },
+    blacklist: { store: blacklist, now: () => clock.now() },
     apiToken: config.http.apiToken,
     logger,
     health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size }),
@@ -136,6 +199,7 @@ export async function startController(config: Readonly<Config>, options: Control
 
   ami.start();
   scheduler.start();
+  retention.start();
   // Not awaited: the HTTP API (health) is up while ARI is still unreachable.
   ari.start().catch((err: unknown) => logger.error({ err }, 'ARI start failed'));
   logger.info({ http: httpUrl, flow: flow.source, app: config.ari.app }, 'controller started');
@@ -145,15 +209,8 @@ export async function startController(config: Readonly<Config>, options: Control
     registry,
     httpUrl,
     currentFlow: () => flow,
-    async reloadFlow() {
-      const loaded = await loadFlowOffThread(config.flowFile, catalogue.ids, { services, onWarning }, { clock, signal: life.signal });
-      const next = scaleTimings(loaded, config.flowTimeScale);
-      // Swapped in one step: calls in progress keep the flow they started with.
-      pool.reconfigure(next.agents);
-      flow = next;
-      logger.info({ flow: flow.source }, 'flow reloaded');
-      return flow;
-    },
+    reloadFlow: (loadedBy = 'sighup') => installer.reload(loadedBy),
+    installFlow: (text, installOptions) => installer.install(text, installOptions),
     async stop() {
       // No new callbacks are dialled; those in progress end below with the service's signal.
       await scheduler.stop();
@@ -165,6 +222,8 @@ export async function startController(config: Readonly<Config>, options: Control
       await Promise.race([Promise.allSettled([...running]), settleAfter(clock, 3000, bound.signal)]);
       bound.abort();
       life.abort();
+      // A retention run in progress stops at the next recording; it must not outlive the database.
+      await retention.stop();
       ari.stop();
       ami.stop();
       // Open agent event streams would keep close() waiting forever.

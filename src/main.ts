@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   }
 
   process.on('SIGHUP', () => {
-    controller.reloadFlow().catch((err: unknown) => {
+    controller.reloadFlow('sighup').catch((err: unknown) => {
       logger.error({ err: (err as Error).message }, 'flow reload rejected; the running flow stays');
     });
   });

@@ -2,6 +2,7 @@
 // embeds this under `agents` in the flow file, so it follows the flow schema's conventions:
 // strict objects (a typo must not be ignored) and the same id pattern as step ids.
 import { z } from 'zod';
+import { Language } from '../prompts/language.js';
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'ids use lower-case letters, digits, "-" and "_"');
 
@@ -20,6 +21,7 @@ export const AgentEntry = z
       .regex(/^[0-9]{1,10}$/, 'a work number is 1 to 10 digits (quote it)')
       .describe('N6 工号: read to the caller digit by digit on connect'),
     name: z.string().min(1).describe('shown on screens and in the API, never spoken'),
+    language: Language.optional().describe("N18: the language the agent hears the whisper in; default the hotline's"),
   })
   .strict();
 export type AgentEntry = z.infer<typeof AgentEntry>;

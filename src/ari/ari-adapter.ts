@@ -9,7 +9,7 @@ import { settleAfter, systemClock, type Clock } from '../clock/clock.js';
 import { legArgs, roleOf, stasisArgs, type ChannelRole, type DialledRole } from './channel-role.js';
 import { HeldEmitter } from './held-emitter.js';
 import { EventSocket, type EventSocketEvents } from './event-socket.js';
-import { ChannelGoneError, type AriEvent, type ChannelEventMap, type ChannelInfo } from './types.js';
+import { ChannelGoneError, type AriEvent, type ChannelEventMap, type ChannelInfo, type LiveRecordingInfo } from './types.js';
 
 export interface AriSettings {
   url: string;
@@ -26,6 +26,25 @@ export interface AdapterEvents {
 }
 
 export type PlaybackOutcome = 'done' | 'failed' | 'stopped' | 'gone';
+
+/**
+ * N14: how a recording ended, as Asterisk reported it: done (the file is complete), failed, or
+ * gone (no report came: its channel left first, or the adapter stopped; the file decides).
+ */
+export interface RecordingOutcome {
+  state: 'done' | 'failed' | 'gone';
+  /** Whole seconds (RecordingFinished). */
+  durationS?: number;
+  cause?: string;
+}
+
+/** N14: what Asterisk records, and where it writes it (its recording directory, `<name>.<format>`). */
+export interface RecordParams {
+  name: string;
+  format: string;
+  /** Asterisk stops the recording after this long; 0: no limit. */
+  maxDurationS: number;
+}
 
 export type ChannelEvents = EventEmitter<ChannelEventMap & { destroyed: [cause: number | undefined] }>;
 
@@ -67,6 +86,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   private readonly dialling = new Set<string>();
   /** Playback waiters, with the channel they play on: a channel that ends settles its waiters. */
   private readonly playbacks = new Map<string, { channelId: string; settle: (outcome: PlaybackOutcome) => void }>();
+  /** N14: recording waiters by name, with the channel recorded (none for a bridge's). */
+  private readonly recordings = new Map<string, { channelId?: string; settle: (outcome: RecordingOutcome) => void }>();
   private readonly stopController = new AbortController();
   /** Per reconcile in flight: the channels that left while its listing was on its way. */
   private readonly endedWhileListing = new Set<Set<string>>();
@@ -116,6 +137,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     this.socket.stop();
     for (const { settle } of this.playbacks.values()) settle('gone');
     this.playbacks.clear();
+    for (const { settle } of this.recordings.values()) settle({ state: 'gone' });
+    this.recordings.clear();
   }
 
   /** Why a channel is in the app: a leg this controller dialled, or an inbound caller. */
@@ -242,6 +265,112 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   }
 
   /**
+   * N14: a snoop channel on a caller's channel that hears both directions, placed in the app
+   * under an id chosen here with role `snoop` and its call as Stasis arguments (so it is never
+   * taken for a new caller, and an orphaned one is hung up after a reconnect). Its events are
+   * held like a dialled leg's: 'answered' says it entered the app (only then can it record).
+   * Asterisk ends it when the caller's channel goes.
+   */
+  async snoop(params: { channelId: string; snoopId: string; owner: string }): Promise<DialledChannel> {
+    const { channelId, snoopId, owner } = params;
+    const held = new HeldEmitter();
+    const events = held as unknown as ChannelEvents;
+    this.channels.set(snoopId, events);
+    this.originated.set(snoopId, 'snoop');
+    this.dialling.add(snoopId);
+    try {
+      await this.channelOp('snoop', channelId, (r) =>
+        r.channels.snoopChannel({ channelId, snoopId, spy: 'both', whisper: 'none', app: this.settings.app, appArgs: legArgs('snoop', owner) }),
+      );
+    } catch (err) {
+      this.channels.delete(snoopId);
+      this.originated.delete(snoopId);
+      throw err;
+    } finally {
+      this.dialling.delete(snoopId);
+    }
+    return { events, release: () => held.release() };
+  }
+
+  /**
+   * N14: records a channel in the app (a snoop channel) or a bridge, into Asterisk's recording
+   * directory as `<name>.<format>`. Like play(), the waiter is registered before the request, so
+   * a RecordingFinished that beats the REST reply is not missed; it settles 'gone' when the
+   * recorded channel leaves without a report. No beep, no end on silence or keys: a recording
+   * ends when it is stopped, at maxDurationS, or with its channel or bridge.
+   */
+  async record(target: { channelId: string } | { bridgeId: string }, params: RecordParams): Promise<{ finished: Promise<RecordingOutcome> }> {
+    const channelId = 'channelId' in target ? target.channelId : undefined;
+    const finished = new Promise<RecordingOutcome>((resolve) =>
+      this.recordings.set(params.name, { ...(channelId === undefined ? {} : { channelId }), settle: resolve }),
+    );
+    const options = {
+      name: params.name,
+      format: params.format,
+      maxDurationSeconds: params.maxDurationS,
+      maxSilenceSeconds: 0,
+      ifExists: 'fail',
+      beep: false,
+      terminateOn: 'none',
+    };
+    try {
+      if (channelId !== undefined) await this.channelOp('record', channelId, (r) => r.channels.record({ channelId, ...options }));
+      else await this.restCall((r) => r.bridges.record({ bridgeId: (target as { bridgeId: string }).bridgeId, ...options }));
+    } catch (err) {
+      this.recordings.delete(params.name);
+      throw err;
+    }
+    return { finished };
+  }
+
+  /** N14: stops a live recording and keeps its file; one that has already ended is no error. */
+  async stopRecording(name: string): Promise<void> {
+    try {
+      await this.restCall((r) => r.recordings.stop({ recordingName: name }));
+    } catch (err) {
+      if (!GONE.test((err as Error).message)) throw err;
+    }
+  }
+
+  /** N14: a stored recording as Asterisk knows it, or undefined when there is none by that name. */
+  async storedRecording(name: string): Promise<{ name: string; format: string } | undefined> {
+    try {
+      return (await this.restCall((r) => r.recordings.getStored({ recordingName: name }))) as { name: string; format: string };
+    } catch (err) {
+      if (GONE.test((err as Error).message)) return undefined;
+      throw err;
+    }
+  }
+
+  /** N14: deletes a stored recording; false when Asterisk had none by that name. */
+  async deleteStoredRecording(name: string): Promise<boolean> {
+    try {
+      await this.restCall((r) => r.recordings.deleteStored({ recordingName: name }));
+      return true;
+    } catch (err) {
+      if (GONE.test((err as Error).message)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * N14: a stored recording's audio (GET /recordings/stored/{name}/file, Asterisk 14+), or
+   * undefined when there is none. A plain HTTP request with the ARI credentials, not ari-client:
+   * its Swagger 1.1 client is not trusted with binary bodies, and this body can be megabytes.
+   */
+  async storedRecordingFile(name: string): Promise<Buffer | undefined> {
+    if (!this.rest) throw new Error('ARI is not connected');
+    const { url, user, password } = this.settings;
+    const res = await fetch(`${url.replace(/\/+$/, '')}/ari/recordings/stored/${encodeURIComponent(name)}/file`, {
+      headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+      signal: this.stopController.signal,
+    });
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`ARI: GET recording file -> ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  /**
    * An endpoint's state as Asterisk sees it: 'online' when a contact is registered or reachable,
    * 'offline' when none is, 'missing' when Asterisk has no such endpoint (a typo in the config).
    */
@@ -318,6 +447,10 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       case 'PlaybackFinished':
         if (event.playback) this.settlePlayback(event.playback.id, event.playback.state === 'failed' ? 'failed' : 'done');
         return;
+      case 'RecordingFinished':
+      case 'RecordingFailed':
+        if (event.recording) this.settleRecording(event.recording, event.type === 'RecordingFailed');
+        return;
       default:
         return; // other events are not used; unknown types are fine
     }
@@ -342,11 +475,27 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     this.clock.timer(DESTROY_GRACE_MS, this.stopController.signal, () => this.destroyed(channelId, undefined));
   }
 
-  /** A channel left: its playbacks will never finish. */
+  /** A channel left: its playbacks will never finish, and its recordings have ended. */
   private settlePlaybacksOf(channelId: string): void {
     for (const [playbackId, waiter] of [...this.playbacks]) {
       if (waiter.channelId === channelId) this.settlePlayback(playbackId, 'gone');
     }
+    for (const [name, waiter] of [...this.recordings]) {
+      if (waiter.channelId !== channelId) continue;
+      this.recordings.delete(name);
+      waiter.settle({ state: 'gone' });
+    }
+  }
+
+  private settleRecording(recording: LiveRecordingInfo, failed: boolean): void {
+    const waiter = this.recordings.get(recording.name);
+    if (!waiter) return;
+    this.recordings.delete(recording.name);
+    waiter.settle({
+      state: failed || recording.state === 'failed' ? 'failed' : 'done',
+      ...(typeof recording.duration === 'number' ? { durationS: recording.duration } : {}),
+      ...(recording.cause ? { cause: recording.cause } : {}),
+    });
   }
 
   /** Hangs up a dialled leg that no call here owns (its controller stopped or lost it). */

@@ -3,11 +3,24 @@ declare module 'ari-client' {
   type Rest = (params: Record<string, unknown>) => Promise<unknown>;
   export interface AriRestClient {
     channels: Record<
-      'ring' | 'ringStop' | 'answer' | 'hangup' | 'play' | 'setChannelVar' | 'list' | 'originate' | 'get' | 'startMoh' | 'stopMoh',
+      | 'ring'
+      | 'ringStop'
+      | 'answer'
+      | 'hangup'
+      | 'play'
+      | 'setChannelVar'
+      | 'list'
+      | 'originate'
+      | 'get'
+      | 'startMoh'
+      | 'stopMoh'
+      | 'record'
+      | 'snoopChannel',
       Rest
     >;
     playbacks: Record<'stop', Rest>;
-    bridges: Record<'create' | 'addChannel' | 'destroy' | 'create_or_update_with_id', Rest>;
+    bridges: Record<'create' | 'addChannel' | 'destroy' | 'create_or_update_with_id' | 'record', Rest>;
+    recordings: Record<'stop' | 'getStored' | 'deleteStored', Rest>;
     endpoints: Record<'list' | 'get', Rest>;
   }
   export function connect(url: string, user: string, password: string): Promise<AriRestClient>;

@@ -19,12 +19,24 @@ export interface PlaybackInfo {
   media_uri?: string;
 }
 
+/** N14: a recording in progress (RecordingStarted, RecordingFinished, RecordingFailed). */
+export interface LiveRecordingInfo {
+  name: string;
+  format: string;
+  state: string;
+  target_uri?: string;
+  /** Whole seconds, on RecordingFinished. */
+  duration?: number;
+  cause?: string;
+}
+
 export interface AriEvent {
   type: string;
   application?: string;
   timestamp?: string;
   channel?: ChannelInfo;
   playback?: PlaybackInfo;
+  recording?: LiveRecordingInfo;
   args?: string[];
   digit?: string;
   duration_ms?: number;

@@ -3,6 +3,7 @@
 // the configured loopback address, Asterisk loads only the modules listed below, the AMI user
 // may only read the events the controller uses, and every value is checked again where it is
 // written (config-text.ts): a `;` or a line break cannot reach a file.
+import { INBOUND_TALK_DETECT_ARG } from '../ari/channel-role.js';
 import { isIPv6 } from 'node:net';
 import { listItems, stripBrackets } from '../config/addresses.js';
 import { configTextProblem, type TextKind, userSectionProblem } from '../config/config-text.js';
@@ -46,6 +47,7 @@ export const ASTERISK_MODULES: Readonly<Record<string, string>> = {
   'res_ari_endpoints.so': "ARI /endpoints: agent phones' reachability",
   'res_ari_events.so': 'ARI /events',
   'res_ari_playbacks.so': 'ARI /playbacks: stopping a prompt',
+  'res_ari_recordings.so': 'ARI /recordings: N14 stopping, reading and deleting call recordings',
   'res_stasis.so': 'Stasis applications',
   'res_stasis_answer.so': 'required by res_ari_channels',
   'res_stasis_playback.so': 'playing prompts',
@@ -55,6 +57,7 @@ export const ASTERISK_MODULES: Readonly<Record<string, string>> = {
   'res_musiconhold.so': 'hold music (musiconhold.conf)',
   'bridge_simple.so': 'two-party bridges',
   'bridge_softmix.so': 'mixing bridges of more than two',
+  'chan_bridge_media.so': "N14: the Recorder channel that records an agent conversation's bridge",
   'res_rtp_asterisk.so': 'RTP',
   'codec_ulaw.so': 'G.711 u-law',
   'codec_alaw.so': 'G.711 a-law',
@@ -257,35 +260,11 @@ rtpend = ${RTP_PORTS.end}
  * the call as the flow file's `unavailable` section says, so no caller rings forever.
  */
 function extensionsConf(config: Config, flow: Flow, check: Checker): string {
-  const { ring, unavailable } = flow;
-  const number = check.text('hotline.number (flow file)', flow.hotline.number, 'name');
-  const prompt = `${check.text('hotline.language (flow file)', flow.hotline.language, 'name')}/${check.text('unavailable.prompt (flow file)', unavailable.prompt, 'name')}`;
-  const app = check.text('ARI_APP', config.ari.app, 'name');
-  const cycle = ring.cadence.onMs + ring.cadence.offMs;
-  // Ring as the controller would, but never past the budget's limit.
-  const waitS = (Math.min(ring.answerAfterRings * cycle, limitMs(ring) - 500) / 1000).toFixed(1);
-  const route =
-    unavailable.then === 'hangup'
-      ? ' same => n,Hangup()'
-      : ` same => n,Dial(${check.text('unavailable.then.dial (flow file)', unavailable.then.dial, 'dial')},${unavailable.then.timeoutS})\n same => n,Hangup()`;
   return `${header('extensions.conf: the hotline entry; the call flow itself is dialplans/*.yaml')}[general]
 static = yes
 writeprotect = yes
 
-[${INBOUND_CONTEXT}]
-exten => ${number},1,NoOp(hotline call)
- ; N3: talk detection from the first moment, with the flow's thresholds (set here, not over
- ; ARI, so it is on before the controller sees the call and survives a controller restart).
- same => n,Set(TALK_DETECT(set)=${flow.voice.silenceMs},${flow.voice.talkMs})
- same => n,Stasis(${app})
- same => n,GotoIf($["\${STASISSTATUS}" = "FAILED"]?unavailable)
- same => n,Hangup()
- same => n(unavailable),Ringing()
- same => n,Wait(${waitS})
- same => n,Answer()
- same => n,Playback(hotline/${prompt})
-${route}
-
+${entryContextChecked(INBOUND_CONTEXT, config.ari.app, flow, check)}
 ; Any other number dialled here is not a hotline number.
 exten => _X.,1,Congestion(5)
  same => n,Hangup()
@@ -293,6 +272,48 @@ exten => _X.,1,Congestion(5)
 ; Site-specific contexts (e.g. agent phones reached through Local channels) go in
 ; extensions_local.conf next to this file: it is kept across regenerations.
 #tryinclude extensions_local.conf
+`;
+}
+
+/**
+ * One entry context: the hotline number handed to the ARI application `app`, with the fallback.
+ * Exported so that other entries to other applications (the end-to-end tests run one
+ * controller per lane on one Asterisk) behave exactly like the generated one; a value that
+ * cannot be written safely throws AsteriskConfigError.
+ */
+export function entryContext(context: string, app: string, flow: Flow): string {
+  const check = new Checker();
+  const text = entryContextChecked(context, app, flow, check);
+  if (check.problems.length > 0) throw new AsteriskConfigError(check.problems);
+  return text;
+}
+
+function entryContextChecked(context: string, app: string, flow: Flow, check: Checker): string {
+  const { ring, unavailable } = flow;
+  const number = check.text('hotline.number (flow file)', flow.hotline.number, 'name');
+  const prompt = `${check.text('hotline.language (flow file)', flow.hotline.language, 'name')}/${check.text('unavailable.prompt (flow file)', unavailable.prompt, 'name')}`;
+  const appName = check.text('ARI_APP', app, 'name');
+  const cycle = ring.cadence.onMs + ring.cadence.offMs;
+  // Ring as the controller would, but never past the budget's limit.
+  const waitS = (Math.min(ring.answerAfterRings * cycle, limitMs(ring) - 500) / 1000).toFixed(1);
+  const route =
+    unavailable.then === 'hangup'
+      ? ' same => n,Hangup()'
+      : ` same => n,Dial(${check.text('unavailable.then.dial (flow file)', unavailable.then.dial, 'dial')},${unavailable.then.timeoutS})\n same => n,Hangup()`;
+  return `[${check.text('context', context, 'name')}]
+exten => ${number},1,NoOp(hotline call)
+ ; N3: talk detection from the first moment, with the flow's thresholds (set here, not over
+ ; ARI, so it is on before the controller sees the call and survives a controller restart).
+ same => n,Set(TALK_DETECT(set)=${flow.voice.silenceMs},${flow.voice.talkMs})
+ ; The argument tells the controller that talk detection is on already (channel-role.ts).
+ same => n,Stasis(${appName},${INBOUND_TALK_DETECT_ARG})
+ same => n,GotoIf($["\${STASISSTATUS}" = "FAILED"]?unavailable)
+ same => n,Hangup()
+ same => n(unavailable),Ringing()
+ same => n,Wait(${waitS})
+ same => n,Answer()
+ same => n,Playback(hotline/${prompt})
+${route}
 `;
 }
 

@@ -93,3 +93,86 @@ export function dayStart(at: Date | number, timeZone: string): number {
   }
   return hi;
 }
+
+// ---- wall-clock times to instants (N15 service hours) ----
+
+const wallFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** One formatter per zone: building an Intl.DateTimeFormat costs far more than using one. */
+function wallFormatter(timeZone: string): Intl.DateTimeFormat {
+  let fmt = wallFormatters.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      calendar: 'gregory',
+      numberingSystem: 'latn',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      hourCycle: 'h23',
+    });
+    wallFormatters.set(timeZone, fmt);
+  }
+  return fmt;
+}
+
+/** The zone's offset from UTC at an instant, in ms (local wall clock minus UTC). */
+export function utcOffsetMs(atMs: number, timeZone: string): number {
+  const parts = wallFormatter(timeZone).formatToParts(atMs);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return wall - (atMs - (((atMs % 1000) + 1000) % 1000));
+}
+
+const HOUR_MS = 3_600_000;
+// Offset changes are months apart in every zone: within ±50 h of a wall time there is at most one.
+const BRACKET_MS = 50 * HOUR_MS;
+
+/**
+ * The first instant (ms epoch) at which the wall clock in `timeZone` reads `minutes` past
+ * midnight of `date` (YYYY-MM-DD) or later. The usual case is the one instant showing that time.
+ * In a DST gap (02:30 on a spring-forward night in New York) it is the end of the gap (03:00
+ * EDT), the moment the clock jumps past it; in a repeated hour (01:30 on a fall-back night) it
+ * is the first of the two. `minutes` may be 1440 (24:00, the next day's midnight).
+ */
+export function wallClockInstant(date: string, minutes: number, timeZone: string): number {
+  const wall = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) + minutes * 60_000;
+  const before = utcOffsetMs(wall - BRACKET_MS, timeZone);
+  const after = utcOffsetMs(wall + BRACKET_MS, timeZone);
+  if (before === after) return wall - before;
+  // One change in the bracket: find its instant, the first one with the new offset.
+  let lo = wall - BRACKET_MS;
+  let hi = wall + BRACKET_MS;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (utcOffsetMs(mid, timeZone) === before) lo = mid;
+    else hi = mid;
+  }
+  const change = hi;
+  // Before the change the wall clock is instant + before; shown there if it comes in time.
+  const early = wall - before;
+  if (early < change) return early;
+  // Otherwise it shows at instant + after, or the time fell in the gap: the change itself.
+  return Math.max(change, wall - after);
+}
+
+/** The calendar date `days` after `date` (YYYY-MM-DD; negative goes back). */
+export function addDays(date: string, days: number): string {
+  const ms = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) + days * 86_400_000;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The weekday of a calendar date (0 = Sunday … 6 = Saturday), wherever it is. */
+export function weekdayOf(date: string): number {
+  return new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)))).getUTCDay();
+}
+
+/** A YYYY-MM-DD text that names a real calendar date (not 2026-02-30). */
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const year = Number(text.slice(0, 4));
+  return year >= 1000 && addDays(text, 0) === text;
+}

@@ -80,6 +80,12 @@ export interface CallbackStore {
   cancelOpenFor(number: string, reason: string): CallbackRow[];
   /** Moves a pending callback's next attempt; undefined when it is not pending. */
   reschedule(id: number, dueAt: number): CallbackRow | undefined;
+  /**
+   * N8/N15: outside callback hours, the pending callbacks due by `now` move to `until` (the next
+   * opening) and their promised deadline moves by as much: the promise counts callback hours
+   * (a caller told at 22:00 "we call back within 30 minutes" is called by 08:30). Returns them.
+   */
+  deferDue(now: number, until: number): CallbackRow[];
 }
 
 export interface CallbackStoreOptions {
@@ -150,6 +156,10 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
   const reschedule = db.prepare(
     `UPDATE callbacks SET next_attempt_at = ? WHERE id = ? AND status = 'pending' RETURNING ${COLUMNS}`,
   );
+  const defer = db.prepare(
+    `UPDATE callbacks SET next_attempt_at = ?, promised_by = promised_by + (? - ?)
+     WHERE status = 'pending' AND next_attempt_at <= ? AND promised_by >= ? RETURNING ${COLUMNS}`,
+  );
 
   const add = db.transaction((c: NewCallback): CallbackRow => {
     const group = c.group ?? null;
@@ -182,5 +192,6 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
     cancel: (id, reason) => cancelOne.get(reason, id) as CallbackRow | undefined,
     cancelOpenFor: (number, reason) => cancelFor.all(reason, number) as CallbackRow[],
     reschedule: (id, dueAt) => reschedule.get(dueAt, id) as CallbackRow | undefined,
+    deferDue: (now, until) => defer.all(until, until, now, now, now) as CallbackRow[],
   };
 }

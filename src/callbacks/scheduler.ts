@@ -7,7 +7,8 @@
 // `callbacks.entry` as an outbound call that holds the reserved agent; no answer, busy or a
 // failure is retried `retryMs` later up to `attempts`, then the callback is expired. A claim
 // left by a controller that died is retaken after `STALE_MS`; the attempt is counted when the
-// dial starts, so a claim that never dialled is not counted.
+// dial starts, so a claim that never dialled is not counted. Outside the callback hours (N15)
+// nothing is dialled: what falls due is moved to the next opening.
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import type { Dispatcher } from '../agents/dispatcher.js';
 import type { ChannelInfo } from '../ari/types.js';
 import type { CallStart } from '../calls/handle-call.js';
 import type { DialResult, OutboundDialer } from '../calls/outbound-leg.js';
+import type { HoursService } from '../calendar/hours-service.js';
 import type { Clock } from '../clock/clock.js';
 import type { Flow } from '../flow/schema.js';
 import type { EventData, EventType } from '../store/events.js';
@@ -38,6 +40,8 @@ export interface SchedulerDeps {
   logger: Logger;
   /** The service's signal: dials in progress end with the controller. */
   signal: AbortSignal;
+  /** N15: the callback hours; without it callbacks are dialled at any hour. */
+  hours?: Pick<HoursService, 'callbackStatus'>;
 }
 
 export class CallbackScheduler {
@@ -76,6 +80,13 @@ export class CallbackScheduler {
     const now = clock.now();
     for (const row of store.expireOverdue(now)) {
       this.record(row, 'callback.expired', { id: row.id, attempts: row.attempts, promisedBy: row.promisedBy, outcome: row.outcome });
+    }
+    // N8/N15: nothing is dialled outside the callback hours. What falls due then moves to the
+    // next opening (with its promise); with no opening ahead it waits, and expires at its deadline.
+    const hours = this.deps.hours?.callbackStatus(now, flow);
+    if (hours && hours.state !== 'open') {
+      if (hours.opensAt !== null) this.defer(now, hours.opensAt);
+      return;
     }
     if (!flow.callbacks.dial) return; // nobody dials: requests wait for people
     for (const rowGroup of store.dueGroups(now, STALE_MS)) {
@@ -171,6 +182,14 @@ export class CallbackScheduler {
       ...(settings.entry === undefined ? {} : { startAt: settings.entry }),
       callback: { id: row.id, reason: row.reason, group, claim, attempt },
     });
+  }
+
+  /** Moves what is due now to the next opening of the callback hours, each move logged. */
+  private defer(now: number, until: number): void {
+    for (const row of this.deps.store.deferDue(now, until)) {
+      this.record(row, 'callback.deferred', { id: row.id, dueAt: until, promisedBy: row.promisedBy, closedMs: until - now });
+      this.deps.logger.info({ callback: row.id, dueAt: until }, 'callback moved to the next callback hours');
+    }
   }
 
   private record<T extends EventType>(row: CallbackRow, type: T, data: EventData[T]): void {

@@ -40,6 +40,11 @@ export interface CallFacts {
   /** N16: the agent who last talked with the caller, and whether the agent hung up first. */
   agent?: string;
   agentLeftFirst?: boolean;
+  /**
+   * N14: the caller's answer to the recording announcement: given (heard it, did not decline)
+   * or declined. Absent: never asked, and then nothing is recorded.
+   */
+  recording?: 'given' | 'declined';
 }
 
 export interface NewCallFacts {

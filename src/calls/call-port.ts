@@ -12,6 +12,17 @@ export interface PlayOptions {
    * must not wait for a reassurance to finish). The result is interrupted, with no `by`.
    */
   stopOn?: AbortSignal;
+  /**
+   * N14: only these keys stop the prompt, and the one that does is taken out of the type-ahead
+   * buffer (it answered this prompt: PlayResult.key); any other key stays buffered for the next
+   * menu. Keys pressed before the prompt do not stop it.
+   */
+  stopKeys?: readonly string[];
+  /**
+   * N18: plays in this language instead of the call's (a language menu offers each language in
+   * its own voice). The call's language does not change.
+   */
+  language?: Language;
 }
 
 /** What showed the caller is there. */
@@ -21,6 +32,54 @@ export interface PlayResult {
   /** True when a key or voice stopped it, or it was skipped because one was already there. */
   interrupted: boolean;
   by?: Heard;
+  /** N14: the key of `stopKeys` that stopped the prompt. */
+  key?: string;
+}
+
+/** N14: what to record and how (Asterisk writes `<name>.<format>` in its recording directory). */
+export interface RecordRequest {
+  name: string;
+  format: 'wav';
+  /** Asterisk ends the recording after this long. */
+  maxDurationS: number;
+}
+
+/** N14: how a recording ended. */
+export interface RecordingEnd {
+  /**
+   * done: Asterisk closed the file; failed: Asterisk reported a failure; unknown: no report came
+   * (the recorded channel left first): the file on disk decides.
+   */
+  state: 'done' | 'failed' | 'unknown';
+  /** Epoch ms. */
+  endedAt: number;
+  /** The length Asterisk reported (whole seconds), when it reported one. */
+  durationMs: number | null;
+  cause?: string;
+}
+
+/** N14: a recording in progress. It ends with stop(), at its maximum length, or with the call. */
+export interface LiveRecording {
+  readonly name: string;
+  /** Epoch ms when Asterisk took the request. */
+  readonly startedAt: number;
+  /** Settles once the recording has ended, however it ended; never rejects. */
+  readonly finished: Promise<RecordingEnd>;
+  /** Stops it (the file is kept) and resolves when it has ended; the same end once it has. */
+  stop(): Promise<RecordingEnd>;
+}
+
+/** N14: a recording of the bridge, started once both sides are in it and ended with it. */
+export interface BridgeRecording {
+  request: RecordRequest;
+  /** Called once Asterisk records (the caller keeps its books from here). */
+  started(recording: LiveRecording): void;
+  /** Called when Asterisk refused; the conversation goes on unrecorded. */
+  failed(err: unknown): void;
+}
+
+export interface BridgeOptions {
+  record?: BridgeRecording;
 }
 
 /** The other side of a bridge: a channel this call dialled, and when it ends. */
@@ -76,7 +135,19 @@ export interface CallPort {
    * aborted), 'leg' when the leg hung up first or `signal` ended the bridge. Bridged talk counts
    * as audio (N5).
    */
-  bridge(leg: BridgeLeg, signal: AbortSignal): Promise<'caller' | 'leg'>;
+  bridge(leg: BridgeLeg, signal: AbortSignal, options?: BridgeOptions): Promise<'caller' | 'leg'>;
+  /**
+   * N14: records the caller's channel, both directions (what the caller says and hears), from
+   * now until stop(), the maximum length, or the end of the call: a hang-up at any moment leaves
+   * no live recording behind. Rejects when Asterisk refuses or the call has ended.
+   */
+  recordCaller(request: RecordRequest): Promise<LiveRecording>;
+  /**
+   * N14: a declared listening window (N5) that ends on one of `keys`, pressed from now on (taken
+   * out of the type-ahead buffer and returned), or null after ms. Other keys and voice do not
+   * end it; other keys stay buffered for the next menu.
+   */
+  waitForKey(keys: readonly string[], ms: number): Promise<string | null>;
   /** Moves the call's lifecycle (DESIGN §6); an undefined transition is logged and ignored. */
   enter(state: 'in-flow' | 'queued' | 'transferring' | 'bridged'): void;
 }

@@ -6,20 +6,36 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
+import type { AriAdapter, ChannelEvents, DialledChannel, RecordingOutcome } from '../ari/ari-adapter.js';
 import { INBOUND_CONTEXT } from '../asterisk/render-config.js';
+import { stasisArgs, talkDetectedByEntry } from '../ari/channel-role.js';
 import { isChannelGone, type ChannelInfo } from '../ari/types.js';
 import { abortReason, childSignal, raceAbort, settleAfter, type Clock } from '../clock/clock.js';
 import type { Language } from '../prompts/language.js';
 import { mediaFor } from '../prompts/media.js';
 import type { CallFacts } from './call-facts.js';
-import type { BridgeLeg, CallPort, Heard, PlayOptions, PlayResult } from './call-port.js';
+import type {
+  BridgeLeg,
+  BridgeOptions,
+  BridgeRecording,
+  CallPort,
+  Heard,
+  LiveRecording,
+  PlayOptions,
+  PlayResult,
+  RecordingEnd,
+  RecordRequest,
+} from './call-port.js';
 import { Lifecycle, type CallState } from './lifecycle.js';
 import { SilenceMeter, type SilenceFigures } from './silence-meter.js';
 
 // How long a "failed" prompt waits for the hang-up that usually caused it (StasisEnd follows
 // PlaybackFinished within milliseconds).
 const FAILED_PLAY_GRACE_MS = 300;
+// N14: how long a snoop channel may take to enter the app before recording it is given up.
+const SNOOP_READY_MS = 5000;
+// N14: after a stop request, how long to wait for Asterisk's RecordingFinished (normally at once).
+const RECORDING_STOP_GRACE_MS = 3000;
 
 /** What a session asks of ARI: the adapter, or a scripted stand-in in unit tests. */
 export type SessionAri = Pick<
@@ -35,6 +51,9 @@ export type SessionAri = Pick<
   | 'createBridge'
   | 'addToBridge'
   | 'destroyBridge'
+  | 'snoop'
+  | 'record'
+  | 'stopRecording'
 >;
 
 export interface SessionDeps {
@@ -89,7 +108,10 @@ export class CallSession implements CallPort {
     this.voiceSettings = deps.voice;
     // The generated entry dialplan turns talk detection on before Stasis(); setting it again
     // over ARI would queue behind a playing prompt (and was seen to block an adopted call).
-    this.talkDetectOn = channel.dialplan?.context === INBOUND_CONTEXT;
+    // Calls that entered before the entry said so in its arguments (an upgrade) are known by
+    // the generated entry's context.
+    this.talkDetectOn =
+      talkDetectedByEntry(stasisArgs(channel.dialplan?.app_data).args) || channel.dialplan?.context === INBOUND_CONTEXT;
     if (channel.state === 'Up') this.meter.answered(this.clock.now());
     const initial: CallState = channel.state === 'Up' ? 'answered' : 'ringing';
     this.lifecycle = new Lifecycle(initial, (from, to) => this.logger.info({ from, to }, 'call state'));
@@ -283,17 +305,20 @@ export class CallSession implements CallPort {
     }
   }
 
-  async bridge(leg: BridgeLeg, signal: AbortSignal): Promise<'caller' | 'leg'> {
+  async bridge(leg: BridgeLeg, signal: AbortSignal, options: BridgeOptions = {}): Promise<'caller' | 'leg'> {
     this.signal.throwIfAborted();
     const bridgeId = `call-${this.id}`;
     await this.ari.createBridge(bridgeId);
     let talking = false;
+    let recording: LiveRecording | undefined;
     try {
       await this.ari.addToBridge(bridgeId, this.id);
       await this.ari.addToBridge(bridgeId, leg.channelId);
       // Bridged talk is sound both ways: it is not dead air (N5).
       talking = true;
       this.meter.audioStarted(this.clock.now());
+      // N14: both sides are in: the conversation is recorded from here (with the caller's consent).
+      if (options.record) recording = await this.recordBridge(bridgeId, options.record);
       const ended = childSignal(signal);
       return await new Promise<'caller' | 'leg'>((resolve) => {
         const finish = (who: 'caller' | 'leg') => {
@@ -310,8 +335,160 @@ export class CallSession implements CallPort {
       });
     } finally {
       if (talking) this.meter.audioEnded(this.clock.now());
+      // Stopped before the bridge goes, so the file is closed and Asterisk's report still reaches us.
+      await recording?.stop();
       await this.ari.destroyBridge(bridgeId);
     }
+  }
+
+  /** N14: records the bridge; a refusal is the recording's failure, not the conversation's. */
+  private async recordBridge(bridgeId: string, record: BridgeRecording): Promise<LiveRecording | undefined> {
+    let recording: LiveRecording;
+    try {
+      const { finished } = await this.ari.record({ bridgeId }, record.request);
+      recording = this.liveRecording(record.request.name, finished, () => Promise.resolve());
+    } catch (err) {
+      record.failed(err);
+      return undefined;
+    }
+    record.started(recording);
+    return recording;
+  }
+
+  /**
+   * N14: a snoop channel spying both ways on the caller's channel, recorded. From the moment
+   * the snoop exists, every way out (a refusal, a hang-up while it enters the app or while the
+   * record request is out, the end of the recording, the end of the call) hangs it up, so no
+   * snoop channel outlives its call or its recording.
+   */
+  async recordCaller(request: RecordRequest): Promise<LiveRecording> {
+    this.signal.throwIfAborted();
+    const snoopId = `${this.id}-rec-${randomUUID().slice(0, 8)}`;
+    const snoop = await this.ari.snoop({ channelId: this.id, snoopId, owner: this.id });
+    let hungUp = false;
+    const hangUpSnoop = async () => {
+      if (hungUp) return;
+      hungUp = true;
+      try {
+        await this.ari.hangup(snoopId, 'normal');
+      } catch (err) {
+        // Asterisk ends a snoop with the channel it spies on: gone is the usual answer.
+        if (!isChannelGone(err)) this.logger.warn({ err, snoopId }, 'hanging up a snoop channel failed');
+      }
+    };
+    try {
+      await this.snoopInApp(snoop);
+      const { finished } = await this.ari.record({ channelId: snoopId }, request);
+      return this.liveRecording(request.name, finished, hangUpSnoop);
+    } catch (err) {
+      await hangUpSnoop();
+      throw err;
+    }
+  }
+
+  /** Resolves when the snoop channel has entered the app; rejects when it ends, the call ends, or it takes too long. */
+  private snoopInApp(snoop: DialledChannel): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const wait = childSignal(this.signal);
+      const finish = (err?: Error) => {
+        wait.abort();
+        snoop.events.off('answered', onAnswered);
+        snoop.events.off('end', onEnd);
+        this.signal.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAnswered = () => finish();
+      const onEnd = () => finish(new Error('the snoop channel ended before it entered the app'));
+      const onAbort = () => finish(abortReason(this.signal));
+      snoop.events.on('answered', onAnswered);
+      snoop.events.on('end', onEnd);
+      if (this.signal.aborted) {
+        onAbort();
+      } else {
+        this.signal.addEventListener('abort', onAbort, { once: true });
+        this.clock.timer(SNOOP_READY_MS, wait.signal, () => finish(new Error('the snoop channel did not enter the app in time')));
+      }
+      snoop.release();
+    });
+  }
+
+  /**
+   * N14: the handle of a recording Asterisk has taken. It ends with stop(), with Asterisk's own
+   * report (maximum length, its channel gone), or with the call (a hang-up, or the controller
+   * letting go of the call: the next controller cannot know this recording, so it is closed).
+   * `after` runs once it has ended (the snoop channel is hung up).
+   */
+  private liveRecording(name: string, reported: Promise<RecordingOutcome>, after: () => Promise<void>): LiveRecording {
+    const startedAt = this.clock.now();
+    const toEnd = (outcome: RecordingOutcome): RecordingEnd => ({
+      state: outcome.state === 'gone' ? 'unknown' : outcome.state,
+      endedAt: this.clock.now(),
+      durationMs: outcome.durationS === undefined ? null : outcome.durationS * 1000,
+      ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
+    });
+    let settle!: (end: RecordingEnd) => void;
+    const finished = new Promise<RecordingEnd>((resolve) => {
+      settle = resolve;
+    });
+    void reported.then((outcome) => settle(toEnd(outcome)));
+    let stopping: Promise<RecordingEnd> | undefined;
+    const stop = (): Promise<RecordingEnd> =>
+      (stopping ??= (async () => {
+        try {
+          await this.ari.stopRecording(name);
+        } catch (err) {
+          this.logger.warn({ err, name }, 'stopping a recording failed');
+        }
+        // Asterisk reports the end at once; without a report in time the file decides.
+        const grace = new AbortController();
+        this.clock.timer(RECORDING_STOP_GRACE_MS, grace.signal, () => settle({ state: 'unknown', endedAt: this.clock.now(), durationMs: null }));
+        const end = await finished;
+        grace.abort();
+        return end;
+      })());
+    const onCallEnd = () => void stop();
+    if (this.signal.aborted) onCallEnd();
+    else this.signal.addEventListener('abort', onCallEnd, { once: true });
+    void finished.then(async () => {
+      this.signal.removeEventListener('abort', onCallEnd);
+      await after();
+    });
+    return { name, startedAt, finished, stop };
+  }
+
+  async waitForKey(keys: readonly string[], ms: number): Promise<string | null> {
+    this.signal.throwIfAborted();
+    this.meter.listenStarted(this.clock.now());
+    try {
+      return await new Promise<string | null>((resolve, reject) => {
+        const wait = childSignal(this.signal);
+        const finish = (settle: () => void) => {
+          wait.abort();
+          this.events.off('dtmf', onDigit);
+          this.signal.removeEventListener('abort', onAbort);
+          settle();
+        };
+        const onDigit = (digit: string) => {
+          if (!keys.includes(digit)) return; // type-ahead for the next menu
+          this.takeKey(digit);
+          finish(() => resolve(digit));
+        };
+        const onAbort = () => finish(() => reject(abortReason(this.signal)));
+        if (this.signal.aborted) return onAbort();
+        this.events.on('dtmf', onDigit);
+        this.signal.addEventListener('abort', onAbort, { once: true });
+        this.clock.timer(ms, wait.signal, () => finish(() => resolve(null)));
+      });
+    } finally {
+      this.meter.listenEnded(this.clock.now());
+    }
+  }
+
+  /** Takes the latest buffered press of `digit` out of the type-ahead buffer (it answered a prompt). */
+  private takeKey(digit: string): void {
+    const at = this.digits.lastIndexOf(digit);
+    if (at >= 0) this.digits.splice(at, 1);
   }
 
   async play(promptIds: readonly string[], options: PlayOptions = {}): Promise<PlayResult> {
@@ -319,7 +496,7 @@ export class CallSession implements CallPort {
     if (options.bargeIn && this.hasTypeAhead()) return { interrupted: true, by: 'dtmf' };
     if (options.stopOnVoice && this.talking) return { interrupted: true, by: 'voice' };
     const playbackId = randomUUID();
-    const media = promptIds.map((id) => mediaFor(id, this.language));
+    const media = promptIds.map((id) => mediaFor(id, options.language ?? this.language));
     // Listeners go on before the play request: a key pressed while Asterisk has not answered
     // the request yet must stop the prompt as soon as it exists, not be kept for later only.
     let requested = false;
@@ -333,7 +510,17 @@ export class CallSession implements CallPort {
       this.ari.stopPlayback(playbackId).catch((err: unknown) => this.logger.warn({ err }, 'stopping a prompt failed'));
     };
     let by: Heard | undefined;
-    const onDigit = () => {
+    let key: string | undefined;
+    const { stopKeys } = options;
+    const onDigit = (digit: string) => {
+      if (stopKeys) {
+        // N14: another key is type-ahead for the next menu; this one answered the prompt.
+        if (!stopKeys.includes(digit)) return;
+        if (key === undefined) {
+          this.takeKey(digit);
+          key = digit;
+        }
+      }
       by ??= 'dtmf';
       stop();
     };
@@ -346,7 +533,7 @@ export class CallSession implements CallPort {
       stoppedFromOutside = true;
       stop();
     };
-    if (options.bargeIn) this.events.on('dtmf', onDigit);
+    if (options.bargeIn || stopKeys) this.events.on('dtmf', onDigit);
     if (options.stopOnVoice) this.events.on('talk-start', onVoice);
     if (options.stopOn?.aborted) return { interrupted: true };
     options.stopOn?.addEventListener('abort', onStopOn, { once: true });
@@ -373,7 +560,7 @@ export class CallSession implements CallPort {
         this.signal.throwIfAborted();
         this.logger.warn({ media }, 'prompt failed to play (missing audio?)');
       }
-      if (by) return { interrupted: true, by };
+      if (by) return key === undefined ? { interrupted: true, by } : { interrupted: true, by, key };
       return stoppedFromOutside ? { interrupted: true } : { interrupted: false };
     } finally {
       if (audible) this.meter.audioEnded(this.clock.now());

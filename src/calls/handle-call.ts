@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { AgentDesk } from '../agents/agent-desk.js';
 import type { CallbackStore } from '../callbacks/callback-store.js';
+import type { HoursService } from '../calendar/hours-service.js';
 import type { AriAdapter } from '../ari/ari-adapter.js';
 import { isChannelGone, type ChannelInfo } from '../ari/types.js';
 import type { Clock } from '../clock/clock.js';
@@ -15,6 +16,9 @@ import type { CallerHistory } from '../store/caller-history.js';
 import type { EventData, EventType, Recorder } from '../store/events.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
 import type { SurveyStore } from '../surveys/survey-store.js';
+import type { Recordings } from '../recording/call-recording.js';
+import type { BlacklistStore } from '../blacklist/blacklist-store.js';
+import { refuseCall, screenCall } from '../blacklist/screen-call.js';
 import { createCallFacts, type CallbackCall, type CallDirection } from './call-facts.js';
 import { CallSession } from './call-session.js';
 import { isDropped, recoverDroppedCall } from '../callbacks/dropped-call.js';
@@ -35,6 +39,12 @@ export interface CallHandlerDeps {
   callerHistory?: CallerHistory;
   surveys?: SurveyStore;
   tickets?: TicketStore;
+  /** N14: call recordings (the record step and the transfer's bridge). */
+  recordings?: Recordings;
+  /** N15: the service hours the `hours` verb branches on. */
+  hours?: HoursService;
+  /** N11: inbound callers are screened against it before the flow; without it nobody is. */
+  blacklist?: BlacklistStore;
 }
 
 /** How a call enters the flow. */
@@ -62,6 +72,8 @@ export function createCallHandler(deps: CallHandlerDeps): CallHandler {
     tickets: deps.tickets,
     callerHistory: deps.callerHistory,
     surveys: deps.surveys,
+    hours: deps.hours,
+    recordings: deps.recordings,
   });
   return (channel, start) => handleCall(deps, services, channel, start);
 }
@@ -103,6 +115,7 @@ async function handleCall(
     caller: call.caller,
     called: call.called,
     startedAt: call.createdAt,
+    flowVersion: flow.version?.id ?? null,
   });
   // N12 reads this, written at once: a repeat caller is found even while the recorder's rows
   // for this call are still buffered.
@@ -128,13 +141,17 @@ async function handleCall(
   try {
     // N9: the callback of a dropped call begins with the apology.
     if (callback?.reason === 'dropped') await call.play(['dropped.apology']);
-    await runFlow(ctx, startAt ?? flow.start);
+    // N11: a caller the blacklist refuses hears the refusal instead of the flow.
+    const refusal = direction === 'inbound' && deps.blacklist ? screenCall(ctx, deps.blacklist, { adopted }) : undefined;
+    if (refusal) outcome = 'blacklisted';
+    await (refusal ? refuseCall(ctx, refusal) : runFlow(ctx, startAt ?? flow.start));
     await call.hangup();
   } catch (err) {
     if (call.detached) {
       outcome = 'detached';
     } else if (call.signal.aborted || isChannelGone(err)) {
-      outcome = 'abandoned';
+      // A refused caller who hangs up during the refusal stays 'blacklisted' (N11).
+      if (outcome !== 'blacklisted') outcome = 'abandoned';
     } else {
       outcome = 'failed';
       logger.error({ err }, 'flow failed');

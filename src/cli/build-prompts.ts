@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { LANGUAGES, type Language } from '../prompts/language.js';
+import { Language, LANGUAGES } from '../prompts/language.js';
 import { loadCatalogue } from '../prompts/catalogue.js';
 import { promptDirInRoot, promptFile } from '../prompts/media.js';
 import { speechRate, ZH_CHARS_PER_MINUTE, type SpeechRate, wavDurationSec } from '../prompts/speech-rate.js';
@@ -84,8 +84,11 @@ interface Manifest {
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-/** Reads `hotline.name` only: the rest of the flow file is the controller's business. */
-export function readHotlineName(flowFile: string): string {
+/** The hotline's name as each language speaks it (N18): `hotline.names`, else `hotline.name`. */
+export type HotlineNames = (lang: Language) => string;
+
+/** Reads `hotline.name` and `hotline.names` only: the rest of the flow file is the controller's business. */
+export function readHotlineName(flowFile: string): HotlineNames {
   let source: string;
   try {
     source = readFileSync(flowFile, 'utf8');
@@ -93,10 +96,11 @@ export function readHotlineName(flowFile: string): string {
     throw new Error(`cannot read the flow file ${flowFile} (--flow): ${(err as Error).message}`);
   }
   const parsed = z
-    .object({ hotline: z.object({ name: z.string().min(1) }) })
+    .object({ hotline: z.object({ name: z.string().min(1), names: z.partialRecord(Language, z.string().min(1)).optional() }) })
     .safeParse(parseYaml(source));
-  if (!parsed.success) throw new Error(`${flowFile}: hotline.name is missing or not a text`);
-  return parsed.data.hotline.name;
+  if (!parsed.success) throw new Error(`${flowFile}: hotline.name is missing or not a text (or hotline.names is not language: text)`);
+  const { name, names = {} } = parsed.data.hotline;
+  return (lang) => names[lang] ?? name;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -161,7 +165,7 @@ export async function buildPrompts(options: BuildOptions): Promise<BuildReport> 
   const started = performance.now();
   checkRoot(root);
   const catalogue = loadCatalogue(options.catalogueFile);
-  const hotline = readHotlineName(options.flowFile);
+  const hotlineName = readHotlineName(options.flowFile);
 
   const outDir = join(root, promptDirInRoot());
   for (const lang of LANGUAGES) mkdirSync(join(outDir, lang), { recursive: true });
@@ -194,7 +198,7 @@ export async function buildPrompts(options: BuildOptions): Promise<BuildReport> 
 
   const results = await mapLimit(jobs, CONCURRENCY, async ({ id, lang }): Promise<PromptResult> => {
     const key = `${lang}/${id}`;
-    const text = catalogue.text(id, lang, { hotline });
+    const text = catalogue.text(id, lang, { hotline: hotlineName(lang) });
     const effects = effectsFor(id);
     const input = sha256(JSON.stringify({ text, ...VOICES[lang], out: SOX_OUTPUT, ...(effects.length > 0 ? { effects } : {}) }));
     const file = promptFile(root, id, lang);
@@ -235,6 +239,7 @@ export async function buildPrompts(options: BuildOptions): Promise<BuildReport> 
   const warnings: string[] = [];
   // The en voice reads each Han character as "Chinese letter": a Chinese hotline name inside an
   // English prompt comes out as noise, which only a listener would notice.
+  const hotline = hotlineName('en');
   if (/\p{Script=Han}/u.test(hotline)) {
     const marker = '\u0000';
     const affected = jobs.filter(
@@ -243,7 +248,7 @@ export async function buildPrompts(options: BuildOptions): Promise<BuildReport> 
     if (affected.length > 0) {
       warnings.push(
         `hotline name "${hotline}" has Chinese characters the en voice cannot read; ` +
-          `record these en prompts or reword them: ${affected.map((j) => j.id).join(', ')}`,
+          `give it an English name (hotline.names.en), or record these en prompts or reword them: ${affected.map((j) => j.id).join(', ')}`,
       );
     }
   }

@@ -77,6 +77,9 @@ const EnvSchema = z.object({
   // Who may log in to AMI (Asterisk's permit syntax); the controller's own address.
   AMI_PERMIT: Networks('AMI_PERMIT', false).default('127.0.0.1/255.255.255.255'),
   HOTLINE_DB: z.string().default('./data/hotline.db'),
+  // N14: Asterisk's recording directory as this process sees it (the same folder, mounted, or
+  // inside the sandbox's chroot); unset: recordings are read and deleted through ARI.
+  HOTLINE_RECORDINGS_DIR: z.string().optional(),
   HTTP_HOST: Host('HTTP_HOST', '127.0.0.1'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   API_TOKEN: z.string({ error: 'API_TOKEN is required' }).min(16, 'API_TOKEN needs at least 16 characters'),
@@ -112,6 +115,8 @@ export interface Config {
   ami: { host: string; port: number; user: string; secret: string; permit: string };
   sip: { bind: string; port: number; match: string };
   database: string;
+  /** N14: where the controller reads Asterisk's recordings; absent: through ARI. */
+  recordingsDir?: string;
   http: { host: string; port: number; apiToken: string };
   flowFile: string;
   flowTimeScale: number;
@@ -146,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     ami: Object.freeze({ host: e.AMI_HOST, port: e.AMI_PORT, user: e.AMI_USER, secret: e.AMI_SECRET, permit: e.AMI_PERMIT }),
     sip: Object.freeze({ bind: e.SIP_BIND, port: e.SIP_PORT, match: e.SIP_MATCH ?? e.SIP_BIND }),
     database: e.HOTLINE_DB,
+    ...(e.HOTLINE_RECORDINGS_DIR === undefined ? {} : { recordingsDir: e.HOTLINE_RECORDINGS_DIR }),
     http: Object.freeze({ host: e.HTTP_HOST, port: e.HTTP_PORT, apiToken: e.API_TOKEN }),
     flowFile: e.FLOW_FILE,
     flowTimeScale: e.FLOW_TIME_SCALE,

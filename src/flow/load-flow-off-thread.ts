@@ -1,4 +1,4 @@
-// A flow reload (SIGHUP, and the coming flow API) parses the file in a worker thread: parsing
+// A flow reload (SIGHUP) and a flow posted to the API are parsed in a worker thread: parsing
 // is synchronous and a large flow takes hundreds of milliseconds (measured: 0.22 s for a
 // 256 KB flow, the largest the loader accepts), during which the event loop — every live
 // call's prompts, keys and timers — would stand still. The main thread only receives the
@@ -6,7 +6,7 @@
 // the main thread: no call is live yet.
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../clock/clock.js';
-import type { FlowLoadJob } from './flow-load-job.js';
+import type { FlowInput, FlowLoadJob } from './flow-load-job.js';
 import { deepFreeze, FlowError, type FlowIssue, type LoadOptions } from './load-flow.js';
 import type { Flow } from './schema.js';
 
@@ -14,7 +14,7 @@ import type { Flow } from './schema.js';
 const LOAD_LIMIT_MS = 20_000;
 
 type Reply =
-  | { ok: true; flow: Flow; warnings: FlowIssue[] }
+  | { ok: true; flow: Flow; text: string; warnings: FlowIssue[] }
   | { ok: false; file?: string; issues?: FlowIssue[]; message?: string; warnings: FlowIssue[] };
 
 export interface OffThreadDeps {
@@ -23,18 +23,37 @@ export interface OffThreadDeps {
   signal: AbortSignal;
 }
 
+export type { FlowInput } from './flow-load-job.js';
+
+/** A checked flow with the text it was parsed from and its warnings. */
+export interface LoadedFlow {
+  flow: Flow;
+  text: string;
+  warnings: FlowIssue[];
+}
+
 export function loadFlowOffThread(
   file: string,
   promptIds: ReadonlySet<string>,
   options: Pick<LoadOptions, 'services' | 'onWarning'>,
   deps: OffThreadDeps,
 ): Promise<Flow> {
+  return readFlowOffThread({ file }, promptIds, options, deps).then((loaded) => loaded.flow);
+}
+
+/** Like loadFlowOffThread, for a file or a text, keeping the text parsed and the warnings. */
+export function readFlowOffThread(
+  input: FlowInput,
+  promptIds: ReadonlySet<string>,
+  options: Pick<LoadOptions, 'services' | 'onWarning'>,
+  deps: OffThreadDeps,
+): Promise<LoadedFlow> {
   const job: FlowLoadJob = {
-    file,
+    input,
     promptIds: [...promptIds],
     ...(options.services ? { services: [...options.services] } : {}),
   };
-  return new Promise<Flow>((resolve, reject) => {
+  return new Promise<LoadedFlow>((resolve, reject) => {
     const worker = new Worker(new URL('./flow-load-worker.mjs', import.meta.url), { workerData: job });
     const life = new AbortController();
     const onStop = () => finish(() => reject(new Error('the controller stopped during a flow reload')));
@@ -49,7 +68,7 @@ export function loadFlowOffThread(
       finish(() => {
         if (reply.ok) {
           for (const w of reply.warnings) options.onWarning?.(w);
-          resolve(deepFreeze(reply.flow));
+          resolve({ flow: deepFreeze(reply.flow), text: reply.text, warnings: reply.warnings });
         } else if (reply.issues && reply.file) {
           reject(new FlowError(reply.file, reply.issues, reply.warnings));
         } else {

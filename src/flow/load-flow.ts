@@ -62,11 +62,14 @@ export interface LoadOptions {
 }
 
 export function loadFlow(file: string, promptIds: ReadonlySet<string>, options: LoadOptions = {}): Flow {
-  return parseFlow(readLimited(file), file, promptIds, options);
+  return parseFlow(readFlowFile(file), file, promptIds, options);
 }
 
-/** The file's text; one larger than the limit is refused before it is read. */
-function readLimited(file: string): string {
+/**
+ * The file's text; one larger than the limit is refused (FlowError) before it is read. Exported
+ * for loads that keep the text too (the stored flow version is the text that was parsed).
+ */
+export function readFlowFile(file: string): string {
   const fd = openSync(file, 'r');
   try {
     const { size } = fstatSync(fd);
@@ -177,6 +180,10 @@ function crossCheck(
   }
   if (!promptIds.has(flow.unavailable.prompt)) {
     issues.push(at.value(['unavailable', 'prompt'], `unknown prompt '${flow.unavailable.prompt}'`));
+  }
+  // N11: the refusal a listed caller hears; a typo would only show when it fails to play.
+  if (!promptIds.has(flow.blacklist.prompt)) {
+    issues.push(at.value(['blacklist', 'prompt'], `unknown prompt '${flow.blacklist.prompt}'`));
   }
   const ringIssue = ringBudget(flow);
   if (ringIssue) issues.push(at.value(['ring', 'answerAfterRings'], ringIssue));

@@ -42,6 +42,10 @@ export type Cadence = z.infer<typeof Cadence>;
 export const Hotline = z
   .object({
     name: z.string().min(1).describe('spoken in the greeting and other phrases'),
+    names: z
+      .partialRecord(Language, z.string().min(1))
+      .optional()
+      .describe('N18: the name as another language speaks it (e.g. en: Customer Service Hotline); default `name`'),
     number: z.string().regex(/^[0-9]{3,20}$/).describe('the number callers dial'),
     timezone: TimeZone.default('Asia/Shanghai'),
     language: Language.default('zh-CN'),
@@ -181,4 +185,6 @@ export interface Flow extends FlowFile {
   source: string;
   /** Step ids in the order the file lists them ("the first transfer step to a group"). */
   stepOrder: string[];
+  /** The stored version (flow_versions), set by the controller once the flow is recorded. */
+  version?: { id: number; hash: string };
 }

@@ -3,6 +3,8 @@
 // whose verb needs a service the controller does not wire is rejected at load, not mid-call.
 import type { AgentDesk } from '../agents/agent-desk.js';
 import type { CallbackStore } from '../callbacks/callback-store.js';
+import type { HoursService } from '../calendar/hours-service.js';
+import type { Recordings } from '../recording/call-recording.js';
 import type { CallerHistory } from '../store/caller-history.js';
 import type { SurveyStore } from '../surveys/survey-store.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
@@ -18,6 +20,10 @@ export interface Services {
   callerHistory?: CallerHistory;
   /** N16: satisfaction ratings. */
   surveys?: SurveyStore;
+  /** N14: call recordings (their rows and files). */
+  recordings?: Recordings;
+  /** N15: service hours (the flow's, imported holidays, the operator override). */
+  hours?: HoursService;
 }
 
 export type ServiceName = keyof Services;
@@ -29,6 +35,8 @@ const NAMES: { readonly [K in ServiceName]: K } = {
   tickets: 'tickets',
   callerHistory: 'callerHistory',
   surveys: 'surveys',
+  recordings: 'recordings',
+  hours: 'hours',
 };
 
 /** Every service name. */

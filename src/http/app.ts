@@ -13,7 +13,11 @@ import { callbackRoutes, type CallbackRoutesDeps } from './routes/callbacks.js';
 import { queueRoutes, type QueueSnapshot } from './routes/queues.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes, type HealthStatus } from './routes/health.js';
+import { hoursRoutes, type HoursRoutesDeps } from './routes/hours.js';
 import { ticketRoutes } from './routes/tickets.js';
+import { recordingRoutes, type RecordingRoutesDeps } from './routes/recordings.js';
+import { flowRoutes, type FlowRoutesDeps } from './routes/flow.js';
+import { blacklistRoutes, type BlacklistRoutesDeps } from './routes/blacklist.js';
 
 export interface HttpAppDeps {
   queries: CallQueries;
@@ -26,6 +30,14 @@ export interface HttpAppDeps {
   /** N5: the hold queues now. */
   queues?: { snapshot: () => QueueSnapshot[]; now: () => number };
   tickets?: TicketStore;
+  /** N14: call recordings (rows, audio with Range, deletion); without it those routes are absent. */
+  recordings?: RecordingRoutesDeps;
+  /** N15: service hours, the operator override and the holiday calendar; without it those routes are absent. */
+  hours?: HoursRoutesDeps;
+  /** The running flow, its versions, and POST /api/flow; without it those routes are absent. */
+  flow?: FlowRoutesDeps;
+  /** N11: the blacklist (list, add, remove, audit); without it those routes are absent. */
+  blacklist?: BlacklistRoutesDeps;
   /** Rate limits and the stream cap; DEFAULT_HTTP_LIMITS (limits.ts) for what is not given. */
   limits?: HttpLimitsOverride;
   /** The service's signal: the rate limiters' reset timers stop with it. */
@@ -90,6 +102,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   if (deps.callbacks) app.use('/api', callbackRoutes(deps.callbacks));
   if (deps.queues) app.use('/api', queueRoutes(deps.queues.snapshot, deps.queues.now));
   if (deps.tickets) app.use('/api', ticketRoutes(deps.tickets));
+  if (deps.recordings) app.use('/api', recordingRoutes(deps.recordings));
+  if (deps.hours) app.use('/api', hoursRoutes(deps.hours));
+  if (deps.flow) app.use('/api', flowRoutes(deps.flow));
+  if (deps.blacklist) app.use('/api', blacklistRoutes(deps.blacklist));
 
   app.use((req, _res, next) => {
     next(routeNotFound(req.method, req.path));

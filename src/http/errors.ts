@@ -12,6 +12,32 @@ export type ApiErrorCode =
   | 'callback-number-not-allowed'
   | 'due-after-deadline'
   | 'group-not-found'
+  // N11: the blacklist API.
+  | 'blacklist-entry-not-found'
+  | 'blacklist-entry-removed'
+  | 'blacklist-duplicate'
+  | 'blacklist-number-invalid'
+  | 'blacklist-pattern-invalid'
+  | 'blacklist-expiry-past'
+  // The flow API: a posted flow the loader refuses (422, details.issues with file:line), a
+  // body that is not YAML text (415) or is over the loader's size limit (413).
+  | 'flow-invalid'
+  | 'flow-version-not-found'
+  | 'unsupported-media-type'
+  | 'flow-too-large'
+  // N15: service hours and the holiday calendar (an iCalendar body that is not text/calendar
+  // is 415 unsupported-media-type).
+  | 'override-not-found'
+  | 'override-expiry-invalid'
+  | 'calendar-invalid'
+  | 'calendar-empty'
+  | 'calendar-too-large'
+  | 'holiday-not-found'
+  | 'holiday-in-flow-file'
+  // N14: call recordings (410 once deleted by retention or an operator; 409 while recording).
+  | 'recording-not-found'
+  | 'recording-deleted'
+  | 'recording-in-progress'
   | 'not-found'
   | 'rate-limited'
   | 'too-many-streams'

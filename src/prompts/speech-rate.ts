@@ -55,9 +55,10 @@ export function speechRate(text: string, lang: Language, durationSec: number): S
 /**
  * The duration of a PCM WAV file from its header, so a prompt check needs no audio tool. Walks
  * the RIFF chunks rather than assuming a 44-byte header: sox and recording tools add chunks
- * (LIST, fact) before `data`.
+ * (LIST, fact) before `data`. `fileBytes`: the whole file's size when `wav` holds only its first
+ * bytes (N14 measures long call recordings from their header).
  */
-export function wavDurationSec(wav: Uint8Array): number {
+export function wavDurationSec(wav: Uint8Array, fileBytes = wav.byteLength): number {
   const view = new DataView(wav.buffer, wav.byteOffset, wav.byteLength);
   const tag = (at: number) => String.fromCharCode(...wav.subarray(at, at + 4));
   if (wav.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') {
@@ -71,7 +72,7 @@ export function wavDurationSec(wav: Uint8Array): number {
     if (id === 'data') {
       if (!byteRate) throw new Error('WAVE file has no usable "fmt " chunk before its data');
       // A header written before the length was known says 0 or 0xFFFFFFFF; the file length wins.
-      const available = wav.byteLength - (at + 8);
+      const available = fileBytes - (at + 8);
       const dataBytes = size === 0 || size > available ? available : size;
       return dataBytes / byteRate;
     }

@@ -16,6 +16,8 @@ export interface CallRow {
   outcome: string | null;
   maxGapMs: number | null;
   maxDeadAirMs: number | null;
+  /** The flow version the call ran (GET /api/flow/versions/:id). */
+  flowVersion: number | null;
 }
 
 export interface EventRow {
@@ -42,7 +44,8 @@ export interface CallQueries {
 const CALL_COLUMNS = `
   id, channel_id AS channelId, caller, called, started_at AS startedAt, answered_at AS answeredAt,
   answer_delay_ms AS answerDelayMs, ended_at AS endedAt, hangup_cause AS hangupCause,
-  hangup_by AS hangupBy, outcome, max_gap_ms AS maxGapMs, max_dead_air_ms AS maxDeadAirMs`;
+  hangup_by AS hangupBy, outcome, max_gap_ms AS maxGapMs, max_dead_air_ms AS maxDeadAirMs,
+  flow_version AS flowVersion`;
 
 interface StoredEvent {
   id: number;

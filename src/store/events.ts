@@ -44,14 +44,27 @@ export interface EventData {
   'callback.started': { id: number; attempt: number; reason: string; group: string; agent: string };
   'call.dropped': { state: string; cause: number; callback: number | null };
   'callback.cancelled': { id: number; reason: string };
+  'callback.deferred': { id: number; dueAt: number; promisedBy: number; closedMs: number };
+  'hours.checked': { step: string; state: 'open' | 'closed' | 'holiday'; reason: string; override: number | null; opensAt: number | null };
   'survey.rated': { step: string; rating: number; agent: string | null; group: string | null; ticket: string | null; attempt: number };
   'survey.abandoned': { step: string; tries: number; keys: string[] };
+  'recording.announced': { step: string; prompt: string; declineKey: string | null; interrupted: boolean };
+  'recording.declined': { step: string; key: string };
+  'recording.started': { id: number; name: string; mode: 'call' | 'agent'; who: 'caller' | 'caller+agent'; agent: string | null };
+  'recording.stopped': { id: number; name: string; status: 'done' | 'failed'; durationMs: number | null; bytes: number | null; cause?: string };
+  'recording.failed': { name: string; mode: 'call' | 'agent'; message: string };
+  'recording.deleted': { id: number; name: string; reason: string; by: string; file: 'deleted' | 'missing' };
+  'language.chosen': { step: string; language: string; previous: string; by: 'country-code' | 'key' | 'kept'; key: string | null; countryCode: string | null };
+  'language.kept': { step: string; language: string; keys: string[] };
   'repeat.checked': { step: string; earlierCalls: number; group: string | null; target: string | null };
   'repeat.routed': { step: string; group: string; target: string };
   'repeat.declined': { step: string; digit: string | null };
   'ticket.created': { step: string; number: string; group: string | null };
   'ticket.read': { step: string; number: string; reads: number; complete: boolean };
   'ticket.lookup': { step: string; number: string; found: boolean; status: string | null; attempt: number };
+  'blacklist.matched': { entry: number | null; kind: 'exact' | 'pattern' | 'anonymous'; value: string; reason: string; source: 'list' | 'flow'; prompt: string };
+  'blacklist.auto-added': { entry: number; calls: number; limit: number; withinMinutes: number; blockMinutes: number; expiresAt: number };
+  'wrong-number.played': { step: string; prompts: string[] };
   'call.silence': { maxGapMs: number; maxDeadAirMs: number; budgetMs: number; withinBudget: boolean };
   'call.hangup': { by: 'caller' | 'system'; cause?: number; causeText?: string; step?: string };
   'flow.error': { step?: string; message: string };
@@ -90,8 +103,16 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'callback.started': 'N8',
   'call.dropped': 'N9',
   'callback.cancelled': 'N8',
+  'callback.deferred': 'N8',
+  'hours.checked': 'N15',
   'survey.rated': 'N16',
   'survey.abandoned': 'N16',
+  'recording.announced': 'N14',
+  'recording.declined': 'N14',
+  'recording.started': 'N14',
+  'recording.stopped': 'N14',
+  'recording.failed': 'N14',
+  'recording.deleted': 'N14',
   'transfer.started': 'N6',
   'transfer.leg': 'N1',
   'transfer.whisper': 'N6',
@@ -103,12 +124,17 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'queue.offered': 'N5',
   'queue.served': 'N5',
   'queue.left': 'N5',
+  'language.chosen': 'N18',
+  'language.kept': 'N18',
   'repeat.checked': 'N12',
   'repeat.routed': 'N12',
   'repeat.declined': 'N12',
   'ticket.created': 'N13',
   'ticket.read': 'N13',
   'ticket.lookup': 'N13',
+  'blacklist.matched': 'N11',
+  'blacklist.auto-added': 'N11',
+  'wrong-number.played': 'N11',
   'call.hangup': 'N10',
   'flow.error': 'N14',
 };
@@ -119,6 +145,8 @@ export interface CallStart {
   caller: string;
   called: string;
   startedAt: number;
+  /** The flow version the call runs (flow_versions.id); null or absent when not recorded. */
+  flowVersion?: number | null;
 }
 
 export interface CallEnd {

@@ -208,26 +208,165 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 9,
     name: 'blacklist',
-    // N11: filled in by the blacklist work (placeholder while it is built).
-    up: `SELECT 1;`,
+    // N11: listed numbers, patterns and withheld caller IDs. An entry is never deleted and never
+    // changed but for its removal, once (who, why, when): the triggers refuse anything else.
+    // blacklist_audit keeps every add, removal and flood block with the entry as it was,
+    // append-only. The partial index serves the per-call lookup of a number's entry.
+    up: `
+      CREATE TABLE blacklist (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind           TEXT NOT NULL CHECK (kind IN ('exact', 'pattern', 'anonymous')),
+        value          TEXT NOT NULL CHECK ((kind = 'anonymous') = (value = '')),
+        reason         TEXT NOT NULL,
+        added_by       TEXT NOT NULL,
+        created_at     INTEGER NOT NULL,
+        expires_at     INTEGER,
+        removed_at     INTEGER,
+        removed_by     TEXT,
+        removed_reason TEXT
+      );
+      CREATE INDEX blacklist_in_force ON blacklist (kind, value) WHERE removed_at IS NULL;
+      CREATE TRIGGER blacklist_no_delete BEFORE DELETE ON blacklist
+      BEGIN
+        SELECT RAISE(ABORT, 'blacklist entries are kept: mark them removed');
+      END;
+      CREATE TRIGGER blacklist_removal_only BEFORE UPDATE ON blacklist
+      WHEN OLD.removed_at IS NOT NULL
+        OR NEW.id IS NOT OLD.id OR NEW.kind IS NOT OLD.kind OR NEW.value IS NOT OLD.value
+        OR NEW.reason IS NOT OLD.reason OR NEW.added_by IS NOT OLD.added_by
+        OR NEW.created_at IS NOT OLD.created_at OR NEW.expires_at IS NOT OLD.expires_at
+      BEGIN
+        SELECT RAISE(ABORT, 'a blacklist entry changes only by its removal, once');
+      END;
+
+      CREATE TABLE blacklist_audit (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        entry_id   INTEGER NOT NULL REFERENCES blacklist (id),
+        action     TEXT NOT NULL CHECK (action IN ('add', 'remove', 'auto-add')),
+        at         INTEGER NOT NULL,
+        by         TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        expires_at INTEGER
+      );
+      CREATE INDEX blacklist_audit_entry ON blacklist_audit (entry_id, id);
+      ${appendOnly('blacklist_audit')}
+    `,
   },
   {
     version: 10,
     name: 'service hours overrides and holiday calendar',
-    // N15: filled in by the service-hours work (placeholder while it is built).
-    up: `SELECT 1;`,
+    // N15: holidays and make-up workdays imported from iCalendar files, one row per local date
+    // (merged with the flow file's lists, which win); a removed day keeps its row (removed_at).
+    // Operator overrides (force open or closed until expires_at) are an audit trail: rows are
+    // never deleted, and the one change allowed is clearing an override still in force, once.
+    up: `
+      CREATE TABLE calendar_days (
+        date        TEXT PRIMARY KEY CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        kind        TEXT NOT NULL CHECK (kind IN ('holiday', 'workday')),
+        name        TEXT NOT NULL DEFAULT '',
+        source      TEXT NOT NULL,
+        imported_at INTEGER NOT NULL,
+        removed_at  INTEGER
+      );
+
+      CREATE TABLE hours_overrides (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        state      TEXT NOT NULL CHECK (state IN ('open', 'closed')),
+        reason     TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL CHECK (expires_at > created_at),
+        cleared_at INTEGER,
+        cleared_by TEXT,
+        CHECK ((cleared_at IS NULL) = (cleared_by IS NULL))
+      );
+      CREATE INDEX hours_overrides_in_force ON hours_overrides (expires_at) WHERE cleared_at IS NULL;
+      CREATE TRIGGER hours_overrides_no_delete BEFORE DELETE ON hours_overrides
+      BEGIN
+        SELECT RAISE(ABORT, 'hours_overrides keeps every override: DELETE is not allowed');
+      END;
+      CREATE TRIGGER hours_overrides_clear_only BEFORE UPDATE ON hours_overrides
+      WHEN OLD.cleared_at IS NOT NULL OR NEW.cleared_at IS NULL OR NEW.id IS NOT OLD.id
+        OR NEW.state IS NOT OLD.state OR NEW.reason IS NOT OLD.reason OR NEW.created_by IS NOT OLD.created_by
+        OR NEW.created_at IS NOT OLD.created_at OR NEW.expires_at IS NOT OLD.expires_at
+      BEGIN
+        SELECT RAISE(ABORT, 'hours_overrides keeps every override: only clearing one still in force is allowed');
+      END;
+    `,
   },
   {
     version: 11,
     name: 'flow versions',
-    // Flow versions: filled in by the flow-versions work (placeholder while it is built).
-    up: `SELECT 1;`,
+    // Every flow that loads is kept. Two tables, because two readers want different things: a
+    // call row wants one stable id per content (the same text loaded twice is the same version,
+    // so "which calls ran this flow" is one id), an operator wants every load event (who put
+    // which text in force, when, how). flow_versions holds each distinct text once, by its
+    // sha-256, with how it first came in; flow_loads has a row per load (start, SIGHUP, API).
+    // Both are append-only (N14): a version's text and a load's facts never change.
+    // calls.flow_version has no foreign key, like call_events.call_id: a call row must never be
+    // refused over its version. The column is named by_whom: BY is an SQL keyword.
+    up: `
+      CREATE TABLE flow_versions (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+        content   TEXT NOT NULL,
+        source    TEXT NOT NULL,
+        loaded_at INTEGER NOT NULL,
+        loaded_by TEXT NOT NULL CHECK (loaded_by IN ('start', 'sighup', 'api')),
+        by_whom   TEXT,
+        note      TEXT
+      );
+
+      CREATE TABLE flow_loads (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        version   INTEGER NOT NULL REFERENCES flow_versions (id),
+        source    TEXT NOT NULL,
+        loaded_at INTEGER NOT NULL,
+        loaded_by TEXT NOT NULL CHECK (loaded_by IN ('start', 'sighup', 'api')),
+        by_whom   TEXT,
+        note      TEXT
+      );
+      CREATE INDEX flow_loads_version ON flow_loads (version, id);
+
+      ${appendOnly('flow_versions')}
+      ${appendOnly('flow_loads')}
+
+      ALTER TABLE calls ADD COLUMN flow_version INTEGER;
+    `,
   },
   {
     version: 12,
     name: 'recordings',
-    // N14 recording: filled in by the recording work (placeholder while it is built).
-    up: `SELECT 1;`,
+    // N14: one row per recording, linked to its call: the file's name in Asterisk's recording
+    // directory, what was recorded (mode, who, the agent), when and how long, and its end:
+    // done, failed, or deleted (when, why, by whom; the row stays as the audit of the file).
+    // call_id has no foreign key: the calls row is written by the batching recorder and can sit
+    // in its buffer when the recording starts; the daily retention job deletes recordings whose
+    // call row is gone instead, so a recording never outlives its call.
+    up: `
+      CREATE TABLE recordings (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id       TEXT NOT NULL,
+        name          TEXT NOT NULL UNIQUE,
+        format        TEXT NOT NULL,
+        mode          TEXT NOT NULL CHECK (mode IN ('call', 'agent')),
+        who           TEXT NOT NULL CHECK (who IN ('caller', 'caller+agent')),
+        agent         TEXT,
+        started_at    INTEGER NOT NULL,
+        ended_at      INTEGER,
+        duration_ms   INTEGER,
+        bytes         INTEGER,
+        status        TEXT NOT NULL DEFAULT 'recording' CHECK (status IN ('recording', 'done', 'failed', 'deleted')),
+        cause         TEXT,
+        deleted_at    INTEGER,
+        delete_reason TEXT,
+        deleted_by    TEXT
+      );
+      CREATE INDEX recordings_call ON recordings (call_id, id);
+      CREATE INDEX recordings_status ON recordings (status, started_at);
+    `,
   },
 ];
 

@@ -39,7 +39,7 @@ export interface SqliteRecorder extends Recorder {
 
 // Flat rows, so that a logged row keeps `caller`/`called` one level down, where the logger masks them.
 type Row =
-  | { kind: 'call.start'; id: string; channelId: string; caller: string; called: string; startedAt: number }
+  | { kind: 'call.start'; id: string; channelId: string; caller: string; called: string; startedAt: number; flowVersion: number | null }
   | { kind: 'call.answer'; callId: string; answeredAt: number; delayMs: number }
   | {
       kind: 'call.end';
@@ -63,8 +63,8 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
 
   const insertCall = db.prepare(
     // A call adopted after a restart is started again with the same id; the first row wins.
-    `INSERT INTO calls (id, channel_id, caller, called, started_at)
-     VALUES (@id, @channelId, @caller, @called, @startedAt)
+    `INSERT INTO calls (id, channel_id, caller, called, started_at, flow_version)
+     VALUES (@id, @channelId, @caller, @called, @startedAt, @flowVersion)
      ON CONFLICT (id) DO NOTHING`,
   );
   const answerCall = db.prepare('UPDATE calls SET answered_at = ?, answer_delay_ms = ? WHERE id = ?');
@@ -221,6 +221,7 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
           caller: call.caller,
           called: call.called,
           startedAt: call.startedAt,
+          flowVersion: call.flowVersion ?? null,
         },
         false,
       );

@@ -2,16 +2,14 @@
 // a reassurance every 15 s (counted from the end of the previous prompt) and the callback offer
 // at 60 s; presses 2 to keep waiting; when the agent's conversation ends the agent is given to
 // the waiting caller, who hears 「感谢您的耐心等待。」 and the work number and is bridged.
-import { copyFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/store/call-queries.js';
 import type { EventData } from '../../src/store/events.js';
 import { waitForEvent } from './support/call-helpers.js';
+import { clearLane } from './support/lane.js';
 import { TestCallers } from './support/test-caller.js';
 import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
 
-const ROOT = process.env.HOTLINE_SANDBOX_CACHE ?? '/var/cache/hotline-sandbox';
 const dataOfAll = <T extends keyof EventData>(events: EventRow[], type: T) =>
   events.filter((e) => e.type === type).map((e) => ({ ...(e.data as EventData[T]), ts: e.ts }));
 
@@ -22,11 +20,8 @@ const dataOfAll = <T extends keyof EventData>(events: EventRow[], type: T) =>
 function useQueueHotline(flowFile: string) {
   const ctx = { callers: new TestCallers() } as { hotline: TestController; callers: TestCallers };
   beforeAll(async () => {
-    copyFileSync('test/fixtures/asterisk/extensions_local.conf', `${ROOT}/root/etc/asterisk/extensions_local.conf`);
-    execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
-    // The only agent must be free: no call of an earlier file or test may hold it (the files
-    // take turns on the sandbox, so nothing else is running now).
-    execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'channel request hangup all']);
+    // The only agent must be free: no call an earlier file left in this lane may be adopted.
+    await clearLane(ctx.callers);
     ctx.hotline = await startTestController(flowFile, { FLOW_TIME_SCALE: '1' });
     const res = await fetch(`${ctx.hotline.controller.httpUrl}/api/agents/q1/login`, {
       method: 'POST',

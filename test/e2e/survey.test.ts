@@ -1,19 +1,12 @@
 // N16 end to end: a caller's agent hangs up first; the caller is asked to rate the call,
 // presses 4, and the rating is logged with the agent and the group.
-import { copyFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dataOf, types, waitForEvent } from './support/call-helpers.js';
 import { freshCaller } from './support/test-controller.js';
 import { useHotline } from './support/use-hotline.js';
 
-const ROOT = process.env.HOTLINE_SANDBOX_CACHE ?? '/var/cache/hotline-sandbox';
 
 describe('N16 satisfaction survey', () => {
-  beforeAll(() => {
-    copyFileSync('test/fixtures/asterisk/extensions_local.conf', `${ROOT}/root/etc/asterisk/extensions_local.conf`);
-    execFileSync('chroot', [`${ROOT}/root`, 'asterisk', '-rx', 'dialplan reload']);
-  });
   const h = useHotline('test/fixtures/flows/survey.yaml', { FLOW_TIME_SCALE: '1' });
 
   it('N16: the agent hangs up first; the caller rates the call 4 and the rating is stored with agent and group', async () => {

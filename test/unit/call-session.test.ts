@@ -37,6 +37,10 @@ class ScriptedAri {
       createBridge: pending('createBridge'),
       addToBridge: pending('addToBridge'),
       destroyBridge: pending('destroyBridge'),
+      // N14 recording: not scripted here (test/unit/call-recording.test.ts drives it).
+      snoop: () => Promise.reject(new Error('not scripted')),
+      record: () => Promise.reject(new Error('not scripted')),
+      stopRecording: pending('stopRecording'),
       play: (_channelId: string, _media: string[], playbackId: string) => {
         const finished = new Promise<PlaybackOutcome>((resolve) => this.finished.set(playbackId, resolve));
         return new Promise<{ finished: Promise<PlaybackOutcome> }>((resolve, reject) =>
@@ -117,6 +121,37 @@ describe('CallSession (N4 N5)', () => {
     ari.answer('play');
     expect(await played).toEqual({ interrupted: true, by: 'voice' });
     expect(ari.stopped).toHaveLength(1);
+  });
+
+  it("N3: talk detection is set over ARI only when the entry did not turn it on (its Stasis argument, or the generated entry's context)", async () => {
+    const sessionFor = (dialplan: ChannelInfo['dialplan']) => {
+      const scripted = new ScriptedAri();
+      const s = new CallSession({
+        ari: scripted.port(),
+        events: new EventEmitter(),
+        channel: { ...channel(), dialplan },
+        facts: createCallFacts({ direction: 'inbound', caller: '13800138000', language: 'zh-CN' }),
+        clock,
+        logger: pino({ level: 'silent' }),
+        voice: { silenceMs: 1200, talkMs: 160 },
+      });
+      return { s, scripted };
+    };
+    const setVarsAfterDetect = async (dialplan: ChannelInfo['dialplan']) => {
+      const { s, scripted } = sessionFor(dialplan);
+      const done = s.detectTalk();
+      await flush();
+      const ops = scripted.requests.map((r) => r.op);
+      for (const r of scripted.requests) r.resolve();
+      await done;
+      return ops;
+    };
+    // Another entry context (e.g. a site's own) that says so in the Stasis arguments.
+    expect(await setVarsAfterDetect({ context: 'site-entry', exten: '4008008000', priority: 3, app_name: 'Stasis', app_data: 'hotline,talk-detect' })).toEqual([]);
+    // The generated entry of an older version: no argument, but its context.
+    expect(await setVarsAfterDetect({ context: 'hotline-inbound', exten: '4008008000', priority: 3, app_name: 'Stasis', app_data: 'hotline' })).toEqual([]);
+    // An entry of the operator's own that did not turn it on: set over ARI.
+    expect(await setVarsAfterDetect({ context: 'site-entry', exten: '4008008000', priority: 3, app_name: 'Stasis', app_data: 'hotline' })).toEqual(['setVar']);
   });
 
   it('N5: hold music counts as sound, not dead air', async () => {

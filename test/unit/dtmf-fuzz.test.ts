@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createHoursService } from '../../src/calendar/hours-service.js';
 import { runFlow } from '../../src/flow/run-flow.js';
 import { advance, FakeCall, flowFromYaml, makeContext, newTestClock, track } from './support/fake-call.js';
 
@@ -33,7 +34,8 @@ describe('DTMF fuzz on the shipped flow (N4 N5 N14)', () => {
       fc.asyncProperty(pressing, fc.boolean(), async (keys, hangUpAtEnd) => {
         newTestClock(T0);
         const call = new FakeCall({ caller: '13800138000' });
-        const ctx = makeContext(SHIPPED, call);
+        // N15: the shipped flow asks the service hours first (T0 is inside them).
+        const ctx = makeContext(SHIPPED, call, { services: { hours: createHoursService() } });
         const done = runFlow(ctx, SHIPPED.start);
         const box = track(done);
         // The N5 figures as the call handler takes them: when the flow ends.

@@ -282,15 +282,19 @@ const EVERY_VERB = load(
     'listen: { verb: silent-line, next: again, onSilence: repair-desk }',
     'quiet: { verb: silent-line, next: again }',
     'again: { verb: repeat-caller, next: main }',
-    'main: { verb: menu, prompt: menu.main, options: { "1": info, "2": ticket, "3": status, "4": offer, "5": quiet }, invalid: { then: bye }, noInput: { then: closing } }',
+    'main: { verb: menu, prompt: menu.main, options: { "1": info, "2": ticket, "3": status, "4": offer, "5": quiet, "6": lang, "9": wrong }, invalid: { then: bye }, noInput: { then: closing } }',
     'info: { verb: play, prompt: info.business, next: bye }',
     'repair-desk: { verb: transfer, group: repair, target: group.repair, next: bye, survey: rate, failed: offer }',
     'rate: { verb: survey, next: bye }',
+    'lang: { verb: language, offer: language.offer, options: { "1": zh-CN, "2": en }, next: bye }',
     'ticket: { verb: create-ticket, next: bye }',
     'status: { verb: ticket-status, next: bye, failed: bye }',
     'offer: { verb: capture-number, reason: transfer-failed, next: bye, failed: bye }',
     'closing: { verb: goodbye, linger: false }',
     'bye: { verb: goodbye, linger: { resume: main }, next: end }',
+    'wrong: { verb: wrong-number }',
+    'gate: { verb: hours, open: main, closed: offer, holiday: info }',
+    'consent: { verb: record, next: bye }',
     'end: { verb: hangup }',
   ]),
 ).flow;
@@ -315,9 +319,15 @@ describe('graph facts: each verb declares how its steps behave', () => {
     'create-ticket': { step: 'ticket', heard: true, plays: true, answers: false, idle: 'bye' },
     'ticket-status': { step: 'status', heard: true, plays: true, answers: false, idle: 'bye' },
     survey: { step: 'rate', heard: true, plays: true, answers: false, idle: 'bye' },
+    language: { step: 'lang', heard: false, plays: true, answers: false, idle: 'bye' },
     'capture-number': { step: 'offer', heard: true, plays: true, answers: false, idle: 'bye' },
     goodbye: { step: 'bye', heard: true, plays: true, answers: false, idle: 'end' },
     hangup: { step: 'end', heard: false, plays: false, answers: false, idle: null },
+    'wrong-number': { step: 'wrong', heard: true, plays: true, answers: false, idle: null },
+    // N15: branches without a sound (before the answer too); nobody serves the after-hours caller.
+    hours: { step: 'gate', heard: false, plays: false, answers: false, idle: 'offer' },
+    // N14: the announcement plays only when recording is on, once per call: it can pass unheard.
+    record: { step: 'consent', heard: false, plays: true, answers: false, idle: 'bye' },
   };
 
   it('every registered verb is in the table (a new verb declares its graph facts and is added here)', () => {
@@ -359,8 +369,12 @@ const VERB_LINES: Record<string, (t: string[]) => string> = {
   goodbye: (t) => `{ verb: goodbye, linger: false, next: ${t[0]} }`,
   'goodbye-end': () => '{ verb: goodbye, linger: false }',
   hangup: () => '{ verb: hangup }',
+  'wrong-number': (t) => `{ verb: wrong-number, next: ${t[0]} }`,
+  'wrong-number-end': () => '{ verb: wrong-number }',
   transfer: (t) => `{ verb: transfer, group: repair, target: group.repair, next: ${t[0]}, failed: ${t[1]} }`,
   'repeat-caller': (t) => `{ verb: repeat-caller, next: ${t[0]} }`,
+  hours: (t) => `{ verb: hours, open: ${t[0]}, closed: ${t[1]}, holiday: ${t[2]} }`,
+  record: (t) => `{ verb: record, next: ${t[0]} }`,
   'capture-number': (t) => `{ verb: capture-number, reason: complaint, next: ${t[0]}, failed: ${t[1]} }`,
 };
 

@@ -11,6 +11,7 @@ const fixture = (name: string) => `${root}test/fixtures/flows/${name}`;
 // The ids prompts/catalogue.yaml ships that flows may use.
 const PROMPTS: ReadonlySet<string> = new Set([
   'unavailable',
+  'blacklisted',
   'menu.main',
   'unclear.retry',
   'unclear.goodbye',
@@ -22,6 +23,11 @@ const PROMPTS: ReadonlySet<string> = new Set([
   'silent.goodbye',
   'linger.1',
   'linger.2',
+  // N15: what after-hours callers hear.
+  'hours.closed',
+  'hours.holiday',
+  // N14: the recording announcement.
+  'recording.notice',
 ]);
 
 function issuesOf(load: () => unknown): FlowIssue[] {
@@ -158,7 +164,16 @@ describe('loadFlow: bad flows point at file, line and path', () => {
     );
     expect(issues).toEqual([
       { file: 'f.yaml', line: 1, column: 1, path: 'unavailable.prompt', message: "unknown prompt 'unavailable'" },
+      // N11: the refusal a listed caller hears, defaulted too.
+      { file: 'f.yaml', line: 1, column: 1, path: 'blacklist.prompt', message: "unknown prompt 'blacklisted'" },
     ]);
+  });
+
+  it('N11: a blacklist refusal prompt that does not exist is refused at its line', () => {
+    const issues = issuesOf(() =>
+      parseFlow(`${HEAD}blacklist:\n  prompt: refusal.typo\nsteps:\n  bye:\n    verb: hangup\n`, 'f.yaml', new Set([...PROMPTS, 'unavailable'])),
+    );
+    expect(issues.map((i) => `${i.line} ${i.path}: ${i.message}`)).toEqual(["5 blacklist.prompt: unknown prompt 'refusal.typo'"]);
   });
 
   it('rejects a flow without steps and an empty file', () => {

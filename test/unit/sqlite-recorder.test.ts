@@ -126,6 +126,7 @@ describe('createSqliteRecorder', () => {
       maxGapMs: 5_040,
       maxDeadAirMs: 120,
       outcome: 'completed',
+      flowVersion: null,
     });
     const events = queries.listEvents('c1');
     expect(events.map((e) => [e.type, e.rule, e.ts])).toEqual([

@@ -43,7 +43,7 @@ const EVERY_VERB = parseFlow(
   main:
     verb: menu
     prompt: menu.main
-    options: { "1": info, "2": repair-desk, "3": ticket, "4": status, "5": offer }
+    options: { "1": info, "2": repair-desk, "3": ticket, "4": status, "5": offer, "9": wrong, "7": gate }
     invalid: { prompt: unclear.retry, then: unclear }
     noInput: { then: unclear }
   info: { verb: play, prompt: [info.business, info.repair], next: bye }
@@ -53,6 +53,8 @@ const EVERY_VERB = parseFlow(
   status: { verb: ticket-status, next: bye, failed: bye }
   offer: { verb: capture-number, reason: transfer-failed, next: bye, failed: bye }
   bye: { verb: goodbye, linger: { resume: main }, next: end }
+  wrong: { verb: wrong-number }
+  gate: { verb: hours, open: main, closed: offer, holiday: unclear }
   end: { verb: hangup }
 `,
   'every-verb.yaml',
@@ -61,7 +63,7 @@ const EVERY_VERB = parseFlow(
 
 const FLOWS: Flow[] = [
   EVERY_VERB,
-  ...['dialplans/hotline.yaml', ...['minimal', 'caller-care', 'e2e', 'transfer', 'survey', 'queue'].map((f) => `test/fixtures/flows/${f}.yaml`)].map(
+  ...['dialplans/hotline.yaml', ...['minimal', 'caller-care', 'e2e', 'transfer', 'survey', 'queue', 'language', 'recording'].map((f) => `test/fixtures/flows/${f}.yaml`)].map(
     (file) => loadFlow(`${root}${file}`, catalogueIds()),
   ),
 ];
@@ -93,6 +95,12 @@ function oldTargets(step: StepT): string[] {
       return [step.next, step.failed];
     case 'repeat-caller':
       return [step.next, ...Object.values(step.routes)];
+    // Since the registry: N11's wrong-number phrase, next optional.
+    case 'wrong-number':
+      return step.next === undefined ? [] : [step.next];
+    // Since the registry: N15's service hours branch.
+    case 'hours':
+      return [step.open, step.closed, ...(step.holiday === undefined ? [] : [step.holiday])];
     case 'hangup':
       return [];
     default:
@@ -116,6 +124,10 @@ function oldPrompts(step: StepT): string[] {
       return [step.prompt];
     case 'survey':
       return [step.prompt, step.thanks];
+    case 'language':
+      return step.offer === undefined ? [] : [step.offer];
+    case 'record':
+      return [step.prompt];
     default:
       return [];
   }
@@ -130,6 +142,10 @@ function oldWindows(step: StepT): Array<{ key: string; ms: number }> {
     case 'ticket-status':
     case 'survey':
       return [{ key: 'timeoutMs', ms: step.timeoutMs }];
+    case 'language':
+      return step.offer === undefined ? [] : [{ key: 'timeoutMs', ms: step.timeoutMs }];
+    case 'record':
+      return [{ key: 'declineWaitMs', ms: step.declineWaitMs }];
     case 'transfer':
       return step.queue ? [{ key: 'queue.offerListenMs', ms: step.queue.offerListenMs }] : [];
     case 'silent-line':
@@ -172,19 +188,23 @@ function oldEdges(step: StepT): Array<{ to: string; key: string | null }> {
         { to: step.next, key: null },
         { to: step.failed, key: null },
       ];
+    // A caller told the keys calls back in service hours: only `open` is on a key path (N15).
+    case 'hours':
+      return [{ to: step.open, key: null }];
     default:
       return oldTargets(step).map((to) => ({ to, key: null }));
   }
 }
 
 // The old loader found where a step or prompt id is written by key name.
-const TARGET_KEYS = new Set(['next', 'then', 'onSilence', 'resume', 'failed', 'survey', 'callback']);
+const TARGET_KEYS = new Set(['next', 'then', 'onSilence', 'resume', 'failed', 'survey', 'callback', 'open', 'closed', 'holiday']);
 const isTargetPath = (p: KeyPath) => TARGET_KEYS.has(String(p.at(-1))) || p.at(-2) === 'options' || p.at(-2) === 'routes';
 const isPromptPath = (p: KeyPath) =>
   p.at(-1) === 'prompt' ||
   p.at(-1) === 'goodbye' ||
   p.at(-1) === 'target' ||
   p.at(-1) === 'thanks' ||
+  p.at(-1) === 'offer' ||
   ['prompt', 'attempts', 'prompts'].includes(String(p.at(-2)));
 
 function valueAt(value: unknown, path: KeyPath): unknown {
@@ -229,7 +249,8 @@ describe('the verb registry', () => {
     expect(Step.options.map((o) => o.shape.verb.value)).toEqual(verbs);
     expect(verbs).toEqual([
       'capture-number', 'answer', 'greet', 'play', 'menu', 'silent-line',
-      'goodbye', 'hangup', 'transfer', 'repeat-caller', 'create-ticket', 'ticket-status', 'survey',
+      'goodbye', 'hangup', 'transfer', 'repeat-caller', 'create-ticket', 'ticket-status', 'survey', 'hours', 'language',
+      'wrong-number', 'record',
     ]);
     for (const verb of verbs) expect(definitionOf({ verb } as StepT).verb).toBe(verb);
   });
@@ -249,6 +270,10 @@ describe('the verb registry', () => {
       'create-ticket': ['tickets'],
       'ticket-status': ['tickets'],
       survey: ['surveys'],
+      hours: ['hours'],
+      language: [],
+      'wrong-number': [],
+      record: ['recordings'],
     });
     for (const need of Object.values(needs).flat()) expect(SERVICE_NAMES).toContain(need);
   });

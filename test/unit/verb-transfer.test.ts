@@ -31,7 +31,7 @@ agents:
   agents:
     "1001": { endpoint: PJSIP/1001, workNumber: "1001", name: Zhang }
     "1002": { endpoint: PJSIP/1002, workNumber: "2718", name: Li }
-    "1003": { endpoint: PJSIP/1003, workNumber: "42", name: Wang }
+    "1003": { endpoint: PJSIP/1003, workNumber: "42", name: Wang, language: en }
   groups:
     repair: { name: 故障报修, members: ["1001", "1002", "1003"] }
     business: { name: 业务咨询, members: ["1001"] }
@@ -257,6 +257,8 @@ interface Setup {
   ticket?: string;
   /** What tickets.openFor answers; absent: no ticket store wired. */
   openTicket?: TicketRow | null;
+  /** N18: the call's language (default the flow's). */
+  language?: 'zh-CN' | 'en';
 }
 
 function start(setup: Setup = {}) {
@@ -282,6 +284,7 @@ function start(setup: Setup = {}) {
     ...(earlier ? { lookupEarlier: () => earlier } : {}),
     ...(ticket === undefined ? {} : { ticket }),
   });
+  if (setup.language) ctx.facts.language = setup.language;
   const done = transfer.run(ctx, stepOf(FLOW, stepId, 'transfer'), stepId);
   // A rejection is asserted by the test that expects it; keep the others from going unhandled.
   done.catch(() => undefined);
@@ -585,6 +588,25 @@ describe('transfer: what the whisper tells the agent (N6/N12/N13)', () => {
     const { prompts, openForCalls } = await whisperFor({ caller: 'anonymous', trail: ['1', '2'], openTicket: ticketRow('2603090001') });
     expect(prompts).toEqual(['whisper.path', 'digit.1', 'digit.2']);
     expect(openForCalls).toEqual([]);
+  });
+});
+
+describe("transfer: the whisper's language (N18)", () => {
+  it("N18: the agent hears the whisper in the agent's language; the caller hears the work number in the call's", async () => {
+    const agentLanguage = async (agent: '1001' | '1003', callerLanguage: 'zh-CN' | 'en') => {
+      const run = start({ agents: [agent], scripts: { [agent]: { outcome: 'answered', ringMs: 1000 } }, language: callerLanguage });
+      await advance(60_000);
+      run.desk.hangUp('agent');
+      await expect(run.done).resolves.toBe('after');
+      return {
+        whisper: run.desk.of('whisper').map((w) => w.language),
+        caller: [...new Set(run.call.plays().map((p) => run.call.langOf(p)))],
+      };
+    };
+    // 1003 speaks English: an English whisper to a Mandarin caller's agent call.
+    expect(await agentLanguage('1003', 'zh-CN')).toEqual({ whisper: ['en'], caller: ['zh-CN'] });
+    // 1001 has no language of its own: the hotline's (zh-CN), whatever the caller chose.
+    expect(await agentLanguage('1001', 'en')).toEqual({ whisper: ['zh-CN'], caller: ['en'] });
   });
 });
 

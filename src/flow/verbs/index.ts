@@ -15,13 +15,17 @@ import { createTicket } from './create-ticket.js';
 import { goodbye } from './goodbye.js';
 import { greet } from './greet.js';
 import { hangup } from './hangup.js';
+import { hours } from './hours.js';
+import { language } from './language.js';
 import { menu } from './menu.js';
 import { play } from './play.js';
+import { record } from './record.js';
 import { repeatCaller } from './repeat-caller.js';
 import { silentLine } from './silent-line.js';
 import { survey } from './survey.js';
 import { ticketStatus } from './ticket-status.js';
 import { transfer } from './transfer.js';
+import { wrongNumber } from './wrong-number.js';
 
 export function verbDefinitions() {
   return [
@@ -38,6 +42,10 @@ export function verbDefinitions() {
     createTicket,
     ticketStatus,
     survey,
+    hours,
+    language,
+    wrongNumber,
+    record,
   ] as const;
 }
 

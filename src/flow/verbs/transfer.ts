@@ -8,6 +8,7 @@ import type { Agent, AgentClaim } from '../../agents/agent-pool.js';
 import type { CallOffer } from '../../agents/call-offer.js';
 import { isIdentified } from '../../calls/caller-id.js';
 import { digitPrompts, keyPrompt, keyPrompts } from '../../prompts/digit-prompts.js';
+import { agentTalkRecording } from '../../recording/call-recording.js';
 import { z } from 'zod';
 import { keyPathTo } from '../key-path.js';
 import type { FlowContext, VerbRunner } from '../context.js';
@@ -189,8 +190,9 @@ export function whisperPrompts(offer: CallOffer, confirm: boolean, parts: readon
 /** The whisper, and the agent's 1 when the flow asks for it. */
 async function takeCall(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, prompts: string[], confirm: boolean): Promise<boolean> {
   const { signal } = ctx.call;
-  // The agent hears the whisper in the hotline's language (the caller's may differ, N18).
-  const heard = await desk.whisper(leg, prompts, ctx.flow.hotline.language, signal);
+  // N18: the agent hears the whisper in the agent's own language, whatever the caller chose.
+  const language = ctx.flow.agents.agents[leg.agent.id]?.language ?? ctx.flow.hotline.language;
+  const heard = await desk.whisper(leg, prompts, language, signal);
   const accepted = heard && !signal.aborted && (!confirm || (await desk.awaitAccept(leg, ACCEPT_TIMEOUT_MS, signal)));
   ctx.record('transfer.whisper', { agent: leg.agent.id, prompts, accepted });
   return accepted;
@@ -216,7 +218,8 @@ async function talk(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, group: str
   call.enter('bridged');
   desk.connected(leg, call.id);
   const until = new AbortController();
-  const by = await call.bridge(leg, until.signal);
+  // N14: with the caller's consent the conversation is recorded (the flow's recording mode).
+  const by = await call.bridge(leg, until.signal, agentTalkRecording(ctx, leg.agent.id));
   ctx.facts.agent = leg.agent.id;
   ctx.facts.agentLeftFirst = by === 'leg';
   ctx.record('transfer.ended', { agent: leg.agent.id, by: by === 'leg' ? 'agent' : 'caller' });

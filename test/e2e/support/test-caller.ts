@@ -5,8 +5,7 @@
 // REST goes through fetch and events through ws: only src/ari imports ari-client.
 import WebSocket from 'ws';
 import { readEnvironment } from '../../../src/config/env.js';
-
-export const CALLER_APP = 'hotline-test-caller';
+import { currentLane, type Lane } from './lane.js';
 
 interface AriEventLike {
   type: string;
@@ -20,14 +19,18 @@ export class TestCallers {
   private readonly base: string;
   private readonly auth: string;
 
-  constructor(env = readEnvironment()) {
+  /** `lane`: the entry the callers dial and their application (support/lane.ts). */
+  constructor(
+    env = readEnvironment(),
+    private readonly lane: Lane = currentLane(),
+  ) {
     this.base = `${env.ARI_URL}/ari`;
     this.auth = `Basic ${Buffer.from(`${env.ARI_USER}:${env.ARI_PASSWORD}`).toString('base64')}`;
   }
 
   async connect(): Promise<void> {
     const url = new URL(this.base.replace(/^http/, 'ws') + '/events');
-    url.searchParams.set('app', CALLER_APP);
+    url.searchParams.set('app', this.lane.callerApp);
     const ws = new WebSocket(url, { headers: { Authorization: this.auth } });
     ws.on('message', (raw: WebSocket.RawData) => {
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a Buffer
@@ -54,10 +57,10 @@ export class TestCallers {
   }
 
   /** Dials the hotline; resolves with the caller's channel id once the hotline has answered. */
-  async dial(callerId: string, number = '4008008000', context = 'hotline-inbound'): Promise<Caller> {
+  async dial(callerId: string, number = '4008008000', context = this.lane.context): Promise<Caller> {
     const channel = (await this.rest('POST', '/channels', {
       endpoint: `Local/${number}@${context}`,
-      app: CALLER_APP,
+      app: this.lane.callerApp,
       callerId,
       timeout: '30',
     })) as { id: string };

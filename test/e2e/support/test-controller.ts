@@ -7,6 +7,7 @@ import { loadConfig, readEnvironment } from '../../../src/config/env.js';
 import { startController, type Controller } from '../../../src/controller.js';
 import { createLogger } from '../../../src/log/logger.js';
 import type { CallRow, EventRow } from '../../../src/store/call-queries.js';
+import { currentLane } from './lane.js';
 
 export interface TestController {
   controller: Controller;
@@ -36,6 +37,8 @@ export async function startTestController(
     HOTLINE_DB: join(dir, 'hotline.db'),
     HTTP_PORT: '0',
     FLOW_FILE: flowFile,
+    // This file's lane: its own ARI application, reached through its own entry context.
+    ARI_APP: currentLane().app,
     ...extraEnv,
   });
   const logger = createLogger({ level: (process.env.E2E_LOG_LEVEL as 'info' | undefined) ?? 'warn' });

@@ -28,10 +28,26 @@
 //  - hold()/unhold() are music on hold, and bridge() a conversation with a leg (fakeLeg()): both
 //    count as audio for the meter while they last. bridge resolves 'leg' when the leg is gone or
 //    its signal aborts, 'caller' when the caller hangs up (the call's signal aborts).
+//  - N14: play with stopKeys stops only on those keys and takes the key out of the buffer (other
+//    keys stay buffered); waitForKey(keys, ms) is a listening window that ends on one of keys
+//    (taken) or null after ms. recordCaller() and bridge(…, { record }) make a recording
+//    (a 'record' action) that ends with stop(), its maxDurationS, the bridge's end or the
+//    caller's hang-up (done, durationMs the fake time it ran); option recording: 'refused'
+//    makes Asterisk refuse them.
 // Each prompt id plays for a configurable duration of fake time (default 2000 ms).
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import type { BridgeLeg, CallPort, Heard, PlayOptions, PlayResult } from '../../../src/calls/call-port.js';
+import type {
+  BridgeLeg,
+  BridgeOptions,
+  CallPort,
+  Heard,
+  LiveRecording,
+  PlayOptions,
+  PlayResult,
+  RecordingEnd,
+  RecordRequest,
+} from '../../../src/calls/call-port.js';
 import { SilenceMeter, type SilenceFigures } from '../../../src/calls/silence-meter.js';
 import type { Clock } from '../../../src/clock/clock.js';
 import { VirtualClock } from '../../../src/clock/virtual-clock.js';
@@ -57,6 +73,11 @@ interface Timed {
 export interface PlayAction extends Timed {
   kind: 'play';
   prompts: string[];
+  /**
+   * N18: the language the prompts played in (the call's, or the play's own), recorded only when
+   * it is not the language the FakeCall was made with; langOf() reads it either way.
+   */
+  language?: Language;
   bargeIn: boolean;
   /** Present (true) only when the play was asked to stop on the caller's voice. */
   stopOnVoice?: true;
@@ -97,6 +118,16 @@ export interface BridgeAction extends Timed {
   endT?: number;
 }
 
+/** N14: a recording of the caller's channel or of a bridge, from t to endT (unset while live). */
+export interface RecordAction extends Timed {
+  kind: 'record';
+  target: 'caller' | 'bridge';
+  name: string;
+  /** Asterisk refused it: it never ran. */
+  refused?: true;
+  endT?: number;
+}
+
 export type CallAction =
   | (Timed & { kind: 'ring' })
   | (Timed & { kind: 'answer' })
@@ -107,7 +138,8 @@ export type CallAction =
   | PlayAction
   | ListenAction
   | PauseAction
-  | BridgeAction;
+  | BridgeAction
+  | RecordAction;
 
 export interface SpeechEvent extends Timed {
   kind: 'start' | 'end';
@@ -137,6 +169,8 @@ export interface FakeCallOptions {
   talkDetect?: boolean;
   /** The clock it runs on; default: the test's clock (fakeClock, see newTestClock). */
   clock?: Clock;
+  /** N14: 'refused': Asterisk refuses every recording (default 'ok'). */
+  recording?: 'ok' | 'refused';
 }
 
 type DigitListener = (digit: string) => void;
@@ -145,7 +179,6 @@ type VoiceListener = () => void;
 export class FakeCall implements CallPort {
   readonly id: string;
   readonly caller: string;
-  readonly language: Language;
   readonly createdAt: number;
   /** Fake epoch ms when this call object was made: t=0 of the recorded times. */
   readonly startedAt: number;
@@ -175,17 +208,22 @@ export class FakeCall implements CallPort {
   private readonly voiceListeners = new Set<VoiceListener>();
   private readonly durations: Record<string, number>;
   private readonly defaultDurationMs: number;
+  private readonly recordingMode: 'ok' | 'refused';
+  private readonly initialLanguage: Language;
+  /** N18: once a context is made for the call, its language is the facts' (a verb may change it). */
+  private facts?: { readonly language: Language };
 
   constructor(options: FakeCallOptions = {}) {
     this.clock = options.clock ?? fakeClock;
     this.startedAt = this.clock.now();
     this.id = options.id ?? 'call-1';
     this.caller = options.caller ?? '13800138000';
-    this.language = options.language ?? 'zh-CN';
+    this.initialLanguage = options.language ?? 'zh-CN';
     this.createdAt = options.createdAt ?? this.startedAt;
     this.isAnswered = options.answered ?? false;
     this.durations = { ...options.durations };
     this.defaultDurationMs = options.defaultDurationMs ?? DEFAULT_PROMPT_MS;
+    this.recordingMode = options.recording ?? 'ok';
     this.talkDetectOn = options.talkDetect ?? false;
     if (this.isAnswered) this.meter.answered(this.startedAt);
   }
@@ -263,6 +301,20 @@ export class FakeCall implements CallPort {
     return this.digits.length > 0;
   }
 
+  get language(): Language {
+    return this.facts?.language ?? this.initialLanguage;
+  }
+
+  /** N18: the language a play was heard in. */
+  langOf(play: PlayAction): Language {
+    return play.language ?? this.initialLanguage;
+  }
+
+  /** Called by makeContext: like CallSession, the call plays in its facts' language. */
+  attachFacts(facts: { readonly language: Language }): void {
+    this.facts = facts;
+  }
+
   /** Lifecycle moves are the session's business; the fake only keeps the last one. */
   state = '';
   enter(state: 'in-flow' | 'queued' | 'transferring' | 'bridged'): void {
@@ -278,7 +330,9 @@ export class FakeCall implements CallPort {
     this.signal.throwIfAborted();
     const bargeIn = options.bargeIn ?? false;
     const stopOnVoice = options.stopOnVoice ?? false;
+    const language = options.language ?? this.language;
     const action: PlayAction = { kind: 'play', ...this.stamp(), prompts: [...promptIds], bargeIn, skipped: false };
+    if (language !== this.initialLanguage) action.language = language;
     if (stopOnVoice) action.stopOnVoice = true;
     this.actions.push(action);
     const skip = (by: Heard): Promise<PlayResult> => {
@@ -308,13 +362,20 @@ export class FakeCall implements CallPort {
         action.endT = this.now();
         this.meter.audioEnded(this.clock.now());
       };
-      const stopBy = (by: Heard) => {
+      const stopBy = (by: Heard, key?: string) => {
         settle();
         action.interrupted = true;
         if (stopOnVoice) action.by = by;
-        resolve({ interrupted: true, by });
+        resolve(key === undefined ? { interrupted: true, by } : { interrupted: true, by, key });
       };
-      const onDigit: DigitListener = () => stopBy('dtmf');
+      const { stopKeys } = options;
+      const onDigit: DigitListener = (digit) => {
+        if (!stopKeys) return stopBy('dtmf');
+        // N14: only a stop key stops it, and it answered this prompt; other keys stay buffered.
+        if (!stopKeys.includes(digit)) return;
+        this.takeKey(digit);
+        stopBy('dtmf', digit);
+      };
       const onVoice: VoiceListener = () => stopBy('voice');
       const onAbort = () => {
         settle();
@@ -333,7 +394,7 @@ export class FakeCall implements CallPort {
         action.interrupted = false;
         resolve({ interrupted: false });
       });
-      if (bargeIn) this.listeners.add(onDigit);
+      if (bargeIn || options.stopKeys) this.listeners.add(onDigit);
       if (stopOnVoice) this.voiceListeners.add(onVoice);
       signal.addEventListener('abort', onAbort, { once: true });
     });
@@ -475,11 +536,19 @@ export class FakeCall implements CallPort {
    * (at once when it already has: nothing is bridged), 'leg' when the leg is gone or `signal`
    * aborts (at once when it already has). The bridged talk is audio for the meter.
    */
-  bridge(leg: BridgeLeg, signal: AbortSignal): Promise<'caller' | 'leg'> {
+  bridge(leg: BridgeLeg, signal: AbortSignal, options: BridgeOptions = {}): Promise<'caller' | 'leg'> {
     if (this.signal.aborted) return Promise.resolve('caller');
     const action: BridgeAction = { kind: 'bridge', ...this.stamp(), channelId: leg.channelId };
     this.actions.push(action);
     this.meter.audioStarted(this.clock.now());
+    // N14: the conversation's recording runs while the two are bridged.
+    let recording: LiveRecording | undefined;
+    const record = options.record;
+    if (record) {
+      const made = this.makeRecording('bridge', record.request);
+      if (made) record.started((recording = made));
+      else record.failed(new Error('Asterisk refused the recording'));
+    }
     return new Promise<'caller' | 'leg'>((resolve) => {
       const callSignal = this.signal;
       let over = false;
@@ -491,6 +560,7 @@ export class FakeCall implements CallPort {
         action.result = by;
         action.endT = this.now();
         this.meter.audioEnded(this.clock.now());
+        void recording?.stop();
         resolve(by);
       };
       const onCaller = () => end('caller');
@@ -501,6 +571,89 @@ export class FakeCall implements CallPort {
       else signal.addEventListener('abort', onSignal, { once: true });
       void leg.gone.then(() => end('leg'));
     });
+  }
+
+  /** N14: see CallPort.recordCaller and the header. */
+  recordCaller(request: RecordRequest): Promise<LiveRecording> {
+    if (this.signal.aborted) return Promise.reject(this.signal.reason as Error);
+    const made = this.makeRecording('caller', request);
+    return made ? Promise.resolve(made) : Promise.reject(new Error('Asterisk refused the recording'));
+  }
+
+  /** N14: a listening window that ends on one of keys (taken out of the buffer), or null after ms. */
+  waitForKey(keys: readonly string[], ms: number): Promise<string | null> {
+    if (this.signal.aborted) return Promise.reject(this.signal.reason as Error);
+    const action: ListenAction = { kind: 'listen', ...this.stamp(), ms };
+    this.actions.push(action);
+    this.meter.listenStarted(this.clock.now());
+    return new Promise<string | null>((resolve, reject) => {
+      const signal = this.signal;
+      const settle = () => {
+        timer.cancel();
+        this.listeners.delete(onKey);
+        signal.removeEventListener('abort', onAbort);
+        action.endT = this.now();
+        this.meter.listenEnded(this.clock.now());
+      };
+      const onKey: DigitListener = (digit) => {
+        if (!keys.includes(digit)) return; // type-ahead for the next menu
+        this.takeKey(digit);
+        settle();
+        action.result = 'dtmf';
+        resolve(digit);
+      };
+      const onAbort = () => {
+        settle();
+        action.aborted = true;
+        reject(signal.reason as Error);
+      };
+      const timer = this.clock.timer(ms, signal, () => {
+        settle();
+        action.result = 'timeout';
+        resolve(null);
+      });
+      this.listeners.add(onKey);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** N14: the recordings that have started and not ended. */
+  liveRecordings(): RecordAction[] {
+    return this.actions.filter((a): a is RecordAction => a.kind === 'record' && !a.refused && a.endT === undefined);
+  }
+
+  /** A 'record' action and its handle, or undefined when Asterisk refuses. */
+  private makeRecording(target: 'caller' | 'bridge', request: RecordRequest): LiveRecording | undefined {
+    const action: RecordAction = { kind: 'record', ...this.stamp(), target, name: request.name };
+    this.actions.push(action);
+    if (this.recordingMode === 'refused') {
+      action.refused = true;
+      return undefined;
+    }
+    const startedAt = this.clock.now();
+    const running = new AbortController();
+    let settle!: (end: RecordingEnd) => void;
+    const finished = new Promise<RecordingEnd>((resolve) => {
+      settle = resolve;
+    });
+    const end = (): Promise<RecordingEnd> => {
+      if (!running.signal.aborted) {
+        running.abort();
+        this.signal.removeEventListener('abort', onCallEnd);
+        action.endT = this.now();
+        settle({ state: 'done', endedAt: this.clock.now(), durationMs: this.clock.now() - startedAt });
+      }
+      return finished;
+    };
+    const onCallEnd = () => void end();
+    this.signal.addEventListener('abort', onCallEnd, { once: true });
+    this.clock.timer(request.maxDurationS * 1000, running.signal, () => void end());
+    return { name: request.name, startedAt, finished, stop: end };
+  }
+
+  private takeKey(digit: string): void {
+    const at = this.digits.lastIndexOf(digit);
+    if (at >= 0) this.digits.splice(at, 1);
   }
 
   // ---- the caller's side ----
@@ -639,6 +792,7 @@ export function makeContext(flow: Flow, call: CallPort, options: TestContextOpti
     language: flow.hotline.language,
     ...(options.lookupEarlier ? { lookupEarlier: options.lookupEarlier } : {}),
   });
+  if (call instanceof FakeCall) call.attachFacts(facts);
   facts.trail.push(...(options.trail ?? []));
   if (options.ticket !== undefined) facts.ticket = options.ticket;
   return {

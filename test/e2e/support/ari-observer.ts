@@ -1,0 +1,48 @@
+// Sees what Asterisk itself reports about every channel: an ARI application subscribed to all
+// event sources (subscribeAll), so a test can check which sound files Asterisk really played to
+// the hotline's channel (N18: sound:hotline/en/... after an English choice), not only what the
+// controller logged.
+import WebSocket from 'ws';
+import { readEnvironment } from '../../../src/config/env.js';
+
+const OBSERVER_APP = 'hotline-test-observer';
+
+interface PlaybackEvent {
+  type: string;
+  playback?: { id: string; media_uri: string; target_uri: string; state: string };
+}
+
+export class AriObserver {
+  private ws: WebSocket | undefined;
+  private readonly events: PlaybackEvent[] = [];
+
+  async connect(env = readEnvironment()): Promise<void> {
+    if (!env.ARI_URL) throw new Error('ARI_URL is not set: start the sandbox (npm run asterisk:up) or set it');
+    const url = new URL(`${env.ARI_URL.replace(/^http/, 'ws')}/ari/events`);
+    url.searchParams.set('app', OBSERVER_APP);
+    url.searchParams.set('subscribeAll', 'true');
+    const auth = `Basic ${Buffer.from(`${env.ARI_USER}:${env.ARI_PASSWORD}`).toString('base64')}`;
+    const ws = new WebSocket(url, { headers: { Authorization: auth } });
+    ws.on('message', (raw: WebSocket.RawData) => {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a Buffer
+      const event = JSON.parse(raw.toString()) as PlaybackEvent;
+      if (event.type === 'PlaybackStarted' || event.type === 'PlaybackContinuing') this.events.push(event);
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    this.ws = ws;
+  }
+
+  /** Every sound Asterisk started playing to a channel, in order (each media of a list once). */
+  mediaPlayedTo(channelId: string): string[] {
+    return this.events
+      .filter((e) => e.playback?.target_uri === `channel:${channelId}`)
+      .map((e) => e.playback?.media_uri ?? '');
+  }
+
+  close(): void {
+    this.ws?.close();
+  }
+}
