@@ -3,6 +3,7 @@
 // merges into it), and the scheduler's moves, each one statement or one immediate transaction:
 // claim due rows (a stale claim is retaken), start an attempt (counted once), finish it (done,
 // retry later, or expired at its deadline). The number is checked (number-policy) before add().
+import type { Language } from '../prompts/language.js';
 import type { Database } from '../store/database.js';
 import { DEFAULT_PROMISE_MINUTES, promisedBy, type CallbackReason } from './deadlines.js';
 
@@ -27,6 +28,8 @@ export interface CallbackRow {
   /** What the last attempt came to (answered, no-answer, busy, unreachable, failed, no-agent…). */
   outcome: string | null;
   claimToken: string | null;
+  /** N18: the language of the call that asked for it; null: the flow's. */
+  language: Language | null;
 }
 
 export interface NewCallback {
@@ -37,6 +40,8 @@ export interface NewCallback {
   group?: string | null;
   /** The place in line (request time) when it is earlier than now: a dropped call keeps its own (N9). */
   placeAt?: number;
+  /** N18: the caller's language, for the callback's greeting. */
+  language?: Language | null;
 }
 
 export interface ListCallbacksOptions {
@@ -95,14 +100,14 @@ export interface CallbackStoreOptions {
 
 const COLUMNS = `id, call_id AS callId, number, reason, grp AS "group", promised_by AS promisedBy, status, attempts,
   created_at AS createdAt, next_attempt_at AS nextAttemptAt, last_attempt_at AS lastAttemptAt, outcome,
-  claim_token AS claimToken`;
+  claim_token AS claimToken, language`;
 
 const SAME_GROUP = `IFNULL(grp, '') = IFNULL(?, '')`;
 
 export function createCallbackStore(db: Database, options: CallbackStoreOptions = {}): CallbackStore {
   const minutes = options.promiseMinutes ?? DEFAULT_PROMISE_MINUTES;
   const insert = db.prepare(
-    `INSERT INTO callbacks (call_id, number, reason, grp, promised_by, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO callbacks (call_id, number, reason, grp, promised_by, created_at, next_attempt_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      RETURNING ${COLUMNS}`,
   );
   const openFor = db.prepare(
@@ -114,6 +119,7 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
     `UPDATE callbacks SET
        reason = CASE WHEN ? < promised_by THEN ? ELSE reason END,
        promised_by = MIN(promised_by, ?),
+       language = IFNULL(?, language),
        next_attempt_at = CASE WHEN status = 'pending' THEN MIN(IFNULL(next_attempt_at, ?), ?) ELSE next_attempt_at END
      WHERE id = ? RETURNING ${COLUMNS}`,
   );
@@ -165,8 +171,9 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
     const group = c.group ?? null;
     const deadline = promisedBy(c.reason, c.now, minutes);
     const open = openFor.get(c.number, group) as CallbackRow | undefined;
-    if (open) return merge.get(deadline, c.reason, deadline, c.now, c.now, open.id) as CallbackRow;
-    return insert.get(c.callId, c.number, c.reason, group, deadline, Math.min(c.placeAt ?? c.now, c.now), c.now) as CallbackRow;
+    // The latest request's language wins: it is how the caller last spoke to the hotline.
+    if (open) return merge.get(deadline, c.reason, deadline, c.language ?? null, c.now, c.now, open.id) as CallbackRow;
+    return insert.get(c.callId, c.number, c.reason, group, deadline, Math.min(c.placeAt ?? c.now, c.now), c.now, c.language ?? null) as CallbackRow;
   });
   const claimDue = db.transaction(
     (o: ClaimOptions): CallbackRow[] =>

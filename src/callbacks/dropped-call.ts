@@ -39,5 +39,6 @@ export function recoverDroppedCall(end: CallEnd, store: CallbackStore, allowedPa
     group: end.facts.group ?? null,
     now: end.now,
     placeAt: end.facts.queuedAt,
+    language: end.facts.language,
   });
 }

@@ -180,7 +180,7 @@ export class CallbackScheduler {
       adopted: false,
       direction: 'outbound',
       ...(settings.entry === undefined ? {} : { startAt: settings.entry }),
-      callback: { id: row.id, reason: row.reason, group, claim, attempt },
+      callback: { id: row.id, reason: row.reason, group, claim, attempt, ...(row.language ? { language: row.language } : {}) },
     });
   }
 

@@ -17,6 +17,8 @@ export interface CallbackCall {
   /** The agent reserved before the dial; the transfer to `group` rings this agent first. */
   claim: AgentClaim;
   attempt: number;
+  /** N18: the language of the call that asked for it: the callee is greeted in it. */
+  language?: Language;
 }
 
 export interface CallFacts {

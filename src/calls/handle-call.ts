@@ -97,7 +97,8 @@ async function handleCall(
     ...(callback ? { callback } : {}),
     direction,
     caller,
-    language: flow.hotline.language,
+    // N18: a callback speaks the language of the call that asked for it.
+    language: callback?.language ?? flow.hotline.language,
     // Asked once per call, when a verb first needs it (repeat-caller, then the whisper).
     lookupEarlier: callerHistory
       ? () =>

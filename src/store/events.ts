@@ -55,7 +55,7 @@ export interface EventData {
   'recording.failed': { name: string; mode: 'call' | 'agent'; message: string };
   'recording.deleted': { id: number; name: string; reason: string; by: string; file: 'deleted' | 'missing' };
   'language.chosen': { step: string; language: string; previous: string; by: 'country-code' | 'key' | 'kept'; key: string | null; countryCode: string | null };
-  'language.kept': { step: string; language: string; keys: string[] };
+  'language.kept': { step: string; language: string; typeAhead: boolean };
   'repeat.checked': { step: string; earlierCalls: number; group: string | null; target: string | null };
   'repeat.routed': { step: string; group: string; target: string };
   'repeat.declined': { step: string; digit: string | null };

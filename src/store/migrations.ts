@@ -368,6 +368,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX recordings_status ON recordings (status, started_at);
     `,
   },
+  {
+    version: 13,
+    name: 'callback language',
+    // N18: a callback greets the callee in the language of the call that asked for it (null:
+    // the flow's language, as for requests made before this column).
+    up: `ALTER TABLE callbacks ADD COLUMN language TEXT;`,
+  },
 ];
 
 export interface RunMigrationsOptions {

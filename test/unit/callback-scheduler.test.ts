@@ -132,9 +132,11 @@ describe('N8 callback store', () => {
 describe('N8 callback scheduler', () => {
   it('agent first, then the callee, with the hotline number as caller ID; an answer runs the flow from callbacks.entry holding the agent', async () => {
     pool.login('a1');
-    store.add({ callId: 'c1', number: '13800138000', reason: 'unanswered-query', now: T0 });
+    store.add({ callId: 'c1', number: '13800138000', reason: 'unanswered-query', now: T0, language: 'en' });
     const { dials, runs, events, tickAndWork } = scheduler(['answered']);
     await tickAndWork(5000);
+    // N18: the callee is greeted in the language of the call that asked.
+    expect(runs[0]?.callback?.language).toBe('en');
     expect(dials).toMatchObject([
       { endpoint: 'Local/13800138000@callees', callerId: '4008008000', ringBudgetMs: 20_000, role: 'callback-leg', owner: 'callback-1', t: 0 },
     ]);

@@ -108,9 +108,20 @@ describe('callback store', () => {
       lastAttemptAt: null,
       outcome: null,
       claimToken: null,
+      // N18: no language given: the flow's.
+      language: null,
     });
     expect(store.forCall('c1')).toEqual([row]);
     expect(store.forCall('c2')).toEqual([]);
+  });
+
+  it("N18: a request keeps the caller's language; a later request of the same number brings its own", () => {
+    const store = createCallbackStore(db);
+    const first = store.add({ callId: 'c1', number: '13800138000', reason: 'transfer-failed', now: 0, language: 'en' });
+    expect(first.language).toBe('en');
+    // A merge without a language keeps it; one with a language replaces it.
+    expect(store.add({ callId: 'c2', number: '13800138000', reason: 'transfer-failed', now: 1000 }).language).toBe('en');
+    expect(store.add({ callId: 'c3', number: '13800138000', reason: 'transfer-failed', now: 2000, language: 'zh-CN' })).toMatchObject({ id: first.id, language: 'zh-CN' });
   });
 
   it('lists the most urgent first, filtered by status', () => {

@@ -28,6 +28,8 @@ const PROMPTS: ReadonlySet<string> = new Set([
   'hours.holiday',
   // N14: the recording announcement.
   'recording.notice',
+  // N18: the language offer.
+  'language.offer',
 ]);
 
 function issuesOf(load: () => unknown): FlowIssue[] {
@@ -47,7 +49,9 @@ describe('loadFlow: good flows', () => {
     const flow = loadFlow(`${root}dialplans/hotline.yaml`, PROMPTS);
     expect(flow.start).toBe('answer');
     expect(flow.source).toBe(`${root}dialplans/hotline.yaml`);
-    expect(flow.hotline).toMatchObject({ name: '客服热线', number: '4008008000', timezone: 'Asia/Shanghai' });
+    expect(flow.hotline).toMatchObject({ name: '客服热线', names: { en: 'Customer Service Hotline' }, number: '4008008000', timezone: 'Asia/Shanghai' });
+    // N18: callers from abroad are English at once; others may press 8 after the greeting.
+    expect(flow.steps['choose-language']).toMatchObject({ verb: 'language', options: { '8': 'en' }, next: 'office-hours' });
     // YAML 1.2 keeps unquoted dates as text, which the schema expects.
     expect(flow.hotline.holidays).toContain('2026-10-01');
     expect(flow.hotline.workdays).toContain('2026-02-28');

@@ -27,7 +27,7 @@ function memoryStore() {
       const row: CallbackRow = {
         id: rows.length + 1, callId: c.callId, number: c.number, reason: c.reason, group: c.group ?? null,
         promisedBy: c.now + 30 * 60_000, status: 'pending', attempts: 0, createdAt: c.now,
-        nextAttemptAt: c.now, lastAttemptAt: null, outcome: null, claimToken: null,
+        nextAttemptAt: c.now, lastAttemptAt: null, outcome: null, claimToken: null, language: c.language ?? null,
       };
       rows.push(row);
       return row;
@@ -64,6 +64,16 @@ describe('capture-number (N7)', () => {
     expect(ctx.dataOf('callback.readback')).toEqual([{ number: '13800138000', source: 'caller-id', attempt: 1 }]);
     expect(rows).toMatchObject([{ number: '13800138000', reason: 'transfer-failed', callId: call.id }]);
     expect(ctx.dataOf('callback.requested')).toMatchObject([{ number: '13800138000', promisedBy: T0 + 100 + 30 * 60_000 }]);
+  });
+
+  it("N18: the request keeps the caller's language, so the callback greets the callee in it", async () => {
+    const { call, ctx, rows, done } = start('13800138000');
+    ctx.facts.language = 'en';
+    await advance(100);
+    call.press('1');
+    await advance(60_000);
+    await expect(done).resolves.toBe('thanks');
+    expect(rows).toMatchObject([{ number: '13800138000', language: 'en' }]);
   });
 
   it('N7: 2 lets the caller key another number ending with #, which is read back and stored', async () => {

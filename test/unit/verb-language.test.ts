@@ -76,15 +76,36 @@ describe('language verb (N18)', () => {
     ]);
   });
 
-  it('N18: silence and a wrong key keep the call language after the tries', async () => {
+  it('N18: a key that is no option (the caller answering the menu ahead) ends the offers, keeps the language and stays for the menu', async () => {
     const { call, ctx, box } = start();
     await advance(8000 + 1000); // both offers, then 1 s into the wait
     call.press('7');
-    await advance(8000 + 4000);
+    await advance(3000); // the wait for an option key runs out; the 7 is type-ahead
     expect(box).toEqual({ settled: true, value: 'info' });
     expect(ctx.facts.language).toBe('zh-CN');
+    expect(call.plays()).toHaveLength(2); // not offered a second time
     expect(ctx.dataOf('language.chosen')).toEqual([]);
-    expect(ctx.dataOf('language.kept')).toEqual([{ step: 'lang', language: 'zh-CN', keys: ['7'] }]);
+    expect(ctx.dataOf('language.kept')).toEqual([{ step: 'lang', language: 'zh-CN', typeAhead: true }]);
+    expect(await call.nextDigit(0)).toBe('7');
+  });
+
+  it('N18: a key typed ahead before the step (during the greeting) is the menu choice: no offer, no language change', async () => {
+    const call = new FakeCall({ answered: true, caller: '13800138000' });
+    call.press('2');
+    const ctx = makeContext(FLOW, call);
+    const box = track(language.run(ctx, stepOf(FLOW, 'lang', 'language'), 'lang'));
+    await advance(0);
+    expect(box).toEqual({ settled: true, value: 'info' });
+    expect(call.plays()).toEqual([]);
+    expect(ctx.facts.language).toBe('zh-CN');
+    expect(await call.nextDigit(0)).toBe('2');
+  });
+
+  it('N18: silence through every offer keeps the call language', async () => {
+    const { ctx, box } = start();
+    await advance(24_000);
+    expect(box).toEqual({ settled: true, value: 'info' });
+    expect(ctx.dataOf('language.kept')).toEqual([{ step: 'lang', language: 'zh-CN', typeAhead: false }]);
   });
 
   it('N18: an outbound callback keeps the language the caller chose when asking for it, without a question', async () => {

@@ -60,7 +60,9 @@ const run: VerbRunner<CaptureNumberStep> = async (ctx, step) => {
       candidate = undefined; // 2, another key or silence: key the number (again)
       continue;
     }
-    const row = ctx.services.callbacks?.add({ callId: call.id, number: candidate.number, reason: step.reason, now: ctx.clock.now() });
+    const row = ctx.services.callbacks?.add({
+      callId: call.id, number: candidate.number, reason: step.reason, now: ctx.clock.now(), language: ctx.facts.language,
+    });
     if (!row) throw new Error('no callback store is wired');
     ctx.record('callback.requested', { id: row.id, number: row.number, reason: row.reason, promisedBy: row.promisedBy });
     await call.play(['callback.scheduled']);

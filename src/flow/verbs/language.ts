@@ -1,7 +1,8 @@
 // N18: the call's language. An international caller ID (00<cc>… or +<cc>…) whose country code
 // the step maps picks the language without a question; otherwise the step offers each language
-// in its own voice (「普通话请按1」 in Mandarin, "For English, press 2" in English) and a key
-// chooses. Silence or a wrong key keeps the language the call has. Every later prompt, the
+// in its own voice (「普通话服务请按1」 in Mandarin, "For English, press 2" in English) and a key
+// chooses. Silence keeps the language the call has; any other key is the caller answering the
+// next menu ahead, and stays buffered for it. Every later prompt, the
 // goodbye and a callback's greeting play in the chosen language (facts.language).
 import { z } from 'zod';
 import { keyPrompts } from '../../prompts/digit-prompts.js';
@@ -57,17 +58,23 @@ export function countryLanguage(number: string, codes: Readonly<Record<string, L
   return null;
 }
 
-/** The options in key order, each offered in its own language with its key. */
-async function offerOptions(ctx: FlowContext, step: LanguageStep & { offer: string }): Promise<void> {
+/**
+ * The options in key order, each offered in its own language with its key. Only an option's key
+ * stops the offer (and is taken); any other key is the caller answering the next menu ahead: it
+ * stays buffered, and the offers end.
+ */
+async function offerOptions(ctx: FlowContext, step: LanguageStep & { offer: string }): Promise<string | null> {
+  const keys = Object.keys(step.options);
   for (const [key, language] of Object.entries(step.options)) {
-    // A key pressed during one language's offer skips the others (it waits as type-ahead).
-    const { interrupted } = await ctx.call.play([step.offer, ...keyPrompts(key)], { bargeIn: true, language });
-    if (interrupted) return;
+    const played = await ctx.call.play([step.offer, ...keyPrompts(key)], { stopKeys: keys, language });
+    if (played.key !== undefined) return played.key;
+    if (ctx.call.hasTypeAhead()) return null;
   }
+  return null;
 }
 
 const run: VerbRunner<LanguageStep> = async (ctx, step, stepId) => {
-  const { facts } = ctx;
+  const { call, facts } = ctx;
   const previous = facts.language;
   const choose = (language: Language, by: 'country-code' | 'key' | 'kept', key: string | null, code: string | null) => {
     facts.language = language;
@@ -80,16 +87,15 @@ const run: VerbRunner<LanguageStep> = async (ctx, step, stepId) => {
   // An outbound callback keeps the language the caller chose when asking for it.
   if (step.offer === undefined || facts.direction === 'outbound') return choose(previous, 'kept', null, null);
 
-  const wrong: string[] = [];
+  const keys = Object.keys(step.options);
   for (let attempt = 1; attempt <= step.tries; attempt++) {
-    if (!ctx.call.hasTypeAhead()) await offerOptions(ctx, { ...step, offer: step.offer });
-    const key = await ctx.call.nextDigit(step.timeoutMs);
-    if (key === null) continue;
-    const language = step.options[key];
-    if (language !== undefined) return choose(language, 'key', key, null);
-    wrong.push(key);
+    // A key typed ahead (during the greeting, or now) answers the next menu, not this question.
+    if (call.hasTypeAhead()) break;
+    const key = (await offerOptions(ctx, { ...step, offer: step.offer })) ?? (call.hasTypeAhead() ? null : await call.waitForKey(keys, step.timeoutMs));
+    const language = key === null ? undefined : step.options[key];
+    if (key !== null && language !== undefined) return choose(language, 'key', key, null);
   }
-  ctx.record('language.kept', { step: stepId, language: previous, keys: wrong });
+  ctx.record('language.kept', { step: stepId, language: previous, typeAhead: call.hasTypeAhead() });
   return step.next;
 };
 
@@ -100,6 +106,6 @@ export const language = defineVerb({
   targets: (step) => [{ path: ['next'], step: step.next }],
   prompts: (step) => (step.offer === undefined ? [] : [{ path: ['offer'], prompt: step.offer }]),
   windows: (step) => (step.offer === undefined ? [] : [{ path: ['timeoutMs'], ms: step.timeoutMs }]),
-  // A caller whose number chose the language passes straight through, unheard.
+  // A caller whose number chose the language, or who typed ahead, passes straight through.
   graph: (step) => ({ heard: false, plays: step.offer !== undefined, idle: { path: ['next'], step: step.next } }),
 });
