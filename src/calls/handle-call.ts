@@ -140,6 +140,9 @@ async function handleCall(
 
   let outcome = 'completed';
   try {
+    // An outbound call (a callback) starts answered at callbacks.entry, with no answer step to
+    // move it on: it is in the flow from here (a transfer from 'answered' is not a transition).
+    if (direction === 'outbound' && call.answered) call.enter('in-flow');
     // N9: the callback of a dropped call begins with the apology.
     if (callback?.reason === 'dropped') await call.play(['dropped.apology']);
     // N11: a caller the blacklist refuses hears the refusal instead of the flow.
