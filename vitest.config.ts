@@ -22,7 +22,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           exclude: ALONE,
           globalSetup: ['test/e2e/global-setup.ts'],
-          // One lane per worker (support/lane.ts MAX_LANES).
+          // Each file's process claims a lane of its own (support/lane.ts; MAX_LANES is larger).
           maxWorkers: 4,
           testTimeout: 120_000,
           hookTimeout: 300_000,

@@ -51,7 +51,9 @@ describe('N14 call recording with consent', () => {
     const hungUpAt = events.find((e) => e.type === 'call.hangup')!.ts;
     expect(Math.abs(recording!.durationMs! - (hungUpAt - startedAt))).toBeLessThanOrEqual(1000);
     expect(recording!.durationMs!).toBeGreaterThan(3000); // info.business and the closing were recorded
-    expect(dataOf(events, 'recording.stopped')).toMatchObject({ id: recording!.id, status: 'done', durationMs: recording!.durationMs });
+    // The recording is closed after the hang-up (Asterisk's RecordingFinished): its event too.
+    const after = await h.hotline.events(call.id);
+    expect(dataOf(after, 'recording.stopped')).toMatchObject({ id: recording!.id, status: 'done', durationMs: recording!.durationMs });
 
     const audio = await api(`/recordings/${recording!.id}/audio`);
     expect(audio.status).toBe(200);

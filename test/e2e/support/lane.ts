@@ -1,19 +1,21 @@
-// End-to-end files run in parallel on one sandbox Asterisk, each in its own lane: a vitest worker
-// (VITEST_POOL_ID) runs one file at a time, and its lane has its own ARI application for the
-// controller, its own application for the scripted callers and its own entry context, generated
-// exactly like the real entry (src/asterisk/render-config.ts entryContext). Files that need the
-// real entry (SIP callers, the demo's default application) run alone afterwards (vitest.config.ts:
-// the e2e-alone project) and use the generated `hotline` application and `hotline-inbound`.
-export const MAX_LANES = 4;
+// End-to-end files run in parallel on one sandbox Asterisk, each in its own lane: its own ARI
+// application for the controller, its own application for the scripted callers and its own
+// entry context, generated exactly like the real entry (src/asterisk/render-config.ts
+// entryContext). Files that need the real entry (SIP callers, the demo's default application)
+// run alone afterwards (vitest.config.ts: the e2e-alone project) and use the generated `hotline`
+// application and `hotline-inbound`.
+//
+// A file's process claims a free lane with a lock file (created exclusively, holding its pid;
+// a lock whose process is gone is taken over), held until the process exits. Vitest's
+// VITEST_POOL_ID is not used: after another project has run, two concurrent workers were seen to
+// get the same id, and two controllers on one application take each other's calls.
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
-/** This worker's lane, 1..MAX_LANES. */
-export function laneNumber(): number {
-  const id = Number(process.env.VITEST_POOL_ID ?? '1');
-  if (!Number.isInteger(id) || id < 1 || id > MAX_LANES) {
-    throw new Error(`VITEST_POOL_ID ${process.env.VITEST_POOL_ID} is outside the ${MAX_LANES} lanes: keep maxWorkers of the e2e project at ${MAX_LANES} or less`);
-  }
-  return id;
-}
+/** Entry contexts installed by the global setup; more than the e2e project's workers, so two runs can share the sandbox. */
+export const MAX_LANES = 8;
+
+const LOCKS = join(process.env.HOTLINE_SANDBOX_CACHE ?? '/var/cache/hotline-sandbox', 'run', 'e2e-lanes');
 
 export interface Lane {
   /** The controller's ARI application (ARI_APP). */
@@ -31,10 +33,58 @@ export function laneNames(n: number): Lane {
 /** The generated entry and the default application, as a caller from outside the tests meets them. */
 export const REAL_ENTRY: Lane = { app: 'hotline', callerApp: 'hotline-test-caller', context: 'hotline-inbound' };
 
-/** The lane of this file: its own names in the parallel project, the real entry in e2e-alone. */
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Takes lane n when it is free (or its holder is gone); true when this process holds it now. */
+function tryClaim(n: number): boolean {
+  const file = join(LOCKS, `lane-${n}.lock`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      process.once('exit', () => {
+        try {
+          unlinkSync(file);
+        } catch {
+          // Already gone.
+        }
+      });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(file, 'utf8').trim());
+      if (holder === process.pid) return true;
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) return false;
+      // A lane left by a process that died: take it over.
+      try {
+        unlinkSync(file);
+      } catch {
+        // Another process took it over first.
+      }
+    }
+  }
+  return false;
+}
+
+let claimed: Lane | undefined;
+
+/** The lane of this file: a claimed lane in the parallel project, the real entry in e2e-alone. */
 export function currentLane(): Lane {
   if (process.env.HOTLINE_E2E_ALONE === '1') return REAL_ENTRY;
-  return laneNames(laneNumber());
+  if (claimed) return claimed;
+  mkdirSync(LOCKS, { recursive: true });
+  for (let n = 1; n <= MAX_LANES; n++) {
+    if (tryClaim(n)) return (claimed = laneNames(n));
+  }
+  throw new Error(`all ${MAX_LANES} e2e lanes are held by running processes (${LOCKS}); stop the other test runs`);
 }
 
 /**
