@@ -1,7 +1,7 @@
 // N10: the closing phrase with the weekend and holiday wishes, then the caller hangs up first.
 // A caller who lingers hears two gentle prompts, one wait apart, before the system hangs up;
 // one who speaks or keys while lingering goes back to the flow (`linger.resume`).
-import { dayContext } from '../../calendar/hotline-calendar.js';
+import { dayOfCall } from '../day-of-call.js';
 import { closingPrompt } from '../greeting-choice.js';
 import { z } from 'zod';
 import type { VerbRunner } from '../context.js';
@@ -31,7 +31,7 @@ export type GoodbyeStep = z.output<typeof GoodbyeStep>;
 
 const run: VerbRunner<GoodbyeStep> = async (ctx, step) => {
   const { call, clock } = ctx;
-  const day = dayContext(new Date(clock.now()), ctx.flow.hotline);
+  const day = dayOfCall(ctx);
   const { variant, prompt } = closingPrompt(day);
   const startedAt = clock.now();
   await call.play([prompt]);

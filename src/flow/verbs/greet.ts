@@ -1,5 +1,5 @@
 // N2: greeting by time of day, holiday or weekend; a key stops it and waits for the menu.
-import { dayContext } from '../../calendar/hotline-calendar.js';
+import { dayOfCall } from '../day-of-call.js';
 import { greetingPrompts } from '../greeting-choice.js';
 import { z } from 'zod';
 import type { VerbRunner } from '../context.js';
@@ -10,7 +10,7 @@ export const GreetStep = z.object({ verb: z.literal('greet'), ...Next }).strict(
 export type GreetStep = z.output<typeof GreetStep>;
 
 const run: VerbRunner<GreetStep> = async (ctx, step) => {
-  const day = dayContext(new Date(ctx.clock.now()), ctx.flow.hotline);
+  const day = dayOfCall(ctx);
   const { variant, prompts } = greetingPrompts(day);
   const { interrupted } = await ctx.call.play(prompts, { bargeIn: true });
   ctx.record('greeting.played', { variant, holiday: day.holiday, weekend: day.weekend, prompts, interrupted });
