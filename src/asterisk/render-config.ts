@@ -301,13 +301,21 @@ export function entryContext(context: string, app: string, flow: Flow): string {
  */
 export const WAITED_VARIABLE = 'HOTLINE_WAITED';
 
+/**
+ * Where the controller sends a caller it sheds (issue 12: overload, src/overload/shed-call.ts):
+ * the entry rings on to the same answer time and plays the flow's `overload.prompt`.
+ */
+export const SHED_LABEL = 'shed';
+
 /** Seconds as Wait() takes them. */
 const seconds = (ms: number) => String(ms / 1000);
 
 function entryContextChecked(context: string, app: string, flow: Flow, check: Checker): string {
   const { unavailable } = flow;
   const number = check.text('hotline.number (flow file)', flow.hotline.number, 'name');
-  const prompt = `${check.text('hotline.language (flow file)', flow.hotline.language, 'name')}/${check.text('unavailable.prompt (flow file)', unavailable.prompt, 'name')}`;
+  const language = check.text('hotline.language (flow file)', flow.hotline.language, 'name');
+  const prompt = `${language}/${check.text('unavailable.prompt (flow file)', unavailable.prompt, 'name')}`;
+  const busy = `${language}/${check.text('overload.prompt (flow file)', flow.overload.prompt, 'name')}`;
   const appName = check.text('ARI_APP', app, 'name');
   const plan: FallbackPlan = fallbackPlan(flow.ring);
   const waited = `\${${WAITED_VARIABLE}}`;
@@ -338,6 +346,17 @@ exten => ${number},1,NoOp(hotline call)
  same => n(unavailable),Wait(${seconds(plan.remainderMs)})
  same => n,Answer()
  same => n,Playback(hotline/${prompt})
+${route}
+ ; Shed by the controller (issue 12: more calls than HOTLINE_MAX_CALLS, or the controller lagging):
+ ; it sends the call here as soon as it sees it. Ring on to the same answer time, then apologise.
+ same => n(${SHED_LABEL}),Ringing()
+ same => n(shed-wait),GotoIf($[${waited} >= ${plan.retries}]?shed-answer)
+ same => n,Set(${WAITED_VARIABLE}=$[${waited} + 1])
+ same => n,Wait(${seconds(plan.retryEveryMs)})
+ same => n,Goto(shed-wait)
+ same => n(shed-answer),Wait(${seconds(plan.remainderMs)})
+ same => n,Answer()
+ same => n,Playback(hotline/${busy})
 ${route}
 `;
 }

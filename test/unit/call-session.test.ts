@@ -41,6 +41,7 @@ class ScriptedAri {
       snoop: () => Promise.reject(new Error('not scripted')),
       record: () => Promise.reject(new Error('not scripted')),
       stopRecording: pending('stopRecording'),
+      continueAt: pending('continueAt'),
       play: (_channelId: string, _media: string[], playbackId: string) => {
         const finished = new Promise<PlaybackOutcome>((resolve) => this.finished.set(playbackId, resolve));
         return new Promise<{ finished: Promise<PlaybackOutcome> }>((resolve, reject) =>

@@ -4,7 +4,7 @@
 // Run through a small interpreter of the generated text (support/dialplan.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { entryContext, WAITED_VARIABLE } from '../../src/asterisk/render-config.js';
+import { entryContext, SHED_LABEL, WAITED_VARIABLE } from '../../src/asterisk/render-config.js';
 import { cycleMs, fallbackPlan, FALLBACK_MARGIN_MS, limitMs, STASIS_RETRY_MS } from '../../src/flow/ring-budget.js';
 import type { Flow, Ring } from '../../src/flow/schema.js';
 import { parseExtension, runExtension, type StasisAt } from './support/dialplan.js';
@@ -148,5 +148,41 @@ describe('the entry dialplan (issue 12: a controller gap)', () => {
     expect(reset).toBeGreaterThan(0);
     expect(stasis).toBeGreaterThan(reset);
     expect(lines.findIndex((l) => l.includes('TALK_DETECT(set)'))).toBeLessThan(stasis);
+  });
+});
+
+describe('the entry dialplan: a caller the controller sheds (issue 12)', () => {
+  // The controller sends a shed caller to the `shed` label as soon as it sees it (a few ms in).
+  const shedAt = (flow: Flow, t0: number, waited: number) =>
+    runExtension(entry(flow), () => {
+      throw new Error('a shed caller must not be handed to the controller again');
+    }, { start: SHED_LABEL, t0, vars: { [WAITED_VARIABLE]: String(waited) } });
+
+  it('N1: shed at once: rings, answered at the same answer time (5.0 s), hears busy, then unavailable.then', () => {
+    const run = shedAt(shipped, 0, 0);
+    expect(run).toMatchObject({ by: 'fallback', ringingAt: [0], answeredAt: 5000, played: ['hotline/zh-CN/busy'], dialled: [], stasisAt: [] });
+    const withDial: Flow = { ...shipped, unavailable: { prompt: 'unavailable', then: { dial: 'PJSIP/backup', timeoutS: 20 } } };
+    expect(shedAt(withDial, 0, 0)).toMatchObject({ answeredAt: 5000, played: ['hotline/zh-CN/busy'], dialled: ['PJSIP/backup,20'] });
+  });
+
+  it('N1: a caller who rang 2 s in the retry loop before the controller took and shed it is still answered at 5.0 s, not 7', () => {
+    // Four half-seconds counted by the retries: the shed wait counts on from there.
+    const run = shedAt(shipped, 2000, 4);
+    expect(run.answeredAt).toBe(5000);
+  });
+
+  it("the flow's overload.prompt is what Asterisk plays", () => {
+    const flow: Flow = { ...shipped, overload: { prompt: 'unavailable', callback: false } };
+    expect(shedAt(flow, 0, 0).played).toEqual(['hotline/zh-CN/unavailable']);
+  });
+
+  it('N1: for every ring the schema allows, a shed caller is answered at the fallback time, inside the budget', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 5000 }), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 2 }), (onMs, offMs, answerAfterRings) => {
+        const flow = withRing(shipped, { cadence: { onMs, offMs }, answerAfterRings });
+        const plan = fallbackPlan(flow.ring);
+        expect(shedAt(flow, 0, 0).answeredAt).toBe(plan.answerAtMs);
+      }),
+    );
   });
 });
