@@ -350,11 +350,11 @@ ${route}
  ; Shed by the controller (issue 12: more calls than HOTLINE_MAX_CALLS, or the controller lagging):
  ; it sends the call here as soon as it sees it. Ring on to the same answer time, then apologise.
  same => n(${SHED_LABEL}),Ringing()
- same => n(shed-wait),GotoIf($[${waited} >= ${plan.retries}]?shed-answer)
+ same => n(shedwait),GotoIf($[${waited} >= ${plan.retries}]?shedanswer)
  same => n,Set(${WAITED_VARIABLE}=$[${waited} + 1])
  same => n,Wait(${seconds(plan.retryEveryMs)})
- same => n,Goto(shed-wait)
- same => n(shed-answer),Wait(${seconds(plan.remainderMs)})
+ same => n,Goto(shedwait)
+ same => n(shedanswer),Wait(${seconds(plan.remainderMs)})
  same => n,Answer()
  same => n,Playback(hotline/${busy})
 ${route}
