@@ -50,6 +50,7 @@ COPY prompts ./prompts
 COPY docker/asterisk-entrypoint.sh /usr/local/bin/asterisk-entrypoint
 RUN chmod 0755 /usr/local/bin/asterisk-entrypoint && node --version
 
-# ARI (HTTP), AMI, SIP, RTP (rtp.conf: 10000-10999).
+# ARI (HTTP), AMI, SIP, RTP (rtp.conf: 10000-10999, the default range for HOTLINE_MAX_CALLS up to
+# 250; RTP_PORT_START and RTP_PORTS move it: publish the range they give).
 EXPOSE 8088/tcp 5038/tcp 5060/udp 10000-10999/udp
 ENTRYPOINT ["/usr/local/bin/asterisk-entrypoint"]

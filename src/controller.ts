@@ -40,15 +40,21 @@ import { RecordingRetentionJob } from './recording/retention-job.js';
 import { createHoursService } from './calendar/hours-service.js';
 import { createHoursStore } from './calendar/hours-store.js';
 import { createBlacklistStore } from './blacklist/blacklist-store.js';
+import { Admission } from './overload/admission.js';
+import { nodeLoopDelay, type LoopDelaySource } from './overload/loop-delay.js';
 
 export interface ControllerOptions {
   logger: Logger;
   clock?: Clock;
+  /** The event loop's delay (issue 12: shedding); tests script it. Default: perf_hooks. */
+  loopDelay?: LoopDelaySource;
 }
 
 export interface Controller {
   readonly ari: AriAdapter;
   readonly registry: CallRegistry;
+  /** Issue 12: who is admitted, who is shed, and the counts (also in /health). */
+  readonly admission: Admission;
   /** Where the HTTP API listens (the port is real even when the config said 0). */
   readonly httpUrl: string;
   currentFlow(): Flow;
@@ -144,8 +150,17 @@ export async function startController(config: Readonly<Config>, options: Control
   const hours = createHoursService(hoursStore);
   // N11: screens inbound callers before their flow; operators manage it through /api/blacklist.
   const blacklist = createBlacklistStore(db);
+  // Issue 12: past HOTLINE_MAX_CALLS live calls, or with the event loop late by
+  // HOTLINE_MAX_LOOP_DELAY_MS, new callers are shed (answered on time, apologised to).
+  const admission = new Admission({
+    maxCalls: config.capacity.maxCalls,
+    maxLoopDelayMs: config.capacity.maxLoopDelayMs,
+    loopDelay: options.loopDelay ?? nodeLoopDelay(),
+    clock,
+    signal: life.signal,
+  });
   const handleCall = createCallHandler({
-    ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, surveys, blacklist, hours, recordings, currentFlow: () => flow, signal: life.signal,
+    ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, surveys, blacklist, hours, recordings, admission, currentFlow: () => flow, signal: life.signal,
   });
   const running = new Set<Promise<void>>();
   const runCall = (channel: ChannelInfo, start: CallStart): Promise<void> => {
@@ -189,7 +204,7 @@ export async function startController(config: Readonly<Config>, options: Control
     blacklist: { store: blacklist, now: () => clock.now() },
     apiToken: config.http.apiToken,
     logger,
-    health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size }),
+    health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size, load: admission.status() }),
     signal: life.signal,
   });
   const server = await listenHttp(app, config.http.port, config.http.host);
@@ -198,6 +213,7 @@ export async function startController(config: Readonly<Config>, options: Control
   const httpUrl = `http://${config.http.host}:${port}`;
 
   ami.start();
+  admission.start();
   scheduler.start();
   retention.start();
   // Not awaited: the HTTP API (health) is up while ARI is still unreachable.
@@ -207,6 +223,7 @@ export async function startController(config: Readonly<Config>, options: Control
   return {
     ari,
     registry,
+    admission,
     httpUrl,
     currentFlow: () => flow,
     reloadFlow: (loadedBy = 'sighup') => installer.reload(loadedBy),

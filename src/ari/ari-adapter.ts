@@ -163,6 +163,14 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     return this.channelOp('hangup', channelId, (r) => r.channels.hangup({ channelId, reason }));
   }
 
+  /**
+   * Issue 12: sends a channel on in the dialplan at a label of an extension (a shed caller to the
+   * generated entry's apology). The channel leaves the app: StasisEnd follows.
+   */
+  continueAt(channelId: string, target: { context: string; extension: string; label: string }): Promise<void> {
+    return this.channelOp('continue', channelId, (r) => r.channels.continueInDialplan({ channelId, ...target }));
+  }
+
   setVar(channelId: string, variable: string, value: string): Promise<void> {
     return this.channelOp('setVar', channelId, (r) => r.channels.setChannelVar({ channelId, variable, value }));
   }

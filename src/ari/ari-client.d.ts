@@ -15,7 +15,8 @@ declare module 'ari-client' {
       | 'startMoh'
       | 'stopMoh'
       | 'record'
-      | 'snoopChannel',
+      | 'snoopChannel'
+      | 'continueInDialplan',
       Rest
     >;
     playbacks: Record<'stop', Rest>;

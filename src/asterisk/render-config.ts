@@ -8,15 +8,12 @@ import { isIPv6 } from 'node:net';
 import { listItems, stripBrackets } from '../config/addresses.js';
 import { configTextProblem, type TextKind, userSectionProblem } from '../config/config-text.js';
 import type { Config } from '../config/env.js';
-import { limitMs } from '../flow/ring-budget.js';
+import { fallbackPlan, type FallbackPlan } from '../flow/ring-budget.js';
 import type { Flow } from '../flow/schema.js';
 
 export type AsteriskFiles = Record<string, string>;
 
 export const INBOUND_CONTEXT = 'hotline-inbound';
-
-/** RTP ports (rtp.conf): one pair per call with media, on SIP_BIND. */
-export const RTP_PORTS = { start: 10000, end: 10999 } as const;
 
 /**
  * The modules Asterisk loads (modules.conf has `autoload = no`): what the hotline uses and
@@ -161,6 +158,9 @@ function httpConf(config: Config, check: Checker): string {
 enabled = yes
 bindaddr = ${check.text("ARI_URL's host", stripBrackets(url.hostname), 'address')}
 bindport = ${url.port || '8088'}
+; Sized for HOTLINE_MAX_CALLS (${config.capacity.maxCalls}) plus headroom: past the limit Asterisk drops new
+; HTTP connections and an ARI request over HTTP would never be answered (issue 12).
+sessionlimit = ${config.capacity.httpSessionLimit}
 `;
 }
 
@@ -247,17 +247,23 @@ mode = files
 `;
 }
 
-function rtpConf(): string {
+/** RTP ports (RTP_PORT_START, RTP_PORTS): 2 per channel with media, on SIP_BIND. */
+function rtpConf(config: Config): string {
+  const { start, end } = config.capacity.rtp;
   return `${header('rtp.conf')}[general]
-rtpstart = ${RTP_PORTS.start}
-rtpend = ${RTP_PORTS.end}
+; ${end - start + 1} ports: 2 per channel with media (RTP and RTCP), up to 2 channels a call (the caller and
+; an agent's phone), for HOTLINE_MAX_CALLS ${config.capacity.maxCalls}. Past the range every new caller gets 488.
+rtpstart = ${start}
+rtpend = ${end}
 `;
 }
 
 /**
- * The entry dialplan. Stasis() fails at once while the controller is not connected: the
- * fallback then still rings, answers inside the ring budget, apologises and ends or routes
- * the call as the flow file's `unavailable` section says, so no caller rings forever.
+ * The entry dialplan. Stasis() fails at once while the controller is not connected: the entry
+ * then rings and tries the application again every half second while the ring budget allows
+ * (a controller restarting takes its callers back), and only then falls back: it answers inside
+ * the ring budget, apologises and ends or routes the call as the flow file's `unavailable`
+ * section says, so no caller rings forever.
  */
 function extensionsConf(config: Config, flow: Flow, check: Checker): string {
   return `${header('extensions.conf: the hotline entry; the call flow itself is dialplans/*.yaml')}[general]
@@ -288,14 +294,31 @@ export function entryContext(context: string, app: string, flow: Flow): string {
   return text;
 }
 
+/**
+ * The channel variable that counts the half-seconds (STASIS_RETRY_MS) a call has rung in the
+ * entry dialplan: the dialplan has no clock in milliseconds, so the ring budget is counted in
+ * steps (see fallbackPlan).
+ */
+export const WAITED_VARIABLE = 'HOTLINE_WAITED';
+
+/**
+ * Where the controller sends a caller it sheds (issue 12: overload, src/overload/shed-call.ts):
+ * the entry rings on to the same answer time and plays the flow's `overload.prompt`.
+ */
+export const SHED_LABEL = 'shed';
+
+/** Seconds as Wait() takes them. */
+const seconds = (ms: number) => String(ms / 1000);
+
 function entryContextChecked(context: string, app: string, flow: Flow, check: Checker): string {
-  const { ring, unavailable } = flow;
+  const { unavailable } = flow;
   const number = check.text('hotline.number (flow file)', flow.hotline.number, 'name');
-  const prompt = `${check.text('hotline.language (flow file)', flow.hotline.language, 'name')}/${check.text('unavailable.prompt (flow file)', unavailable.prompt, 'name')}`;
+  const language = check.text('hotline.language (flow file)', flow.hotline.language, 'name');
+  const prompt = `${language}/${check.text('unavailable.prompt (flow file)', unavailable.prompt, 'name')}`;
+  const busy = `${language}/${check.text('overload.prompt (flow file)', flow.overload.prompt, 'name')}`;
   const appName = check.text('ARI_APP', app, 'name');
-  const cycle = ring.cadence.onMs + ring.cadence.offMs;
-  // Ring as the controller would, but never past the budget's limit.
-  const waitS = (Math.min(ring.answerAfterRings * cycle, limitMs(ring) - 500) / 1000).toFixed(1);
+  const plan: FallbackPlan = fallbackPlan(flow.ring);
+  const waited = `\${${WAITED_VARIABLE}}`;
   const route =
     unavailable.then === 'hangup'
       ? ' same => n,Hangup()'
@@ -305,14 +328,35 @@ exten => ${number},1,NoOp(hotline call)
  ; N3: talk detection from the first moment, with the flow's thresholds (set here, not over
  ; ARI, so it is on before the controller sees the call and survives a controller restart).
  same => n,Set(TALK_DETECT(set)=${flow.voice.silenceMs},${flow.voice.talkMs})
+ same => n,Set(${WAITED_VARIABLE}=0)
  ; The argument tells the controller that talk detection is on already (channel-role.ts).
- same => n,Stasis(${appName},${INBOUND_TALK_DETECT_ARG})
- same => n,GotoIf($["\${STASISSTATUS}" = "FAILED"]?unavailable)
+ same => n(stasis),Stasis(${appName},${INBOUND_TALK_DETECT_ARG})
+ same => n,GotoIf($["\${STASISSTATUS}" = "FAILED"]?retry)
  same => n,Hangup()
- same => n(unavailable),Ringing()
- same => n,Wait(${waitS})
+ ; No controller connected (restarting, or down): ring, and try again every ${seconds(plan.retryEveryMs)} s until
+ ; ${seconds(plan.answerAtMs)} s after the call came in (the flow's answer time, inside the ring budget; N1).
+ ; The controller measures the answer delay from the channel's creation, so a call it takes here
+ ; is still answered on time.
+ same => n(retry),GotoIf($[${waited} >= ${plan.retries}]?unavailable)
+ same => n,GotoIf($[${waited} > 0]?again)
+ same => n,Ringing()
+ same => n(again),Set(${WAITED_VARIABLE}=$[${waited} + 1])
+ same => n,Wait(${seconds(plan.retryEveryMs)})
+ same => n,Goto(stasis)
+ same => n(unavailable),Wait(${seconds(plan.remainderMs)})
  same => n,Answer()
  same => n,Playback(hotline/${prompt})
+${route}
+ ; Shed by the controller (issue 12: more calls than HOTLINE_MAX_CALLS, or the controller lagging):
+ ; it sends the call here as soon as it sees it. Ring on to the same answer time, then apologise.
+ same => n(${SHED_LABEL}),Ringing()
+ same => n(shedwait),GotoIf($[${waited} >= ${plan.retries}]?shedanswer)
+ same => n,Set(${WAITED_VARIABLE}=$[${waited} + 1])
+ same => n,Wait(${seconds(plan.retryEveryMs)})
+ same => n,Goto(shedwait)
+ same => n(shedanswer),Wait(${seconds(plan.remainderMs)})
+ same => n,Answer()
+ same => n,Playback(hotline/${busy})
 ${route}
 `;
 }
@@ -329,7 +373,7 @@ export function renderAsteriskConfig(config: Config, flow: Flow): AsteriskFiles 
     'manager.conf': managerConf(config, check),
     'musiconhold.conf': musiconholdConf(),
     'pjsip.conf': pjsipConf(config, check),
-    'rtp.conf': rtpConf(),
+    'rtp.conf': rtpConf(config),
     'extensions.conf': extensionsConf(config, flow, check),
   };
   if (check.problems.length > 0) throw new AsteriskConfigError(check.problems);

@@ -54,6 +54,7 @@ export type SessionAri = Pick<
   | 'snoop'
   | 'record'
   | 'stopRecording'
+  | 'continueAt'
 >;
 
 export interface SessionDeps {
@@ -78,6 +79,8 @@ export class CallSession implements CallPort {
   hungUpBySystem = false;
   /** Set when the controller let go of the call (shutting down) without hanging it up. */
   detached = false;
+  /** Issue 12: set once the call went back to the entry dialplan (shed): its end is Asterisk's. */
+  handedBack = false;
   hangupCause: number | undefined;
   /** The lifecycle state the call was in when its channel left (N9: dropped while waiting for an agent?). */
   endedIn: CallState | undefined;
@@ -89,6 +92,8 @@ export class CallSession implements CallPort {
   private holding = false;
   voiceHeard = false;
   private readonly controller = new AbortController();
+  /** The extension the call came from (the entry dialplan), and whether it is the generated one. */
+  private readonly entry: { context: string; exten: string; generated: boolean } | undefined;
   private readonly digits: string[] = [];
   private readonly ari: SessionAri;
   private readonly events: ChannelEvents;
@@ -110,8 +115,10 @@ export class CallSession implements CallPort {
     // over ARI would queue behind a playing prompt (and was seen to block an adopted call).
     // Calls that entered before the entry said so in its arguments (an upgrade) are known by
     // the generated entry's context.
-    this.talkDetectOn =
-      talkDetectedByEntry(stasisArgs(channel.dialplan?.app_data).args) || channel.dialplan?.context === INBOUND_CONTEXT;
+    const byEntry = talkDetectedByEntry(stasisArgs(channel.dialplan?.app_data).args);
+    this.talkDetectOn = byEntry || channel.dialplan?.context === INBOUND_CONTEXT;
+    // Only the generated entry (its Stasis argument says so) has the shed apology to go back to.
+    this.entry = channel.dialplan ? { context: channel.dialplan.context, exten: channel.dialplan.exten, generated: byEntry } : undefined;
     if (channel.state === 'Up') this.meter.answered(this.clock.now());
     const initial: CallState = channel.state === 'Up' ? 'answered' : 'ringing';
     this.lifecycle = new Lifecycle(initial, (from, to) => this.logger.info({ from, to }, 'call state'));
@@ -158,6 +165,21 @@ export class CallSession implements CallPort {
   detach(): void {
     this.detached = true;
     this.controller.abort(new Error('controller stopping'));
+  }
+
+  /** Issue 12: the call came from the generated entry dialplan, so it can be handed back to it. */
+  get canHandBack(): boolean {
+    return this.entry?.generated === true;
+  }
+
+  /**
+   * Issue 12: gives the call back to its entry dialplan at `label` (a shed caller to the entry's
+   * apology). The channel leaves the application; the call's signal ends with its StasisEnd.
+   */
+  async handBack(label: string): Promise<void> {
+    if (!this.entry) throw new Error('the call came from no dialplan extension');
+    await this.ari.continueAt(this.id, { context: this.entry.context, extension: this.entry.exten, label });
+    this.handedBack = true;
   }
 
   get signal(): AbortSignal {

@@ -23,6 +23,8 @@ import { createCallFacts, type CallbackCall, type CallDirection } from './call-f
 import { CallSession } from './call-session.js';
 import { isDropped, recoverDroppedCall } from '../callbacks/dropped-call.js';
 import type { CallRegistry } from './call-registry.js';
+import type { Admission, Ticket } from '../overload/admission.js';
+import { shedCall } from '../overload/shed-call.js';
 
 export interface CallHandlerDeps {
   ari: AriAdapter;
@@ -45,6 +47,8 @@ export interface CallHandlerDeps {
   hours?: HoursService;
   /** N11: inbound callers are screened against it before the flow; without it nobody is. */
   blacklist?: BlacklistStore;
+  /** Issue 12: admits or sheds new inbound callers before the flow; without it every caller is taken. */
+  admission?: Admission;
 }
 
 /** How a call enters the flow. */
@@ -139,6 +143,7 @@ async function handleCall(
   }
 
   let outcome = 'completed';
+  let ticket: Ticket | undefined;
   try {
     // An outbound call (a callback) starts answered at callbacks.entry, with no answer step to
     // move it on: it is in the flow from here (a transfer from 'answered' is not a transition).
@@ -148,14 +153,25 @@ async function handleCall(
     // N11: a caller the blacklist refuses hears the refusal instead of the flow.
     const refusal = direction === 'inbound' && deps.blacklist ? screenCall(ctx, deps.blacklist, { adopted }) : undefined;
     if (refusal) outcome = 'blacklisted';
-    await (refusal ? refuseCall(ctx, refusal) : runFlow(ctx, startAt ?? flow.start));
-    await call.hangup();
+    // Issue 12: a new caller past the capacity, or while this controller lags, is shed before
+    // its flow. Calls in progress (adopted) and the hotline's own callbacks are counted, never shed.
+    const { admission } = deps;
+    const admit = refusal || !admission ? undefined : admission.admit(direction === 'inbound' && !adopted ? 'new' : 'kept');
+    if (admit?.admitted) ticket = admit.ticket;
+    if (admission && admit && !admit.admitted) {
+      outcome = 'shed';
+      const { handedBack } = await shedCall(ctx, call, admit.shed, admission);
+      if (!handedBack) await call.hangup();
+    } else {
+      await (refusal ? refuseCall(ctx, refusal) : runFlow(ctx, startAt ?? flow.start));
+      await call.hangup();
+    }
   } catch (err) {
     if (call.detached) {
       outcome = 'detached';
     } else if (call.signal.aborted || isChannelGone(err)) {
-      // A refused caller who hangs up during the refusal stays 'blacklisted' (N11).
-      if (outcome !== 'blacklisted') outcome = 'abandoned';
+      // A refused caller who hangs up during the refusal stays 'blacklisted' (N11), a shed one 'shed'.
+      if (outcome !== 'blacklisted' && outcome !== 'shed') outcome = 'abandoned';
     } else {
       outcome = 'failed';
       logger.error({ err }, 'flow failed');
@@ -165,10 +181,22 @@ async function handleCall(
   } finally {
     // A callee who hung up before reaching the reserved agent frees it (no-op once released).
     callback?.claim.release({ answered: false });
+    ticket?.release();
     if (outcome === 'detached') {
       // The call goes on under the next controller, which adopts it and finishes its record.
       record('call.detached', {});
       logger.info('call left to the next controller');
+    } else if (call.handedBack) {
+      // Issue 12: shed to the entry dialplan's apology; the rest of the call is Asterisk's.
+      recorder.callEnded(call.id, {
+        endedAt: clock.now(),
+        hangupBy: 'unknown',
+        hangupCause: null,
+        outcome,
+        maxGapMs: null,
+        maxDeadAirMs: null,
+      });
+      logger.info({ outcome }, 'call handed back to the dialplan');
     } else {
       const silence = call.silence();
       const cause = await call.finalCause(CAUSE_WAIT_MS, deps.signal);

@@ -56,6 +56,38 @@ const Networks = (name: string, withHostNames: boolean) =>
     }
   });
 
+/** The default HOTLINE_MAX_CALLS: what one 2-core machine held with room to spare (issue 12's bench). */
+export const DEFAULT_MAX_CALLS = 200;
+
+/**
+ * Channels with media per call at most: the caller's and, while it talks to an agent on a SIP
+ * phone, the agent's leg (Local channels, snoops and bridges use no RTP port).
+ */
+export const CHANNELS_PER_CALL = 2;
+
+/** RTP ports a number of live calls needs: 2 per channel with media (RTP and RTCP). */
+export function rtpPortsNeeded(maxCalls: number): number {
+  return 2 * CHANNELS_PER_CALL * maxCalls;
+}
+
+/**
+ * The default RTP range's size: what the calls need, and never less than the 1,000 ports of
+ * earlier versions (callers the controller sheds still hear their apology over RTP).
+ */
+export function rtpPortsFor(maxCalls: number): number {
+  return Math.max(1000, rtpPortsNeeded(maxCalls));
+}
+
+/**
+ * http.conf's sessionlimit (Asterisk's default is 100). One HTTP session per open connection:
+ * ARI requests in flight over HTTP (at most one per live call at a time), plus the events
+ * WebSockets and operators' tools: the headroom.
+ */
+export const HTTP_SESSION_HEADROOM = 100;
+export function httpSessionLimitFor(maxCalls: number): number {
+  return maxCalls + HTTP_SESSION_HEADROOM;
+}
+
 const EnvSchema = z.object({
   ARI_URL: z
     .url({ protocol: /^https?$/, error: 'ARI_URL must be a URL such as http://127.0.0.1:8088' })
@@ -99,7 +131,44 @@ const EnvSchema = z.object({
   SIP_PORT: z.coerce.number().int().min(1).max(65535).default(5060),
   // The source address SIP callers come from (Asterisk identifies them by it).
   SIP_MATCH: Networks('SIP_MATCH', true).optional(),
+  // Capacity (issue 12): the live calls this controller takes; past it new callers are shed
+  // (src/calls/admission.ts). Asterisk's HTTP session limit and RTP range are sized from it.
+  HOTLINE_MAX_CALLS: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_CALLS),
+  // Event-loop delay (p99 over a second) at which new callers are shed too: a controller that
+  // late would answer late and leave gaps in every call it has.
+  HOTLINE_MAX_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  // rtp.conf: the first port (even: Asterisk gives each channel an even RTP port and the odd
+  // RTCP port after it) and how many; by default enough for HOTLINE_MAX_CALLS (see rtpPortsFor).
+  RTP_PORT_START: z.coerce
+    .number()
+    .int()
+    .min(1024, 'RTP_PORT_START must be at least 1024 (Asterisk refuses lower ports)')
+    .max(65_534)
+    .refine((n) => n % 2 === 0, 'RTP_PORT_START must be even (Asterisk binds RTP to even ports; an odd start is rounded up)')
+    .default(10_000),
+  RTP_PORTS: z.coerce.number().int().min(2).optional(),
+}).superRefine((e, ctx) => {
+  // Cross-checks: each setting above is valid on its own here.
+  const ports = e.RTP_PORTS ?? rtpPortsFor(e.HOTLINE_MAX_CALLS);
+  const needed = rtpPortsNeeded(e.HOTLINE_MAX_CALLS);
+  if (ports < needed) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['RTP_PORTS'],
+      message:
+        `RTP_PORTS ${ports} is too few for HOTLINE_MAX_CALLS ${e.HOTLINE_MAX_CALLS}: a call has up to ${CHANNELS_PER_CALL} channels with media ` +
+        `(the caller and an agent's phone), each an RTP and an RTCP port, so at least ${needed} ports`,
+    });
+  }
+  if (e.RTP_PORT_START + ports - 1 > 65_535) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [e.RTP_PORTS === undefined ? 'RTP_PORT_START' : 'RTP_PORTS'],
+      message: `RTP_PORT_START ${e.RTP_PORT_START} + RTP_PORTS ${ports} runs past port 65535; start lower or take fewer ports`,
+    });
+  }
 });
+
 
 /** Adds `problem` as an issue, if there is one; says whether there was. */
 function refuse(ctx: z.RefinementCtx, problem: string | undefined): boolean {
@@ -122,6 +191,19 @@ export interface Config {
   flowTimeScale: number;
   promptCatalogue: string;
   logLevel: Env['LOG_LEVEL'];
+  capacity: Capacity;
+}
+
+/** Issue 12: how many live calls this controller takes, and what Asterisk needs for them. */
+export interface Capacity {
+  /** Live calls the controller takes; past it new callers are shed. */
+  maxCalls: number;
+  /** Event-loop delay (p99 over a second, ms) past which new callers are shed. */
+  maxLoopDelayMs: number;
+  /** http.conf sessionlimit. */
+  httpSessionLimit: number;
+  /** rtp.conf rtpstart..rtpend (inclusive). */
+  rtp: { start: number; end: number };
 }
 
 export class ConfigError extends Error {
@@ -157,5 +239,11 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     flowTimeScale: e.FLOW_TIME_SCALE,
     promptCatalogue: e.PROMPT_CATALOGUE,
     logLevel: e.LOG_LEVEL,
+    capacity: Object.freeze({
+      maxCalls: e.HOTLINE_MAX_CALLS,
+      maxLoopDelayMs: e.HOTLINE_MAX_LOOP_DELAY_MS,
+      httpSessionLimit: httpSessionLimitFor(e.HOTLINE_MAX_CALLS),
+      rtp: Object.freeze({ start: e.RTP_PORT_START, end: e.RTP_PORT_START + (e.RTP_PORTS ?? rtpPortsFor(e.HOTLINE_MAX_CALLS)) - 1 }),
+    }),
   });
 }

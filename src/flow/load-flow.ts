@@ -185,6 +185,7 @@ function crossCheck(
   if (!promptIds.has(flow.blacklist.prompt)) {
     issues.push(at.value(['blacklist', 'prompt'], `unknown prompt '${flow.blacklist.prompt}'`));
   }
+  issues.push(...overloadIssues(flow, promptIds, services, at));
   const ringIssue = ringBudget(flow);
   if (ringIssue) issues.push(at.value(['ring', 'answerAfterRings'], ringIssue));
   issues.push(...deadAirIssues(flow, at));
@@ -210,6 +211,24 @@ function deadAirIssues(flow: FlowFile, at: Locator): FlowIssue[] {
         );
       }
     }
+  }
+  return issues;
+}
+
+/** Issue 12: what a shed caller hears exists; a callback offer has somewhere to go and keeps N5. */
+function overloadIssues(flow: FlowFile, promptIds: ReadonlySet<string>, services: ReadonlySet<ServiceName> | undefined, at: Locator): FlowIssue[] {
+  const issues: FlowIssue[] = [];
+  const { prompt, callback } = flow.overload;
+  if (!promptIds.has(prompt)) issues.push(at.value(['overload', 'prompt'], `unknown prompt '${prompt}'`));
+  if (callback === false) return issues;
+  if (!promptIds.has(callback.prompt)) issues.push(at.value(['overload', 'callback', 'prompt'], `unknown prompt '${callback.prompt}'`));
+  if (services && !services.has('callbacks')) {
+    issues.push(at.value(['overload', 'callback'], 'a callback offer needs the callbacks service, which this controller does not wire'));
+  }
+  if (callback.timeoutMs > flow.deadAirBudgetMs) {
+    issues.push(
+      at.value(['overload', 'callback', 'timeoutMs'], `a listening window of ${callback.timeoutMs} ms exceeds the dead-air budget of ${flow.deadAirBudgetMs} ms (N5)`),
+    );
   }
   return issues;
 }

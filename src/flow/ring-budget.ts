@@ -37,3 +37,38 @@ export function readAnswerDelay(ring: Ring, delayMs: number): AnswerOutcome {
     withinBudget: delayMs <= limitMs(ring),
   };
 }
+
+/**
+ * How often the entry dialplan tries the controller again while Stasis() fails (the
+ * application is not registered: the controller is restarting or down). Stasis() fails at once,
+ * so a call that arrives in a gap of under a second reaches the controller half a second after
+ * it is back, still ringing.
+ */
+export const STASIS_RETRY_MS = 500;
+
+/** The fallback answers this long before the limit at the latest: Answer() and the apology's start. */
+export const FALLBACK_MARGIN_MS = 500;
+
+/**
+ * The entry dialplan's timing (src/asterisk/render-config.ts), all from the channel's creation:
+ * it rings and retries Stasis() every STASIS_RETRY_MS until `answerAtMs`, then answers with
+ * the apology. `answerAtMs` is the flow's own answer target, so a caller whom no controller
+ * takes is answered exactly when the controller would have (2nd ring by default), or at the
+ * end of the first ring burst when the flow answers at once (so a gap of under a second is
+ * still ridden out, and the answer is still on the 1st ring), never later than
+ * FALLBACK_MARGIN_MS before the limit. Counted in steps: `retries` waits of STASIS_RETRY_MS,
+ * then `remainderMs` more (the dialplan counts half-seconds, it has no clock of its own in ms).
+ */
+export interface FallbackPlan {
+  answerAtMs: number;
+  retryEveryMs: number;
+  retries: number;
+  remainderMs: number;
+}
+
+export function fallbackPlan(ring: Ring): FallbackPlan {
+  const targetMs = ring.answerAfterRings * cycleMs(ring);
+  const answerAtMs = Math.max(0, Math.min(Math.max(targetMs, ring.cadence.onMs), limitMs(ring) - FALLBACK_MARGIN_MS));
+  const retries = Math.floor(answerAtMs / STASIS_RETRY_MS);
+  return { answerAtMs, retryEveryMs: STASIS_RETRY_MS, retries, remainderMs: answerAtMs - retries * STASIS_RETRY_MS };
+}

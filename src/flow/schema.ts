@@ -6,6 +6,7 @@ import { AgentsConfig } from '../agents/agent-config.js';
 import { BlacklistPolicy } from '../blacklist/blacklist-policy.js';
 import { ServiceHoursConfig } from '../calendar/service-hours-config.js';
 import { RecordingPolicy } from '../recording/recording-policy.js';
+import { OverloadPolicy } from '../overload/overload-policy.js';
 import { DEFAULT_ALLOWED_PATTERNS, NumberPatterns } from '../callbacks/number-policy.js';
 import { Language } from '../prompts/language.js';
 import { Ms, PromptId, StepId, WHISPER_PARTS } from './schema-parts.js';
@@ -171,6 +172,7 @@ export const FlowFile = z
     hours: ServiceHoursConfig,
     blacklist: BlacklistPolicy,
     recording: RecordingPolicy,
+    overload: OverloadPolicy,
     checks: GraphChecks,
     start: StepId.optional().describe('first step; defaults to the first one listed'),
     steps: z.record(StepId, Step),

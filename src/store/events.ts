@@ -9,6 +9,15 @@ export interface EventData {
   'call.answer-breach': { delayMs: number; limitMs: number };
   'call.adopted': { state: string };
   'call.detached': { step?: string };
+  'call.shed': {
+    reason: 'capacity' | 'event-loop';
+    liveCalls: number;
+    maxCalls: number;
+    loopDelayMs: number;
+    maxLoopDelayMs: number;
+    /** dialplan: handed back to the entry's apology; callback: the controller takes a number; controller: its own apology. */
+    route: 'dialplan' | 'callback' | 'controller';
+  };
   'greeting.played': { variant: string; holiday: boolean; weekend: boolean; prompts: string[]; interrupted: boolean };
   'prompt.played': { prompts: string[]; interrupted: boolean };
   'menu.prompted': { step: string; prompt: string; attempt: number };
@@ -78,6 +87,8 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'call.answer-breach': 'N1',
   'call.adopted': 'N14',
   'call.detached': 'N14',
+  // Issue 12: a caller the controller did not take is still answered inside the ring budget.
+  'call.shed': 'N1',
   'greeting.played': 'N2',
   'prompt.played': null,
   'menu.prompted': 'N4',

@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ASTERISK_MODULES, RTP_PORTS } from '../../src/asterisk/render-config.js';
+import { ASTERISK_MODULES } from '../../src/asterisk/render-config.js';
 import { isUnspecifiedAddress, stripBrackets } from '../../src/config/addresses.js';
 import { loadConfig, readEnvironment } from '../../src/config/env.js';
 
@@ -81,7 +81,7 @@ describe('Asterisk exposes only what is configured', () => {
     const ephemeral = ephemeralPortStart();
     const isConfigured = (s: Socket) => configured.some((c) => show(c) === show(s));
     const isRtp = (s: Socket) =>
-      s.proto === 'udp' && s.address === config.sip.bind && s.port >= RTP_PORTS.start && s.port <= RTP_PORTS.end;
+      s.proto === 'udp' && s.address === config.sip.bind && s.port >= config.capacity.rtp.start && s.port <= config.capacity.rtp.end;
     const isResolver = (s: Socket) => s.proto === 'udp' && isUnspecifiedAddress(s.address) && s.port >= ephemeral;
 
     const rtp = sockets.filter(isRtp);

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { createCallQueries, type CallQueries } from '../../src/store/call-queries.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { createSqliteRecorder } from '../../src/store/sqlite-recorder.js';
+import type { AdmissionStatus } from '../../src/overload/admission.js';
 
 const TOKEN = 'test-token-0123456789';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -22,6 +23,8 @@ let server: Server;
 let base: string;
 let ari = true;
 let failQueries = false;
+/** Issue 12: the admission's figures, when the test gives them. */
+let load: AdmissionStatus | undefined;
 const lines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
@@ -49,7 +52,7 @@ beforeAll(async () => {
   };
   const app = createHttpApp({
     queries,
-    health: () => ({ ari, ami: true, activeCalls: 2 }),
+    health: () => ({ ari, ami: true, activeCalls: 2, ...(load ? { load } : {}) }),
     apiToken: TOKEN,
     logger,
     // More wrong tokens than the default limit allows (limits.test.ts covers it).
@@ -78,6 +81,25 @@ describe('GET /health', () => {
     const res = await get('/health', {});
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2 });
+  });
+
+  it('issue 12: degraded (still 200) with the reason while callers are shed, with the load figures', async () => {
+    const calm: AdmissionStatus = {
+      liveCalls: 12,
+      maxCalls: 200,
+      loopDelayMs: { p99: 3.2, max: 9.8 },
+      maxLoopDelayMs: 200,
+      shedding: null,
+      shed: { capacity: 4, 'event-loop': 0 },
+      shedCallbacks: 0,
+    };
+    load = calm;
+    expect((await get('/health', {})).body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2, shedding: null, load: calm });
+    load = { ...calm, liveCalls: 200, shedding: { reason: 'capacity', lastShedAt: 1_773_000_000_000 }, shed: { capacity: 5, 'event-loop': 0 } };
+    const res = await get('/health', {});
+    load = undefined;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'degraded', shedding: 'capacity', load: { liveCalls: 200, shed: { capacity: 5 } } });
   });
 
   it('is 503 degraded when ARI is down', async () => {

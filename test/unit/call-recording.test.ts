@@ -56,6 +56,7 @@ class ScriptedAri {
       // Hang-ups and stops are answered at once: they are what the tests look for.
       hangup: answered('hangup'),
       stopRecording: answered('stopRecording'),
+      continueAt: pending('continueAt'),
       stopPlayback: (playbackId: string) => {
         this.log.push(['stopPlayback', playbackId]);
         this.playbacks.get(playbackId)?.('stopped');

@@ -41,6 +41,7 @@ class ScriptedAri {
       snoop: () => Promise.reject(new Error('not scripted')),
       record: () => Promise.reject(new Error('not scripted')),
       stopRecording: pending('stopRecording'),
+      continueAt: pending('continueAt'),
       play: (_channelId: string, _media: string[], playbackId: string) => {
         const finished = new Promise<PlaybackOutcome>((resolve) => this.finished.set(playbackId, resolve));
         return new Promise<{ finished: Promise<PlaybackOutcome> }>((resolve, reject) =>
@@ -231,5 +232,24 @@ describe('CallSession (N4 N5)', () => {
     await clock.advance(2000);
     await paused;
     expect(session.silence()).toEqual({ maxGapMs: 7000, maxDeadAirMs: 0 });
+  });
+});
+
+describe('CallSession: the N1 clock starts at the channel, not at StasisStart (issue 12)', () => {
+  it("a call that rang in the dialplan through a controller gap keeps its channel's creation time (ARI's +0000 form)", () => {
+    // StasisStart reaches the new controller 2.5 s after the caller dialled: the entry retried
+    // Stasis() while the controller restarted. The answer verb plans from createdAt.
+    const clock = new VirtualClock(Date.UTC(2026, 0, 5, 2, 0, 0));
+    const session = new CallSession({
+      ari: new ScriptedAri().port(),
+      events: new EventEmitter(),
+      channel: { ...channel('Ring'), creationtime: '2026-01-05T01:59:57.500+0000' },
+      facts: createCallFacts({ direction: 'inbound', caller: '13800138000', language: 'zh-CN' }),
+      clock,
+      logger: pino({ level: 'silent' }),
+      voice: { silenceMs: 1200, talkMs: 160 },
+    });
+    expect(session.createdAt).toBe(clock.now() - 2500);
+    expect(session.answered).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, readEnvironment } from '../../src/config/env.js';
 import { exposures } from '../../src/config/exposure.js';
@@ -28,6 +29,10 @@ const FULL = {
   SIP_BIND: '0.0.0.0',
   SIP_PORT: '5070',
   SIP_MATCH: '192.168.1.20',
+  HOTLINE_MAX_CALLS: '500',
+  HOTLINE_MAX_LOOP_DELAY_MS: '150',
+  RTP_PORT_START: '20000',
+  RTP_PORTS: '4000',
 };
 
 const REQUIRED = {
@@ -62,9 +67,10 @@ describe('loadConfig', () => {
       flowTimeScale: 1,
       promptCatalogue: 'prompts/other.yaml',
       logLevel: 'debug',
+      capacity: { maxCalls: 500, maxLoopDelayMs: 150, httpSessionLimit: 600, rtp: { start: 20_000, end: 23_999 } },
     });
     expect(Object.isFrozen(config)).toBe(true);
-    for (const part of [config.ari, config.ami, config.sip, config.http]) expect(Object.isFrozen(part)).toBe(true);
+    for (const part of [config.ari, config.ami, config.sip, config.http, config.capacity, config.capacity.rtp]) expect(Object.isFrozen(part)).toBe(true);
     expect(() => {
       (config.ari as { password: string }).password = 'changed';
     }).toThrow(TypeError);
@@ -87,6 +93,8 @@ describe('loadConfig', () => {
       flowTimeScale: 1,
       promptCatalogue: 'prompts/catalogue.yaml',
       logLevel: 'info',
+      // 200 calls: 300 HTTP sessions, and the 1,000 RTP ports of earlier versions (200 × 4 = 800 needed).
+      capacity: { maxCalls: 200, maxLoopDelayMs: 200, httpSessionLimit: 300, rtp: { start: 10_000, end: 10_999 } },
     });
   });
 
@@ -164,6 +172,55 @@ describe('loadConfig', () => {
         'AMI_SECRET: AMI_SECRET is required',
         'API_TOKEN: API_TOKEN is required',
       ]),
+    );
+  });
+
+  it('issue 12: the RTP range and the HTTP session limit follow HOTLINE_MAX_CALLS when not set', () => {
+    // 4 ports a call: the caller's channel and an agent's phone, each an RTP and an RTCP port.
+    expect(loadConfig({ ...REQUIRED, HOTLINE_MAX_CALLS: '600' }).capacity).toEqual({
+      maxCalls: 600,
+      maxLoopDelayMs: 200,
+      httpSessionLimit: 700,
+      rtp: { start: 10_000, end: 12_399 },
+    });
+    expect(loadConfig({ ...REQUIRED, HOTLINE_MAX_CALLS: '1' }).capacity.rtp).toEqual({ start: 10_000, end: 10_999 });
+  });
+
+  it('issue 12: an RTP range too small for the capacity is refused at config time, with the arithmetic', () => {
+    expect(problemsOf({ ...REQUIRED, HOTLINE_MAX_CALLS: '300', RTP_PORTS: '1000' })).toEqual([
+      "RTP_PORTS: RTP_PORTS 1000 is too few for HOTLINE_MAX_CALLS 300: a call has up to 2 channels with media (the caller and an agent's phone), each an RTP and an RTCP port, so at least 1200 ports",
+    ]);
+    expect(loadConfig({ ...REQUIRED, HOTLINE_MAX_CALLS: '300', RTP_PORTS: '1200' }).capacity.rtp).toEqual({ start: 10_000, end: 11_199 });
+  });
+
+  it('issue 12: an RTP range past port 65535, an odd or privileged start, and a capacity of 0 are refused', () => {
+    expect(problemsOf({ ...REQUIRED, RTP_PORT_START: '65000', RTP_PORTS: '1000' })).toEqual([
+      'RTP_PORTS: RTP_PORT_START 65000 + RTP_PORTS 1000 runs past port 65535; start lower or take fewer ports',
+    ]);
+    expect(problemsOf({ ...REQUIRED, RTP_PORT_START: '65000' })).toEqual([
+      'RTP_PORT_START: RTP_PORT_START 65000 + RTP_PORTS 1000 runs past port 65535; start lower or take fewer ports',
+    ]);
+    expect(problemsOf({ ...REQUIRED, RTP_PORT_START: '10001' })).toEqual([
+      'RTP_PORT_START: RTP_PORT_START must be even (Asterisk binds RTP to even ports; an odd start is rounded up)',
+    ]);
+    expect(problemsOf({ ...REQUIRED, RTP_PORT_START: '80' })).toEqual([
+      'RTP_PORT_START: RTP_PORT_START must be at least 1024 (Asterisk refuses lower ports)',
+    ]);
+    expect(problemsOf({ ...REQUIRED, HOTLINE_MAX_CALLS: '0', HOTLINE_MAX_LOOP_DELAY_MS: '5' }).map((p) => p.split(':')[0]).sort()).toEqual([
+      'HOTLINE_MAX_CALLS',
+      'HOTLINE_MAX_LOOP_DELAY_MS',
+    ]);
+  });
+
+  it('issue 12: whatever the capacity, the default range holds 4 ports a call and fits below 65536', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000 }), (maxCalls) => {
+        const { rtp } = loadConfig({ ...REQUIRED, HOTLINE_MAX_CALLS: String(maxCalls) }).capacity;
+        expect(rtp.end - rtp.start + 1).toBeGreaterThanOrEqual(4 * maxCalls);
+        expect(rtp.end).toBeLessThanOrEqual(65_535);
+        expect(rtp.start % 2).toBe(0);
+      }),
+      { numRuns: 50 },
     );
   });
 

@@ -12,6 +12,9 @@ const fixture = (name: string) => `${root}test/fixtures/flows/${name}`;
 const PROMPTS: ReadonlySet<string> = new Set([
   'unavailable',
   'blacklisted',
+  // Issue 12: what a shed caller hears.
+  'busy',
+  'busy.callback',
   'menu.main',
   'unclear.retry',
   'unclear.goodbye',
@@ -170,7 +173,25 @@ describe('loadFlow: bad flows point at file, line and path', () => {
       { file: 'f.yaml', line: 1, column: 1, path: 'unavailable.prompt', message: "unknown prompt 'unavailable'" },
       // N11: the refusal a listed caller hears, defaulted too.
       { file: 'f.yaml', line: 1, column: 1, path: 'blacklist.prompt', message: "unknown prompt 'blacklisted'" },
+      // Issue 12: what Asterisk plays to a shed caller, defaulted too.
+      { file: 'f.yaml', line: 1, column: 1, path: 'overload.prompt', message: "unknown prompt 'busy'" },
     ]);
+  });
+
+  it('issue 12: the overload section: unknown prompts, a callback offer without the callbacks service, a window past N5', () => {
+    const text = `${HEAD}deadAirBudgetMs: 4000\noverload:\n  prompt: busy.typo\n  callback:\n    prompt: sorry.typo\n    timeoutMs: 4500\nsteps:\n  bye:\n    verb: hangup\n`;
+    const issues = issuesOf(() => parseFlow(text, 'f.yaml', PROMPTS, { services: new Set(['agents']) }));
+    expect(issues.map((i) => `${i.line} ${i.path}: ${i.message}`)).toEqual([
+      "6 overload.prompt: unknown prompt 'busy.typo'",
+      // A map's issue points at its first line.
+      '8 overload.callback: a callback offer needs the callbacks service, which this controller does not wire',
+      "8 overload.callback.prompt: unknown prompt 'sorry.typo'",
+      '9 overload.callback.timeoutMs: a listening window of 4500 ms exceeds the dead-air budget of 4000 ms (N5)',
+    ]);
+    // The defaults: the busy apology, no callback offer.
+    expect(parseFlow(`${HEAD}steps:\n  bye:\n    verb: hangup\n`, 'f.yaml', PROMPTS).overload).toEqual({ prompt: 'busy', callback: false });
+    const offered = parseFlow(`${HEAD}overload:\n  callback: {}\nsteps:\n  bye:\n    verb: hangup\n`, 'f.yaml', PROMPTS).overload;
+    expect(offered).toEqual({ prompt: 'busy', callback: { prompt: 'busy.callback', reason: 'unanswered-query', tries: 2, timeoutMs: 5000 } });
   });
 
   it('N11: a blacklist refusal prompt that does not exist is refused at its line', () => {

@@ -12,6 +12,8 @@ const SHIPPED = join(import.meta.dirname, '../../prompts/catalogue.yaml');
 // blacklist phrases among them, and the digits).
 const REQUIRED_IDS = [
   'unavailable',
+  'busy',
+  'busy.callback',
   'salute.morning',
   'salute.noon',
   'salute.afternoon',

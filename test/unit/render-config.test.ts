@@ -8,7 +8,6 @@ import {
   ASTERISK_MODULES,
   AsteriskConfigError,
   renderAsteriskConfig,
-  RTP_PORTS,
 } from '../../src/asterisk/render-config.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { loadFlow } from '../../src/flow/load-flow.js';
@@ -201,11 +200,12 @@ describe('addresses', () => {
       ['enabled', 'yes'],
       ['bindaddr', '127.0.0.1'],
       ['bindport', '8088'],
+      ['sessionlimit', '300'],
     ]);
     expect(settings(file('pjsip.conf'), 'transport-udp')).toContainEqual(['bind', '127.0.0.1:5060']);
     expect(settings(file('rtp.conf'), 'general')).toEqual([
-      ['rtpstart', String(RTP_PORTS.start)],
-      ['rtpend', String(RTP_PORTS.end)],
+      ['rtpstart', '10000'],
+      ['rtpend', '10999'],
     ]);
   });
 

@@ -80,6 +80,18 @@ describe('answer verb (N1)', () => {
     expect(ctx.dataOf('call.answered')).toEqual([{ delayMs: 5000, targetMs: 5000, rings: 2, withinBudget: true }]);
   });
 
+  it('issue 12: a caller who rang in the dialplan while the controller restarted (created 2.5 s before its StasisStart) is answered 5 s after it dialled, on the 2nd ring', async () => {
+    const call = new FakeCall({ createdAt: T0 - 2500 });
+    const ctx = makeContext(flowWith('{ onMs: 1000, offMs: 4000 }', 1), call);
+    const done = answer.run(ctx, STEP, 'answer');
+    await advance(2499);
+    expect(call.kinds()).toEqual(['ring']);
+    await advance(1);
+    await expect(done).resolves.toBe('bye');
+    expect(call.first('answer').at).toBe(T0 + 2500);
+    expect(ctx.dataOf('call.answered')).toEqual([{ delayMs: 5000, targetMs: 5000, rings: 2, withinBudget: true }]);
+  });
+
   it('N1: a call created 12 s ago (slow controller) is answered at once and logged as a breach', async () => {
     const call = new FakeCall({ createdAt: T0 - 12_000 });
     const ctx = makeContext(flowWith('{ onMs: 1000, offMs: 4000 }', 1), call);
