@@ -19,7 +19,7 @@ const imported = (date: string, kind: 'holiday' | 'workday'): CalendarDay => ({ 
 async function greetingOn(isoLocal: string, days: CalendarDay[] | undefined) {
   newTestClock(new Date(isoLocal).getTime());
   const call = new FakeCall({ answered: true });
-  const services = days === undefined ? {} : { hours: createHoursService({ days: () => days, activeOverride: () => null }) };
+  const services = days === undefined ? {} : { hours: createHoursService({ days: () => days, activeOverride: () => undefined }) };
   const ctx = makeContext(FLOW, call, { services });
   const box = track(greet.run(ctx, stepOf(FLOW, 'hello', 'greet'), 'hello'));
   await advance(20_000);
