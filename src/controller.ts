@@ -171,7 +171,11 @@ export async function startController(config: Readonly<Config>, options: Control
     hours,
   });
 
-  ami.on('hangup', (uniqueId, cause) => registry.get(uniqueId)?.noteHangupCause(cause));
+  // Hang-up requests and causes that ARI does not always carry (a plain BYE), and the earliest
+  // word of a shutdown or restart: ARI counts as down from then, not only once its socket closes.
+  ami.on('hangup', (uniqueId, cause, causeText) => registry.get(uniqueId)?.noteFinalCause(cause, causeText || undefined));
+  ami.on('hangup-request', (uniqueId, soft, cause) => registry.get(uniqueId)?.noteHangupRequest('ami', soft, soft ? undefined : cause, soft ? cause : undefined));
+  ami.on('shutdown', () => ari.asteriskShuttingDown());
 
   const app = createHttpApp({
     queries,

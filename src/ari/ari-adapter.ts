@@ -643,7 +643,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
         // A soft request's `cause` is Asterisk's reason flag, not a Q.850 cause.
         const soft = event.soft === true;
         if (soft && event.cause === SOFTHANGUP_SHUTDOWN) this.asteriskShuttingDown();
-        this.channels.get(channel.id)?.emit('hangup-request', soft ? undefined : event.cause, soft);
+        this.channels.get(channel.id)?.emit('hangup-request', soft ? undefined : event.cause, soft, soft ? event.cause : undefined);
         return;
       }
       case 'ApplicationReplaced':
