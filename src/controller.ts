@@ -11,6 +11,7 @@ import { Dispatcher } from './agents/dispatcher.js';
 import { AmiMonitor } from './ami/ami-monitor.js';
 import { createCallbackStore } from './callbacks/callback-store.js';
 import { AriAdapter } from './ari/ari-adapter.js';
+import { ariHealthReasons } from './ari/ari-health.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { OutboundDialer } from './calls/outbound-leg.js';
 import { createCallHandler, type CallStart } from './calls/handle-call.js';
@@ -193,7 +194,18 @@ export async function startController(config: Readonly<Config>, options: Control
     blacklist: { store: blacklist, now: () => clock.now() },
     apiToken: config.http.apiToken,
     logger,
-    health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size }),
+    health: () => {
+      const link = ari.health();
+      const reasons = ariHealthReasons(link);
+      if (!ami.connected) reasons.push({ code: 'ami-down', detail: 'AMI is not connected: hang-up causes and shutdown notices come from ARI alone' });
+      return {
+        ari: link.up,
+        ami: ami.connected,
+        activeCalls: registry.size,
+        reasons,
+        ariRequests: { ...(link.transport ? { transport: link.transport } : {}), ...link.requests },
+      };
+    },
     signal: life.signal,
   });
   const server = await listenHttp(app, config.http.port, config.http.host);

@@ -21,6 +21,7 @@ let db: Database;
 let server: Server;
 let base: string;
 let ari = true;
+let healthReasons: Array<{ code: string; detail: string }> = [];
 let failQueries = false;
 const lines: Record<string, unknown>[] = [];
 
@@ -49,7 +50,7 @@ beforeAll(async () => {
   };
   const app = createHttpApp({
     queries,
-    health: () => ({ ari, ami: true, activeCalls: 2 }),
+    health: () => ({ ari, ami: true, activeCalls: 2, reasons: healthReasons }),
     apiToken: TOKEN,
     logger,
     // More wrong tokens than the default limit allows (limits.test.ts covers it).
@@ -77,15 +78,25 @@ describe('GET /health', () => {
     ari = true;
     const res = await get('/health', {});
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2 });
+    expect(res.body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2, reasons: [] });
   });
 
-  it('is 503 degraded when ARI is down', async () => {
+  it('is 503 degraded when ARI is down, with the reason', async () => {
     ari = false;
+    healthReasons = [{ code: 'asterisk-shutting-down', detail: 'Asterisk is shutting down or restarting: calls in progress end' }];
     const res = await get('/health', {});
     ari = true;
+    healthReasons = [];
     expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ status: 'degraded', ari: false });
+    expect(res.body).toMatchObject({ status: 'degraded', ari: false, reasons: [{ code: 'asterisk-shutting-down' }] });
+  });
+
+  it('issue 12: is 200 degraded, with the reason, while ARI requests are stuck (ARI up: calls still flow)', async () => {
+    healthReasons = [{ code: 'ari-requests-stuck', detail: '3 ARI request(s) got no answer within 5000 ms' }];
+    const res = await get('/health', {});
+    healthReasons = [];
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'degraded', ari: true, reasons: [{ code: 'ari-requests-stuck' }] });
   });
 });
 

@@ -9,9 +9,8 @@ import type { AriEvent } from '../../../src/ari/types.js';
 
 export class ScriptedSocket extends EventEmitter<EventSocketEvents> {
   connected = false;
-  start(): void {
-    this.connected = true;
-  }
+  /** Like the real socket: connecting, not yet open (open() opens it). */
+  start(): void {}
   stop(): void {
     this.connected = false;
   }
