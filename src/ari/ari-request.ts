@@ -35,9 +35,12 @@ export function ariPath(...segments: string[]): string {
 }
 
 /**
- * The query string, form-encoded as both transports send it (Asterisk decodes the WebSocket
- * request's `uri` query the same way as HTTP's). A list is one comma-separated value, as ARI
- * reads its `allowMultiple` parameters (`media=sound:a,sound:b`); undefined values are left out.
+ * The query string as both transports send it. A list is one comma-separated value, as ARI reads
+ * its `allowMultiple` parameters (`media=sound:a,sound:b`); undefined values are left out.
+ * Only what a form-encoded query cannot carry literally is percent-encoded (`&`, `=`, `+`, `#`,
+ * `%`, blanks, controls, non-ASCII): media URIs, ids and `TALK_DETECT(set)` travel as they are,
+ * so they read the same whether or not the receiving side decodes (Asterisk decodes both
+ * HTTP's query and a RESTRequest's `uri` query with its form parser).
  */
 export function queryString(query: AriRequest['query']): string {
   if (!query) return '';
@@ -45,9 +48,13 @@ export function queryString(query: AriRequest['query']): string {
   for (const [name, value] of Object.entries(query)) {
     if (value === undefined) continue;
     const text = Array.isArray(value) ? value.join(',') : String(value);
-    parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(text)}`);
+    parts.push(`${encodeQueryPart(name)}=${encodeQueryPart(text)}`);
   }
   return parts.join('&');
+}
+
+function encodeQueryPart(text: string): string {
+  return text.replace(/[^A-Za-z0-9\-._~!$'()*,;:@/?]/gu, (c) => encodeURIComponent(c));
 }
 
 /** The request's URI below /ari/, with its query: what a RESTRequest carries in `uri`. */

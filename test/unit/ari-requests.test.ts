@@ -2,10 +2,11 @@
 // with the signal of what it is for; reads and hang-ups are tried again, the rest fail to the
 // verb; a request about a channel ends the moment the channel leaves; a hang-up that fails is
 // tried again until the channel is gone. All on the virtual clock with a scripted Asterisk.
+import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AriAdapter } from '../../src/ari/ari-adapter.js';
-import { AriLinkError, AriStatusError, AriTimeoutError, type AriRequest } from '../../src/ari/ari-request.js';
+import { AriLinkError, AriStatusError, AriTimeoutError, ariPath, queryString, type AriRequest } from '../../src/ari/ari-request.js';
 import { AriRequester } from '../../src/ari/ari-requester.js';
 import { ChannelGoneError, type ChannelInfo } from '../../src/ari/types.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
@@ -31,6 +32,28 @@ function track<T>(promise: Promise<T>) {
 const GET: AriRequest = { method: 'GET', path: 'channels' };
 const ANSWER: AriRequest = { method: 'POST', path: 'channels/c1/answer' };
 const HANGUP: AriRequest = { method: 'DELETE', path: 'channels/c1', query: { reason: 'normal' } };
+
+describe('request encoding', () => {
+  it('a query keeps media URIs, ids, lists and TALK_DETECT(set) literal, and encodes only what a form query cannot carry', () => {
+    expect(queryString({ media: ['sound:hotline/zh-CN/greeting', 'sound:hotline/zh-CN/menu'], playbackId: 'pb-1', beep: false, maxDurationSeconds: 0, skip: undefined })).toBe(
+      'media=sound:hotline/zh-CN/greeting,sound:hotline/zh-CN/menu&playbackId=pb-1&beep=false&maxDurationSeconds=0',
+    );
+    expect(queryString({ variable: 'TALK_DETECT(set)', value: '1200,160' })).toBe('variable=TALK_DETECT(set)&value=1200,160');
+    expect(queryString({ callerId: '"热线" <4008008000>', x: 'a&b=c+d#e%f' })).toBe(
+      'callerId=%22%E7%83%AD%E7%BA%BF%22%20%3C4008008000%3E&x=a%26b%3Dc%2Bd%23e%25f',
+    );
+    expect(ariPath('channels', 'a b/c', 'play')).toBe('channels/a%20b%2Fc/play');
+  });
+
+  it('property: every value survives form decoding unchanged', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (value) => {
+        const decoded = new URLSearchParams(queryString({ v: value })).get('v');
+        expect(decoded).toBe(value);
+      }),
+    );
+  });
+});
 
 describe('AriRequester: timeouts, signals, repeats', () => {
   it('a request Asterisk never answers fails with AriTimeoutError at exactly the timeout, and leaves nothing in flight', async () => {

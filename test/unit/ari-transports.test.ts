@@ -137,7 +137,7 @@ describe('REST over the events WebSocket', () => {
     const request: AriRequest = { method: 'POST', path: 'channels/c1/play', query: { media: ['sound:a', 'sound:b'], playbackId: 'pb-1' } };
     expect(await requester.call(request, signal)).toEqual({ id: 'pb-1', state: 'queued' });
     expect(asterisk.frames).toEqual([
-      { type: 'RESTRequest', request_id: expect.any(String) as unknown, method: 'POST', uri: 'channels/c1/play?media=sound%3Aa%2Csound%3Ab&playbackId=pb-1' },
+      { type: 'RESTRequest', request_id: expect.any(String) as unknown, method: 'POST', uri: 'channels/c1/play?media=sound:a,sound:b&playbackId=pb-1' },
     ]);
   });
 
