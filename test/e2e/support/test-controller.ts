@@ -21,7 +21,7 @@ export interface TestController {
 }
 
 export interface StartOptions {
-  /** Called in the same tick the events socket opens, while the controller's first channel listing is on its way. */
+  /** Called in the tick the controller connects (events socket open, REST transport chosen), as its first channel listing goes out. */
   onConnect?: () => void;
 }
 
