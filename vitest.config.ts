@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config';
 // own ARI applications and entry context: test/e2e/support/lane.ts); the few that need the real
 // entry (SIP callers through hotline-inbound, the demo's default application) run alone after
 // them. Unit tests go first, so their CPU does not disturb measured call timings.
-const ALONE = ['test/e2e/sip-call.test.ts', 'test/e2e/demo.test.ts'];
+// asterisk-restart restarts the shared Asterisk, so it runs alone too (it waits until Asterisk
+// answers again before it ends).
+const ALONE = ['test/e2e/sip-call.test.ts', 'test/e2e/demo.test.ts', 'test/e2e/asterisk-restart.test.ts'];
 
 export default defineConfig({
   test: {

@@ -11,6 +11,7 @@ import { Dispatcher } from './agents/dispatcher.js';
 import { AmiMonitor } from './ami/ami-monitor.js';
 import { createCallbackStore } from './callbacks/callback-store.js';
 import { AriAdapter } from './ari/ari-adapter.js';
+import { ariHealthReasons } from './ari/ari-health.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { OutboundDialer } from './calls/outbound-leg.js';
 import { createCallHandler, type CallStart } from './calls/handle-call.js';
@@ -186,7 +187,11 @@ export async function startController(config: Readonly<Config>, options: Control
     hours,
   });
 
-  ami.on('hangup', (uniqueId, cause) => registry.get(uniqueId)?.noteHangupCause(cause));
+  // Hang-up requests and causes that ARI does not always carry (a plain BYE), and the earliest
+  // word of a shutdown or restart: ARI counts as down from then, not only once its socket closes.
+  ami.on('hangup', (uniqueId, cause, causeText) => registry.get(uniqueId)?.noteFinalCause(cause, causeText || undefined));
+  ami.on('hangup-request', (uniqueId, soft, cause) => registry.get(uniqueId)?.noteHangupRequest('ami', soft, soft ? undefined : cause, soft ? cause : undefined));
+  ami.on('shutdown', () => ari.asteriskShuttingDown());
 
   const app = createHttpApp({
     queries,
@@ -204,7 +209,19 @@ export async function startController(config: Readonly<Config>, options: Control
     blacklist: { store: blacklist, now: () => clock.now() },
     apiToken: config.http.apiToken,
     logger,
-    health: () => ({ ari: ari.connected, ami: ami.connected, activeCalls: registry.size, load: admission.status() }),
+    health: () => {
+      const link = ari.health();
+      const reasons = ariHealthReasons(link);
+      if (!ami.connected) reasons.push({ code: 'ami-down', detail: 'AMI is not connected: hang-up causes and shutdown notices come from ARI alone' });
+      return {
+        ari: link.up,
+        ami: ami.connected,
+        activeCalls: registry.size,
+        reasons,
+        ariRequests: { ...(link.transport ? { transport: link.transport } : {}), ...link.requests },
+        load: admission.status(),
+      };
+    },
     signal: life.signal,
   });
   const server = await listenHttp(app, config.http.port, config.http.host);

@@ -1,7 +1,9 @@
 // AMI watches Asterisk itself (ARI watches the calls): it tells health whether Asterisk is up,
-// logs restarts (they end every call in progress), and reports hang-up causes, which ARI does
-// not send for a SIP BYE (no cause on ChannelHangupRequest, no ChannelDestroyed after StasisEnd). asterisk-manager's own reconnect logs to
-// stdout and waits 10-60 s, so this keeps its own short backoff.
+// reports a shutdown or restart as soon as Asterisk starts it (it ends every call in progress),
+// and reports hang-up requests and causes, which ARI does not always carry for a SIP BYE (no
+// cause on ChannelHangupRequest before 22.4, no ChannelDestroyed after StasisEnd).
+// asterisk-manager's own reconnect logs to stdout and waits 10-60 s, so this keeps its own
+// short backoff.
 import { EventEmitter } from 'node:events';
 import AsteriskManager from 'asterisk-manager';
 import type { Logger } from 'pino';
@@ -17,9 +19,19 @@ export interface AmiSettings {
 export interface AmiEvents {
   up: [];
   down: [];
-  /** A channel hung up; uniqueId is the ARI channel id. */
+  /** A channel hung up; uniqueId is the ARI channel id; cause 0 is Asterisk's "not set". */
   hangup: [uniqueId: string, cause: number, causeText: string];
+  /**
+   * Something asked for a channel's hang-up: HangupRequest (soft false: its far end, `cause`
+   * Q.850 when given) or SoftHangupRequest (soft: inside Asterisk, `cause` a softhangup flag).
+   */
+  'hangup-request': [uniqueId: string, soft: boolean, cause: number | undefined];
+  /** Asterisk is shutting down or restarting (Shutdown, or the shutdown soft hang-up of a channel). */
+  shutdown: [];
 }
+
+// AST_SOFTHANGUP_SHUTDOWN: the soft hang-up Asterisk gives every channel when it shuts down.
+const SOFTHANGUP_SHUTDOWN = 4;
 
 export class AmiMonitor extends EventEmitter<AmiEvents> {
   private manager: ReturnType<typeof AsteriskManager> | undefined;
@@ -27,14 +39,20 @@ export class AmiMonitor extends EventEmitter<AmiEvents> {
   private life = new AbortController();
   private delay = 500;
   private stopped = false;
+  private shutdownSeen = false;
   connected = false;
+
+  private readonly managerFor: typeof AsteriskManager;
 
   constructor(
     private readonly settings: AmiSettings,
     private readonly logger: Logger,
     private readonly clock: Clock,
+    /** A scripted manager for tests; by default asterisk-manager's. */
+    managerFor?: typeof AsteriskManager,
   ) {
     super();
+    this.managerFor = managerFor ?? AsteriskManager;
   }
 
   start(): void {
@@ -51,13 +69,14 @@ export class AmiMonitor extends EventEmitter<AmiEvents> {
 
   private connect(): void {
     const { port, host, user, secret } = this.settings;
-    const manager = AsteriskManager(port, host, user, secret, true);
+    const manager = this.managerFor(port, host, user, secret, true);
     this.manager = manager;
     manager.on('error', (err) => this.logger.debug({ err: err.message }, 'AMI socket error'));
     manager.on('managerevent', (event) => {
       // FullyBooted is sent to every client right after a successful login.
       if (event.event === 'FullyBooted' && !this.connected) {
         this.connected = true;
+        this.shutdownSeen = false;
         this.delay = 500;
         this.logger.info('AMI connected');
         this.emit('up');
@@ -67,11 +86,26 @@ export class AmiMonitor extends EventEmitter<AmiEvents> {
           const causeText = event['cause-txt'];
           this.emit('hangup', event.uniqueid, cause, typeof causeText === 'string' ? causeText : '');
         }
+      } else if (event.event === 'HangupRequest' || event.event === 'SoftHangupRequest') {
+        if (typeof event.uniqueid !== 'string') return;
+        const soft = event.event === 'SoftHangupRequest';
+        const cause = event.cause === undefined ? undefined : Number(event.cause);
+        const known = cause !== undefined && Number.isInteger(cause) ? cause : undefined;
+        this.emit('hangup-request', event.uniqueid, soft, known);
+        if (soft && known === SOFTHANGUP_SHUTDOWN) this.shuttingDown();
       } else if (event.event === 'Shutdown') {
         this.logger.warn({ restart: event.restart }, 'Asterisk is shutting down: calls in progress will end');
+        this.shuttingDown();
       }
     });
     manager.on('close', () => this.onClose());
+  }
+
+  /** Once per connection: every channel's shutdown hang-up would say it again. */
+  private shuttingDown(): void {
+    if (this.shutdownSeen) return;
+    this.shutdownSeen = true;
+    this.emit('shutdown');
   }
 
   private onClose(): void {

@@ -1,21 +1,55 @@
-// The one module that talks to ari-client. It owns the REST client and the events socket,
-// routes events to per-channel emitters, turns "channel not found" into ChannelGoneError,
-// and on every (re)connect reconciles its channels with what Asterisk really has: channels
-// that entered the app while nobody listened are adopted, channels that vanished are ended.
+// The one module that talks to Asterisk's ARI. It owns the events socket and the REST
+// transport, routes events to per-channel emitters, turns "channel not found" into
+// ChannelGoneError, and on every (re)connect reconciles its channels with what Asterisk really
+// has: channels that entered the app while nobody listened are adopted, channels that vanished
+// are ended.
+//
+// REST requests go over the events socket where Asterisk takes them (ws-transport.ts; probed at
+// every connect), else over HTTP (http-transport.ts). Either way each has a timeout and ends with
+// the signal of what it is for (ari-requester.ts): a request about a channel ends the moment the
+// channel leaves the application, every other one when the adapter stops. A hang-up that fails
+// is tried again until the channel is gone, so a call is never left ringing in the application.
 import { EventEmitter } from 'node:events';
-import ari, { type AriRestClient } from 'ari-client';
 import type { Logger } from 'pino';
-import { settleAfter, systemClock, type Clock } from '../clock/clock.js';
+import { childSignal, systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import { ariPath, AriStatusError, type AriRequest, type AriTransport } from './ari-request.js';
+import { AriRequester, type RequestFigures, type RequestOptions } from './ari-requester.js';
 import { legArgs, roleOf, stasisArgs, type ChannelRole, type DialledRole } from './channel-role.js';
 import { HeldEmitter } from './held-emitter.js';
 import { EventSocket, type EventSocketEvents } from './event-socket.js';
+import { HttpTransport } from './http-transport.js';
+import { WebSocketTransport } from './ws-transport.js';
 import { ChannelGoneError, type AriEvent, type ChannelEventMap, type ChannelInfo, type LiveRecordingInfo } from './types.js';
+
+/** auto: REST over the events socket where Asterisk takes it, else HTTP. */
+export type AriTransportMode = 'auto' | 'websocket' | 'http';
 
 export interface AriSettings {
   url: string;
   user: string;
   password: string;
   app: string;
+  transport?: AriTransportMode;
+  /** Each request's limit (default 5 s). */
+  requestTimeoutMs?: number;
+  /** HTTP connections to Asterisk at most, below http.conf's sessionlimit (default 50). */
+  httpMaxConnections?: number;
+}
+
+/** Why ARI counts as down, for /health. */
+export type AriDownReason =
+  | 'not-connected'
+  | 'events-socket-closed'
+  | 'choosing-transport'
+  | 'asterisk-shutting-down'
+  | 'application-replaced';
+
+export interface AriHealth {
+  up: boolean;
+  reason?: AriDownReason;
+  /** How REST requests travel now (undefined until chosen). */
+  transport?: AriTransport['kind'];
+  requests: RequestFigures;
 }
 
 export interface AdapterEvents {
@@ -46,11 +80,28 @@ export interface RecordParams {
   maxDurationS: number;
 }
 
-export type ChannelEvents = EventEmitter<ChannelEventMap & { destroyed: [cause: number | undefined] }>;
+export type ChannelEvents = EventEmitter<ChannelEventMap & { destroyed: [cause: number | undefined, causeText?: string] }>;
 
+// Asterisk's words for "that channel (or playback, recording) is not there (any more)".
 const GONE = /not found|not in stasis|channel.*(gone|hung ?up)|unprocessable/i;
 // How long a channel's emitter outlives StasisEnd, waiting for ChannelDestroyed's cause.
 const DESTROY_GRACE_MS = 3000;
+// AST_SOFTHANGUP_SHUTDOWN: the soft hang-up Asterisk gives every channel when it shuts down or
+// restarts (ChannelHangupRequest's `cause` is this flag when `soft` is set, not a Q.850 cause).
+export const SOFTHANGUP_SHUTDOWN = 4;
+// After a shutdown signal, the events socket normally closes within a second or two; still
+// open after this long, the shutdown was called off.
+const SHUTDOWN_CALLED_OFF_MS = 30_000;
+// A hang-up that failed is tried again after this, doubling up to the maximum.
+const HANGUP_RETRY_MS = 1000;
+const HANGUP_RETRY_MAX_MS = 30_000;
+// A recording's audio may be megabytes: its own limit.
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+
+function isGoneError(err: unknown): boolean {
+  if (err instanceof AriStatusError) return err.status === 404 || GONE.test(err.detail);
+  return err instanceof Error && GONE.test(err.message);
+}
 
 /** A channel this controller dialled: its events are held until `release()`. */
 export interface DialledChannel {
@@ -63,22 +114,37 @@ export type EndpointState = 'online' | 'offline' | 'unknown' | 'missing';
 
 /** The adapter's two links to Asterisk; tests hand in scripted ones. */
 export interface AriLinks {
-  connectRest: (url: string, user: string, password: string) => Promise<AriRestClient>;
   socket: EventEmitter<EventSocketEvents> & { start(): void; stop(): void; readonly connected: boolean };
+  /** The one transport REST requests take (no probing). */
+  transport: AriTransport;
 }
 
 export interface AriAdapterOptions {
   clock?: Clock;
-  /** Scripted links for tests; by default ari-client for REST and our own events socket. */
+  /** Scripted links for tests; by default the events socket and the transports chosen at connect. */
   links?: AriLinks;
 }
 
 export class AriAdapter extends EventEmitter<AdapterEvents> {
-  private rest: AriRestClient | undefined;
   private readonly socket: AriLinks['socket'];
-  private readonly connectRest: AriLinks['connectRest'];
+  /** A scripted transport (tests): always used. */
+  private readonly fixed: AriTransport | undefined;
+  private readonly ws: WebSocketTransport | undefined;
+  private readonly http: HttpTransport | undefined;
+  /** The transport chosen for the current connection; undefined while it is being chosen. */
+  private transport: AriTransport | undefined;
+  private readonly requester: AriRequester;
   private readonly clock: Clock;
+  /** Set by what says Asterisk is going away; cleared when the events socket opens again. */
+  private down: 'asterisk-shutting-down' | 'application-replaced' | undefined;
+  private everOpened = false;
+  /** Counts connections: a probe that outlives its connection decides nothing. */
+  private connection = 0;
   private readonly channels = new Map<string, ChannelEvents>();
+  /** Per channel in the app: aborted when it leaves (or the adapter stops), so requests about it end at once. */
+  private readonly channelLife = new Map<string, { signal: AbortSignal; abort(reason?: unknown): void }>();
+  /** Hang-ups that failed, waiting to be tried again. */
+  private readonly hangupRetries = new Map<string, TimerHandle>();
   private readonly ending = new Set<string>();
   /** Channels this controller dialled (agent and callback legs), by id assigned before the dial. */
   private readonly originated = new Map<string, DialledRole>();
@@ -99,42 +165,72 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   ) {
     super();
     this.clock = options.clock ?? systemClock;
-    const links = options.links ?? {
-      connectRest: (...a) => ari.connect(...a),
-      socket: new EventSocket({ ...settings, logger, clock: this.clock }),
-    };
-    this.socket = links.socket;
-    this.connectRest = links.connectRest;
-    this.socket.on('event', (event) => this.onEvent(event));
-    this.socket.on('open', () => {
-      this.emit('connected');
-      this.reconcile().catch((err: unknown) => this.logger.error({ err }, 'reconcile after connect failed'));
-    });
-    this.socket.on('close', () => this.emit('disconnected'));
-  }
-
-  get connected(): boolean {
-    return this.socket.connected && this.rest !== undefined;
-  }
-
-  /** Loads the REST client (retrying while Asterisk is down), then opens the events socket. */
-  async start(): Promise<void> {
-    let delay = 250;
-    while (!this.rest && !this.stopController.signal.aborted) {
-      try {
-        this.rest = await this.connectRest(this.settings.url, this.settings.user, this.settings.password);
-      } catch (err) {
-        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'ARI not reachable yet');
-        await settleAfter(this.clock, delay, this.stopController.signal);
-        delay = Math.min(delay * 2, 10_000);
-      }
+    if (options.links) {
+      this.socket = options.links.socket;
+      this.fixed = options.links.transport;
+    } else {
+      const socket = new EventSocket({ ...settings, logger, clock: this.clock });
+      this.socket = socket;
+      this.ws = new WebSocketTransport(socket);
+      this.http = new HttpTransport({ ...settings, maxConnections: settings.httpMaxConnections ?? 50 });
     }
+    this.requester = new AriRequester(
+      { clock: this.clock, logger, timeoutMs: settings.requestTimeoutMs ?? 5000 },
+      // While the transport is being chosen, HTTP works with any Asterisk.
+      () => this.fixed ?? this.transport ?? this.http!,
+    );
+    this.socket.on('event', (event) => this.onEvent(event));
+    this.socket.on('open', () => this.onOpen());
+    this.socket.on('close', () => {
+      this.transport = undefined;
+      this.emit('disconnected');
+    });
+  }
+
+  /** Events flow, a transport is chosen, and nothing said Asterisk is going away. */
+  get connected(): boolean {
+    return this.health().up;
+  }
+
+  /** For /health: up or why not, the transport, and the requests in flight. */
+  health(): AriHealth {
+    const requests = this.requester.figures();
+    const transport = this.fixed?.kind ?? this.transport?.kind;
+    const at = (reason: AriDownReason): AriHealth => ({ up: false, reason, ...(transport ? { transport } : {}), requests });
+    if (!this.socket.connected) return at(this.everOpened ? 'events-socket-closed' : 'not-connected');
+    if (this.down) return at(this.down);
+    if (!transport) return at('choosing-transport');
+    return { up: true, transport, requests };
+  }
+
+  /**
+   * Asterisk said it is shutting down or restarting (AMI's Shutdown, or the shutdown soft
+   * hang-up of its channels): ARI is down from now until the events socket opens again.
+   */
+  asteriskShuttingDown(): void {
+    if (this.down === 'asterisk-shutting-down') return;
+    this.down = 'asterisk-shutting-down';
+    this.logger.warn('Asterisk is shutting down: ARI counts as down until it is back');
+    this.emit('disconnected');
+    // A shutdown that never closes the socket was called off (`core abort shutdown`).
+    const connection = this.connection;
+    this.clock.timer(SHUTDOWN_CALLED_OFF_MS, this.stopController.signal, () => {
+      if (this.down !== 'asterisk-shutting-down' || connection !== this.connection || !this.socket.connected) return;
+      this.down = undefined;
+      this.logger.info('Asterisk did not go away after all: ARI counts as up again');
+    });
+  }
+
+  /** Opens the events socket (it keeps reconnecting while Asterisk is down). */
+  start(): Promise<void> {
     if (!this.stopController.signal.aborted) this.socket.start();
+    return Promise.resolve();
   }
 
   stop(): void {
-    this.stopController.abort();
+    this.stopController.abort(new Error('the ARI adapter stopped'));
     this.socket.stop();
+    this.http?.close();
     for (const { settle } of this.playbacks.values()) settle('gone');
     this.playbacks.clear();
     for (const { settle } of this.recordings.values()) settle({ state: 'gone' });
@@ -152,15 +248,25 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   }
 
   ring(channelId: string): Promise<void> {
-    return this.channelOp('ring', channelId, (r) => r.channels.ring({ channelId }));
+    return this.channelOp('ring', channelId, { method: 'POST', path: ariPath('channels', channelId, 'ring') });
   }
 
   answer(channelId: string): Promise<void> {
-    return this.channelOp('answer', channelId, (r) => r.channels.answer({ channelId }));
+    return this.channelOp('answer', channelId, { method: 'POST', path: ariPath('channels', channelId, 'answer') });
   }
 
-  hangup(channelId: string, reason = 'normal'): Promise<void> {
-    return this.channelOp('hangup', channelId, (r) => r.channels.hangup({ channelId, reason }));
+  /**
+   * Hangs up a channel. A failure other than "gone" rejects, and the hang-up is tried again
+   * (after 1 s, 2 s… up to 30 s apart) until it succeeds, the channel leaves or the adapter
+   * stops: a call the controller gave up on must not stay in the application.
+   */
+  async hangup(channelId: string, reason = 'normal'): Promise<void> {
+    try {
+      await this.hangupOnce(channelId, reason);
+    } catch (err) {
+      if (!(err instanceof ChannelGoneError)) this.retryHangup(channelId, reason, HANGUP_RETRY_MS);
+      throw err;
+    }
   }
 
   /**
@@ -168,11 +274,15 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
    * generated entry's apology). The channel leaves the app: StasisEnd follows.
    */
   continueAt(channelId: string, target: { context: string; extension: string; label: string }): Promise<void> {
-    return this.channelOp('continue', channelId, (r) => r.channels.continueInDialplan({ channelId, ...target }));
+    return this.channelOp('continue', channelId, {
+      method: 'POST',
+      path: ariPath('channels', channelId, 'continue'),
+      query: { context: target.context, extension: target.extension, label: target.label },
+    });
   }
 
   setVar(channelId: string, variable: string, value: string): Promise<void> {
-    return this.channelOp('setVar', channelId, (r) => r.channels.setChannelVar({ channelId, variable, value }));
+    return this.channelOp('setVar', channelId, { method: 'POST', path: ariPath('channels', channelId, 'variable'), query: { variable, value } });
   }
 
   /**
@@ -185,7 +295,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     if (!this.channels.has(channelId)) throw new ChannelGoneError(channelId, 'play', 'not in the app');
     const finished = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, { channelId, settle: resolve }));
     try {
-      await this.channelOp('play', channelId, (r) => r.channels.play({ channelId, media, playbackId }));
+      await this.channelOp('play', channelId, { method: 'POST', path: ariPath('channels', channelId, 'play'), query: { media, playbackId } });
     } catch (err) {
       this.playbacks.delete(playbackId);
       throw err;
@@ -195,11 +305,13 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   }
 
   async stopPlayback(playbackId: string): Promise<void> {
+    // Ends with the playback's channel: once it has left there is nothing to stop.
+    const signal = this.signalFor(this.playbacks.get(playbackId)?.channelId);
     try {
-      await this.restCall((r) => r.playbacks.stop({ playbackId }));
+      await this.request({ method: 'DELETE', path: ariPath('playbacks', playbackId) }, signal);
     } catch (err) {
-      // Already finished or its channel gone: nothing left to stop.
-      if (!GONE.test((err as Error).message)) throw err;
+      // Already finished, or its channel gone (or the adapter stopped): nothing left to stop.
+      if (!isGoneError(err) && !signal.aborted) throw err;
     } finally {
       // The waiter must end whatever the REST call did, or its call would wait forever.
       this.settlePlayback(playbackId, 'stopped');
@@ -224,21 +336,27 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     const held = new HeldEmitter();
     const events = held as unknown as ChannelEvents;
     this.channels.set(params.channelId, events);
+    this.channelLife.set(params.channelId, childSignal(this.stopController.signal));
     this.originated.set(params.channelId, params.role);
     this.dialling.add(params.channelId);
     try {
-      await this.restCall((r) =>
-        r.channels.originate({
+      // Not the leg's own signal: its end may come before this answer, and the caller of
+      // originate learns it from the held events.
+      await this.request({
+        method: 'POST',
+        path: 'channels',
+        query: {
           endpoint: params.endpoint,
           channelId: params.channelId,
           app: this.settings.app,
           appArgs: legArgs(params.role, params.owner),
           callerId: params.callerId,
           timeout: params.timeoutS,
-        }),
-      );
+        },
+      });
     } catch (err) {
       this.channels.delete(params.channelId);
+      this.forgetLife(params.channelId);
       this.originated.delete(params.channelId);
       throw err;
     } finally {
@@ -249,26 +367,26 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   }
 
   startMoh(channelId: string): Promise<void> {
-    return this.channelOp('startMoh', channelId, (r) => r.channels.startMoh({ channelId, mohClass: 'default' }));
+    return this.channelOp('startMoh', channelId, { method: 'POST', path: ariPath('channels', channelId, 'moh'), query: { mohClass: 'default' } });
   }
 
   stopMoh(channelId: string): Promise<void> {
-    return this.channelOp('stopMoh', channelId, (r) => r.channels.stopMoh({ channelId }));
+    return this.channelOp('stopMoh', channelId, { method: 'DELETE', path: ariPath('channels', channelId, 'moh') });
   }
 
   async createBridge(bridgeId: string): Promise<void> {
-    await this.restCall((r) => r.bridges.create({ type: 'mixing', bridgeId, name: bridgeId }));
+    await this.request({ method: 'POST', path: 'bridges', query: { type: 'mixing', bridgeId, name: bridgeId } });
   }
 
   addToBridge(bridgeId: string, channelId: string): Promise<void> {
-    return this.channelOp('addToBridge', channelId, (r) => r.bridges.addChannel({ bridgeId, channel: channelId }));
+    return this.channelOp('addToBridge', channelId, { method: 'POST', path: ariPath('bridges', bridgeId, 'addChannel'), query: { channel: channelId } });
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {
     try {
-      await this.restCall((r) => r.bridges.destroy({ bridgeId }));
+      await this.request({ method: 'DELETE', path: ariPath('bridges', bridgeId) });
     } catch (err) {
-      if (!GONE.test((err as Error).message)) throw err;
+      if (!isGoneError(err)) throw err;
     }
   }
 
@@ -284,14 +402,18 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     const held = new HeldEmitter();
     const events = held as unknown as ChannelEvents;
     this.channels.set(snoopId, events);
+    this.channelLife.set(snoopId, childSignal(this.stopController.signal));
     this.originated.set(snoopId, 'snoop');
     this.dialling.add(snoopId);
     try {
-      await this.channelOp('snoop', channelId, (r) =>
-        r.channels.snoopChannel({ channelId, snoopId, spy: 'both', whisper: 'none', app: this.settings.app, appArgs: legArgs('snoop', owner) }),
-      );
+      await this.channelOp('snoop', channelId, {
+        method: 'POST',
+        path: ariPath('channels', channelId, 'snoop'),
+        query: { snoopId, spy: 'both', whisper: 'none', app: this.settings.app, appArgs: legArgs('snoop', owner) },
+      });
     } catch (err) {
       this.channels.delete(snoopId);
+      this.forgetLife(snoopId);
       this.originated.delete(snoopId);
       throw err;
     } finally {
@@ -322,8 +444,11 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       terminateOn: 'none',
     };
     try {
-      if (channelId !== undefined) await this.channelOp('record', channelId, (r) => r.channels.record({ channelId, ...options }));
-      else await this.restCall((r) => r.bridges.record({ bridgeId: (target as { bridgeId: string }).bridgeId, ...options }));
+      if (channelId !== undefined) {
+        await this.channelOp('record', channelId, { method: 'POST', path: ariPath('channels', channelId, 'record'), query: options });
+      } else {
+        await this.request({ method: 'POST', path: ariPath('bridges', (target as { bridgeId: string }).bridgeId, 'record'), query: options });
+      }
     } catch (err) {
       this.recordings.delete(params.name);
       throw err;
@@ -334,18 +459,19 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   /** N14: stops a live recording and keeps its file; one that has already ended is no error. */
   async stopRecording(name: string): Promise<void> {
     try {
-      await this.restCall((r) => r.recordings.stop({ recordingName: name }));
+      // Stopping twice is harmless: it may be tried again.
+      await this.request({ method: 'POST', path: ariPath('recordings', 'live', name, 'stop') }, undefined, { retry: true });
     } catch (err) {
-      if (!GONE.test((err as Error).message)) throw err;
+      if (!isGoneError(err)) throw err;
     }
   }
 
   /** N14: a stored recording as Asterisk knows it, or undefined when there is none by that name. */
   async storedRecording(name: string): Promise<{ name: string; format: string } | undefined> {
     try {
-      return (await this.restCall((r) => r.recordings.getStored({ recordingName: name }))) as { name: string; format: string };
+      return (await this.request({ method: 'GET', path: ariPath('recordings', 'stored', name) })) as { name: string; format: string };
     } catch (err) {
-      if (GONE.test((err as Error).message)) return undefined;
+      if (isGoneError(err)) return undefined;
       throw err;
     }
   }
@@ -353,29 +479,27 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   /** N14: deletes a stored recording; false when Asterisk had none by that name. */
   async deleteStoredRecording(name: string): Promise<boolean> {
     try {
-      await this.restCall((r) => r.recordings.deleteStored({ recordingName: name }));
+      await this.request({ method: 'DELETE', path: ariPath('recordings', 'stored', name) });
       return true;
     } catch (err) {
-      if (GONE.test((err as Error).message)) return false;
+      if (isGoneError(err)) return false;
       throw err;
     }
   }
 
   /**
    * N14: a stored recording's audio (GET /recordings/stored/{name}/file, Asterisk 14+), or
-   * undefined when there is none. A plain HTTP request with the ARI credentials, not ari-client:
-   * its Swagger 1.1 client is not trusted with binary bodies, and this body can be megabytes.
+   * undefined when there is none. Always over HTTP: the events socket carries text only
+   * (Asterisk answers 406 there), and this body can be megabytes.
    */
   async storedRecordingFile(name: string): Promise<Buffer | undefined> {
-    if (!this.rest) throw new Error('ARI is not connected');
-    const { url, user, password } = this.settings;
-    const res = await fetch(`${url.replace(/\/+$/, '')}/ari/recordings/stored/${encodeURIComponent(name)}/file`, {
-      headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
-      signal: this.stopController.signal,
-    });
+    const http = this.http;
+    if (!http) throw new Error('no HTTP link to Asterisk');
+    const request: AriRequest = { method: 'GET', path: ariPath('recordings', 'stored', name, 'file') };
+    const res = await this.requester.run(request, this.stopController.signal, { timeoutMs: DOWNLOAD_TIMEOUT_MS }, (signal) => http.fetchBinary(request, signal));
     if (res.status === 404) return undefined;
-    if (!res.ok) throw new Error(`ARI: GET recording file -> ${res.status}`);
-    return Buffer.from(await res.arrayBuffer());
+    if (res.status < 200 || res.status >= 300) throw new AriStatusError(request, res.status, res.reason || 'error');
+    return res.body;
   }
 
   /**
@@ -384,31 +508,120 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
    */
   async endpointState(technology: string, resource: string): Promise<EndpointState> {
     try {
-      const endpoint = (await this.restCall((r) => r.endpoints.get({ tech: technology, resource }))) as { state?: string };
+      const endpoint = (await this.request({ method: 'GET', path: ariPath('endpoints', technology, resource) })) as { state?: string };
       return endpoint.state === 'online' || endpoint.state === 'offline' ? endpoint.state : 'unknown';
     } catch (err) {
-      if (GONE.test((err as Error).message)) return 'missing';
+      if (isGoneError(err)) return 'missing';
       throw err;
     }
   }
 
   async listChannels(): Promise<ChannelInfo[]> {
-    return (await this.restCall((r) => r.channels.list({}))) as ChannelInfo[];
+    return (await this.request({ method: 'GET', path: 'channels' })) as ChannelInfo[];
   }
 
-  private async restCall<T>(fn: (rest: AriRestClient) => Promise<T>): Promise<T> {
-    if (!this.rest) throw new Error('ARI is not connected');
-    return fn(this.rest);
+  /** A request for the service (not about one channel): it ends when the adapter stops. */
+  private request(request: AriRequest, signal: AbortSignal = this.stopController.signal, options?: RequestOptions): Promise<unknown> {
+    return this.requester.call(request, signal, options);
   }
 
-  private async channelOp(op: string, channelId: string, fn: (rest: AriRestClient) => Promise<unknown>): Promise<void> {
+  /** The signal of a channel in the app (aborted when it leaves), else the service's. */
+  private signalFor(channelId: string | undefined): AbortSignal {
+    return (channelId === undefined ? undefined : this.channelLife.get(channelId)?.signal) ?? this.stopController.signal;
+  }
+
+  /**
+   * A request about one channel: it ends the moment the channel leaves the app, and "not
+   * found" (or "not in Stasis") after a hang-up comes back as ChannelGoneError, a normal outcome.
+   */
+  private async channelOp(op: string, channelId: string, request: AriRequest, options?: RequestOptions): Promise<void> {
+    const life = this.channelLife.get(channelId);
+    const signal = life?.signal ?? this.stopController.signal;
     try {
-      await this.restCall(fn);
+      await this.requester.call(request, signal, options);
     } catch (err) {
-      const message = (err as Error).message ?? String(err);
-      if (GONE.test(message)) throw new ChannelGoneError(channelId, op, message);
+      if (life?.signal.aborted && !this.stopController.signal.aborted) throw new ChannelGoneError(channelId, op, 'it left the application');
+      if (isGoneError(err)) throw new ChannelGoneError(channelId, op, (err as Error).message);
       throw err;
     }
+  }
+
+  private hangupOnce(channelId: string, reason: string): Promise<void> {
+    return this.channelOp('hangup', channelId, { method: 'DELETE', path: ariPath('channels', channelId), query: { reason } });
+  }
+
+  private retryHangup(channelId: string, reason: string, delayMs: number): void {
+    if (!this.channels.has(channelId) || this.hangupRetries.has(channelId) || this.stopController.signal.aborted) return;
+    this.logger.warn({ channelId, retryInMs: delayMs }, 'hang-up failed; trying again');
+    const handle = this.clock.timer(delayMs, this.stopController.signal, () => {
+      this.hangupRetries.delete(channelId);
+      this.hangupOnce(channelId, reason).catch((err: unknown) => {
+        if (!(err instanceof ChannelGoneError)) this.retryHangup(channelId, reason, Math.min(delayMs * 2, HANGUP_RETRY_MAX_MS));
+      });
+    });
+    this.hangupRetries.set(channelId, handle);
+  }
+
+  /** A connection is open: choose how REST travels on it, then reconcile. */
+  private onOpen(): void {
+    const connection = ++this.connection;
+    this.everOpened = true;
+    this.down = undefined;
+    const mode = this.settings.transport ?? 'auto';
+    if (this.fixed || mode !== 'auto') {
+      this.transport = this.fixed ?? (mode === 'websocket' ? this.ws : this.http);
+      this.connectedWith(this.transport!.kind);
+      return;
+    }
+    this.transport = undefined;
+    void this.probe(connection);
+  }
+
+  /**
+   * Asks Asterisk for its version over the events socket: an answer means it takes REST there
+   * (20.14 / 21.9 / 22.4 and later); silence (older versions ignore what clients send) means HTTP.
+   */
+  private async probe(connection: number): Promise<void> {
+    const ws = this.ws!;
+    const timeoutMs = this.settings.requestTimeoutMs ?? 5000;
+    const wait = childSignal(this.stopController.signal);
+    let timedOut = false;
+    this.clock.timer(timeoutMs, wait.signal, () => {
+      timedOut = true;
+      wait.abort(new Error('no answer'));
+    });
+    let version: string | undefined;
+    let chosen: AriTransport | undefined;
+    try {
+      const response = await ws.send({ method: 'GET', path: ariPath('asterisk', 'info'), query: { only: 'system' } }, wait.signal);
+      chosen = ws;
+      try {
+        version = (JSON.parse(response.body) as { system?: { version?: string } }).system?.version;
+      } catch {
+        // An answer without a readable body still says the socket takes requests.
+      }
+    } catch (err) {
+      // The socket closed meanwhile (the next connection probes again), or the adapter stopped.
+      if (!timedOut) {
+        if (!this.stopController.signal.aborted) this.logger.debug({ err: (err as Error).message }, 'ARI transport probe ended without an answer');
+        return;
+      }
+      chosen = this.http;
+    } finally {
+      wait.abort();
+    }
+    if (connection !== this.connection || !this.socket.connected || !chosen) return;
+    this.transport = chosen;
+    if (chosen.kind === 'http') {
+      this.logger.warn({ waitedMs: timeoutMs }, 'Asterisk does not take REST requests on the events socket (before 20.14 / 21.9 / 22.4?): using HTTP');
+    }
+    this.connectedWith(chosen.kind, version);
+  }
+
+  private connectedWith(transport: AriTransport['kind'], version?: string): void {
+    this.logger.info({ transport, ...(version ? { asterisk: version } : {}) }, 'ARI REST transport chosen');
+    this.emit('connected');
+    this.reconcile().catch((err: unknown) => this.logger.error({ err }, 'reconcile after connect failed'));
   }
 
   private onEvent(event: AriEvent): void {
@@ -435,10 +648,22 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       case 'ChannelDestroyed':
         if (!channel) return;
         this.noteEnded(channel.id);
-        this.destroyed(channel.id, event.cause);
+        this.destroyed(channel.id, event.cause, event.cause_txt);
         return;
-      case 'ChannelHangupRequest':
-        if (channel) this.channels.get(channel.id)?.emit('hangup-request', event.cause);
+      case 'ChannelHangupRequest': {
+        if (!channel) return;
+        // A soft request's `cause` is Asterisk's reason flag, not a Q.850 cause.
+        const soft = event.soft === true;
+        if (soft && event.cause === SOFTHANGUP_SHUTDOWN) this.asteriskShuttingDown();
+        this.channels.get(channel.id)?.emit('hangup-request', soft ? undefined : event.cause, soft, soft ? event.cause : undefined);
+        return;
+      }
+      case 'ApplicationReplaced':
+        // Another connection took the application: no event for it comes here any more.
+        // Taking it back would only start a tug of war between two controllers.
+        this.logger.error({ app: this.settings.app }, 'another connection took over the ARI application: this controller gets no calls');
+        this.down = 'application-replaced';
+        this.emit('disconnected');
         return;
       case 'ChannelStateChange':
         if (channel) this.channels.get(channel.id)?.emit('state', channel.state);
@@ -470,6 +695,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
 
   private adopt(channel: ChannelInfo, adopted: boolean): void {
     this.channels.set(channel.id, new EventEmitter());
+    this.channelLife.set(channel.id, childSignal(this.stopController.signal));
     this.emit('call', channel, adopted);
   }
 
@@ -477,6 +703,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     const events = this.channels.get(channelId);
     if (!events || this.ending.has(channelId)) return;
     this.ending.add(channelId);
+    this.endRequestsOf(channelId);
     events.emit('end', cause, causeText);
     this.settlePlaybacksOf(channelId);
     // Keep the emitter a little longer so the hang-up cause from ChannelDestroyed reaches the call.
@@ -506,23 +733,38 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     });
   }
 
+  /** Requests about a channel that has left end now; so does trying its hang-up again. */
+  private endRequestsOf(channelId: string): void {
+    this.channelLife.get(channelId)?.abort(new ChannelGoneError(channelId, 'request', 'it left the application'));
+    this.hangupRetries.get(channelId)?.cancel();
+    this.hangupRetries.delete(channelId);
+  }
+
+  /** Drops a channel's signal (aborted first: it stops listening to the service's). */
+  private forgetLife(channelId: string): void {
+    this.channelLife.get(channelId)?.abort();
+    this.channelLife.delete(channelId);
+  }
+
   /** Hangs up a dialled leg that no call here owns (its controller stopped or lost it). */
   private endOrphan(channelId: string, role: ChannelRole): void {
     this.logger.warn({ channelId, role }, 'hanging up a dialled leg whose call is gone');
-    this.restCall((r) => r.channels.hangup({ channelId, reason: 'normal' })).catch((err: unknown) => {
-      if (!GONE.test((err as Error).message)) this.logger.warn({ err, channelId }, 'hanging up an orphaned leg failed');
+    this.request({ method: 'DELETE', path: ariPath('channels', channelId), query: { reason: 'normal' } }).catch((err: unknown) => {
+      if (!isGoneError(err) && !this.stopController.signal.aborted) this.logger.warn({ err, channelId }, 'hanging up an orphaned leg failed');
     });
   }
 
-  private destroyed(channelId: string, cause: number | undefined): void {
+  private destroyed(channelId: string, cause: number | undefined, causeText?: string): void {
     const events = this.channels.get(channelId);
     if (!events) return;
-    if (!this.ending.has(channelId)) events.emit('end', cause, undefined);
+    this.endRequestsOf(channelId);
+    if (!this.ending.has(channelId)) events.emit('end', cause, causeText);
     this.settlePlaybacksOf(channelId);
     this.channels.delete(channelId);
+    this.forgetLife(channelId);
     this.ending.delete(channelId);
     this.originated.delete(channelId);
-    events.emit('destroyed', cause);
+    events.emit('destroyed', cause, causeText);
     events.removeAllListeners();
   }
 

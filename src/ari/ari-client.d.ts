@@ -1,4 +1,6 @@
-// ari-client ships no types; this declares the small part the adapter uses (REST only).
+// ari-client ships no types; this declares the small part of its REST client that scripts
+// comparing against a bare ari-client app use. The controller itself no longer imports it: its
+// REST goes through src/ari/ws-transport.ts or http-transport.ts (timeouts, aborts, a bound).
 declare module 'ari-client' {
   type Rest = (params: Record<string, unknown>) => Promise<unknown>;
   export interface AriRestClient {

@@ -2,6 +2,9 @@
 // ari-client's own socket is not used: it stops reconnecting after ~10 tries, sends no
 // keepalive pings (a half-open TCP connection goes unnoticed), and throws inside its message
 // handler on an event type its API description does not know, which kills the process.
+// Since Asterisk 22.4 (21.9, 20.14) the same socket also carries REST requests and their
+// responses (ws-transport.ts): a RESTResponse is handed out as 'response', in its place among
+// the events.
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
@@ -26,6 +29,21 @@ export interface EventSocketEvents {
   open: [];
   close: [];
   event: [AriEvent];
+  /** The answer to a RESTRequest sent on this socket. */
+  response: [RestResponseMessage];
+}
+
+/** A RESTResponse as Asterisk sends it (res/ari/ari_websocket_requests.c). */
+export interface RestResponseMessage {
+  type: 'RESTResponse';
+  request_id?: string;
+  transaction_id?: string;
+  status_code?: number;
+  reason_phrase?: string;
+  uri?: string;
+  content_type?: string;
+  /** The JSON text an HTTP request would have had as its body. */
+  message_body?: string;
 }
 
 export class EventSocket extends EventEmitter<EventSocketEvents> {
@@ -37,10 +55,29 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
   /** Aborted on stop(): ends the ping and reconnect timers. */
   private life = new AbortController();
   private alive = false;
-  connected = false;
+  private opened = false;
 
   constructor(private readonly opts: EventSocketOptions) {
     super();
+  }
+
+  /**
+   * Open and not closing: false from the moment Asterisk's close frame arrives (readyState
+   * CLOSING), not only once the TCP connection has gone, which can take a while longer.
+   */
+  get connected(): boolean {
+    return this.opened && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a text frame; false when the socket is not open (nothing was sent). */
+  sendText(text: string): boolean {
+    const ws = this.ws;
+    if (!this.connected || !ws) return false;
+    ws.send(text, (err) => {
+      // The socket failed while sending: its close follows, and with it every pending request fails.
+      if (err) this.opts.logger.debug({ err: err.message }, 'ARI events socket send failed');
+    });
+    return true;
   }
 
   start(): void {
@@ -56,8 +93,8 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     this.ws?.on('error', () => undefined); // a late socket error after close is not news
     this.ws?.terminate();
     this.ws = undefined;
-    if (this.connected) {
-      this.connected = false;
+    if (this.opened) {
+      this.opened = false;
       this.emit('close');
     }
   }
@@ -73,7 +110,7 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
 
     ws.on('open', () => {
       this.attempt = 0;
-      this.connected = true;
+      this.opened = true;
       this.alive = true;
       this.startPings(ws);
       this.opts.logger.info({ app: this.opts.app }, 'ARI events connected');
@@ -88,9 +125,9 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     });
     ws.on('close', () => {
       this.pingTimer?.cancel();
-      const wasConnected = this.connected;
-      this.connected = false;
-      if (wasConnected) this.emit('close');
+      const wasOpen = this.opened;
+      this.opened = false;
+      if (wasOpen) this.emit('close');
       if (!this.stopped) this.scheduleReconnect();
     });
   }
@@ -106,7 +143,8 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     }
     if (typeof event?.type !== 'string') return;
     try {
-      this.emit('event', event);
+      if (event.type === 'RESTResponse') this.emit('response', event as unknown as RestResponseMessage);
+      else this.emit('event', event);
     } catch (err) {
       // A listener bug must not take down the socket, and with it every call.
       this.opts.logger.error({ err, type: event.type }, 'ARI event handler failed');

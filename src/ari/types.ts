@@ -50,7 +50,13 @@ export interface ChannelEventMap {
   dtmf: [digit: string];
   'talk-start': [];
   'talk-end': [durationMs: number];
-  'hangup-request': [cause: number | undefined];
+  /**
+   * Something asked for the channel's hang-up. `soft`: Asterisk itself or an ARI/AMI client asked
+   * (a soft hang-up, whose flag is no Q.850 cause: `cause` is then undefined); otherwise the
+   * channel's far end did (a SIP BYE), and `cause` is its Q.850 cause when Asterisk gives one.
+   * `flag`: a soft request's softhangup flag (4: Asterisk is shutting down).
+   */
+  'hangup-request': [cause: number | undefined, soft: boolean, flag?: number];
   /** The channel left the app (hung up, or taken away): every wait of the call ends. */
   end: [cause: number | undefined, causeText: string | undefined];
   /** An originated channel (an agent leg) was answered and entered the app. */

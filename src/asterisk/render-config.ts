@@ -179,7 +179,8 @@ password_format = plain
 
 /**
  * AMI is the controller's second pair of eyes (src/ami/ami-monitor.ts): it reads FullyBooted
- * and Shutdown (class system) and Hangup (class call), and sends nothing but Login, which
+ * and Shutdown (class system) and Hangup, HangupRequest and SoftHangupRequest (class call), and
+ * sends nothing but Login, which
  * needs no write class. So the user reads those two classes and writes none.
  */
 export const AMI_READ = 'system,call';

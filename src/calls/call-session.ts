@@ -26,6 +26,7 @@ import type {
   RecordingEnd,
   RecordRequest,
 } from './call-port.js';
+import { HangupReport, type HangupOutcome } from './hangup-report.js';
 import { Lifecycle, type CallState } from './lifecycle.js';
 import { SilenceMeter, type SilenceFigures } from './silence-meter.js';
 
@@ -81,10 +82,12 @@ export class CallSession implements CallPort {
   detached = false;
   /** Issue 12: set once the call went back to the entry dialplan (shed): its end is Asterisk's. */
   handedBack = false;
-  hangupCause: number | undefined;
   /** The lifecycle state the call was in when its channel left (N9: dropped while waiting for an agent?). */
   endedIn: CallState | undefined;
-  private readonly causeNoted = new EventEmitter<{ cause: [] }>();
+  /** Who ended the call and why, from what ARI and AMI reported (see hangup-report.ts). */
+  private readonly hangupReport = new HangupReport();
+  private channelEnded = false;
+  private readonly reportChanged = new EventEmitter<{ changed: [] }>();
   private readonly meter = new SilenceMeter();
   private readonly voiceSettings: { silenceMs: number; talkMs: number };
   private talkDetectOn = false;
@@ -136,14 +139,11 @@ export class CallSession implements CallPort {
     this.events.on('talk-end', () => {
       this.talking = false;
     });
-    this.events.on('hangup-request', (cause) => {
-      if (cause) this.noteHangupCause(cause); // 0 or absent: not a cause, just a request
-    });
-    this.events.once('destroyed', (cause) => {
-      if (cause !== undefined) this.noteHangupCause(cause);
-    });
-    this.events.once('end', (cause) => {
-      if (cause !== undefined) this.noteHangupCause(cause);
+    this.events.on('hangup-request', (cause, soft, flag) => this.noteHangupRequest('ari', soft, cause, flag));
+    this.events.once('destroyed', (cause, causeText) => this.noteFinalCause(cause, causeText));
+    this.events.once('end', (cause, causeText) => {
+      this.channelEnded = true;
+      this.noteFinalCause(cause, causeText);
       this.endedIn = this.lifecycle.state;
       this.lifecycle.to('ended');
       this.controller.abort(new Error('call ended'));
@@ -190,27 +190,35 @@ export class CallSession implements CallPort {
     return this.lifecycle.state !== 'ringing';
   }
 
-  /** The hang-up cause as AMI reported it (ARI does not always carry one). */
-  noteHangupCause(cause: number): void {
-    this.hangupCause ??= cause;
-    this.causeNoted.emit('cause');
+  /** A hang-up request for this channel (ARI's ChannelHangupRequest, AMI's HangupRequest / SoftHangupRequest). */
+  noteHangupRequest(link: 'ari' | 'ami', soft: boolean, cause?: number, flag?: number): void {
+    this.hangupReport.request(link, soft, cause, flag);
+    this.reportChanged.emit('changed');
+  }
+
+  /** The channel's final Q.850 cause (ChannelDestroyed, AMI's Hangup); 0 is Asterisk's "not set". */
+  noteFinalCause(cause: number | undefined, causeText?: string): void {
+    this.hangupReport.finalCause(cause, causeText);
+    this.reportChanged.emit('changed');
   }
 
   /**
-   * The hang-up cause, waiting up to graceMs for a late report from AMI or ChannelDestroyed.
-   * `service` ends the wait early (the controller stops).
+   * Who hung up and the Q.850 cause. Read once the channel has left the application (ARI
+   * reports hang-up requests before that) and the cause is known, waiting up to graceMs for
+   * what is still on its way (AMI's Hangup after a plain BYE); `service` ends the wait early.
    */
-  async finalCause(graceMs: number, service: AbortSignal): Promise<number | undefined> {
-    if (this.hangupCause !== undefined) return this.hangupCause;
-    if (this.hungUpBySystem) return 16; // we cleared the call: normal clearing
-    const wait = childSignal(service);
-    const noted = () => wait.abort();
-    this.causeNoted.once('cause', noted);
-    await settleAfter(this.clock, graceMs, wait.signal);
-    this.causeNoted.off('cause', noted);
-    wait.abort();
-    // No report in time: the cause stays unknown.
-    return this.hangupCause;
+  async hangupOutcome(graceMs: number, service: AbortSignal): Promise<HangupOutcome> {
+    if (!(this.channelEnded && this.hangupReport.settled)) {
+      const wait = childSignal(service);
+      const check = () => {
+        if (this.channelEnded && this.hangupReport.settled) wait.abort();
+      };
+      this.reportChanged.on('changed', check);
+      await settleAfter(this.clock, graceMs, wait.signal);
+      this.reportChanged.off('changed', check);
+      wait.abort();
+    }
+    return this.hangupReport.decide();
   }
 
   async ring(): Promise<void> {
@@ -284,6 +292,7 @@ export class CallSession implements CallPort {
   async hangup(): Promise<void> {
     if (this.signal.aborted) return;
     this.hungUpBySystem = true;
+    this.hangupReport.controllerHangsUp();
     try {
       await this.ari.hangup(this.id);
     } catch (err) {

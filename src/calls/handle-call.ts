@@ -65,7 +65,8 @@ export interface CallStart {
 
 export type CallHandler = (channel: ChannelInfo, start: CallStart) => Promise<void>;
 
-// How long to wait after the flow for a hang-up cause that ARI did not carry (AMI reports it).
+// How long to wait after the flow for the channel's end and a hang-up cause that ARI did not
+// carry (AMI's Hangup follows a plain BYE within milliseconds).
 const CAUSE_WAIT_MS = 500;
 
 export function createCallHandler(deps: CallHandlerDeps): CallHandler {
@@ -199,9 +200,14 @@ async function handleCall(
       logger.info({ outcome }, 'call handed back to the dialplan');
     } else {
       const silence = call.silence();
-      const cause = await call.finalCause(CAUSE_WAIT_MS, deps.signal);
-      const by = call.hungUpBySystem ? 'system' : 'caller';
-      record('call.hangup', { by, cause });
+      // Who hung up and why, as Asterisk reported it (a caller's plain BYE: 16, by the caller).
+      const { by, cause, causeText, shutdown } = await call.hangupOutcome(CAUSE_WAIT_MS, deps.signal);
+      record('call.hangup', {
+        by,
+        ...(cause === undefined ? {} : { cause }),
+        ...(causeText === undefined ? {} : { causeText }),
+        ...(shutdown ? { shutdown } : {}),
+      });
       const endedIn = call.endedIn ?? call.lifecycle.state;
       if (isDropped({ by, cause, endedIn }) && cause !== undefined) {
         // N9: dropped while waiting for or talking to an agent: call back at once, with an apology.

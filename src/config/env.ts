@@ -102,6 +102,14 @@ const EnvSchema = z.object({
   ARI_USER: UserName('ARI_USER', 'ari.conf'),
   ARI_PASSWORD: Secret('ARI_PASSWORD'),
   ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/, 'ARI_APP may hold letters, digits, "_" and "-" only').default('hotline'),
+  // How ARI REST requests travel: over the events WebSocket where Asterisk takes them (20.14,
+  // 21.9, 22.4 and later; auto probes at every connect), or HTTP.
+  ARI_TRANSPORT: z.enum(['auto', 'websocket', 'http'], { error: 'ARI_TRANSPORT must be auto, websocket or http' }).default('auto'),
+  // Each ARI request's limit: past it the request fails (a read or a hang-up is tried again).
+  ARI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  // HTTP connections to Asterisk at most (requests in flight over HTTP): keep it below
+  // http.conf's sessionlimit, or Asterisk drops the connections past it.
+  ARI_HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(10_000).default(50),
   AMI_HOST: Host('AMI_HOST', '127.0.0.1'),
   AMI_PORT: z.coerce.number().int().min(1).max(65535).default(5038),
   AMI_USER: UserName('AMI_USER', 'manager.conf'),
@@ -180,7 +188,15 @@ function refuse(ctx: z.RefinementCtx, problem: string | undefined): boolean {
 export type Env = z.infer<typeof EnvSchema>;
 
 export interface Config {
-  ari: { url: string; user: string; password: string; app: string };
+  ari: {
+    url: string;
+    user: string;
+    password: string;
+    app: string;
+    transport: Env['ARI_TRANSPORT'];
+    requestTimeoutMs: number;
+    httpMaxConnections: number;
+  };
   ami: { host: string; port: number; user: string; secret: string; permit: string };
   sip: { bind: string; port: number; match: string };
   database: string;
@@ -229,7 +245,15 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   }
   const e = parsed.data;
   return Object.freeze({
-    ari: Object.freeze({ url: e.ARI_URL, user: e.ARI_USER, password: e.ARI_PASSWORD, app: e.ARI_APP }),
+    ari: Object.freeze({
+      url: e.ARI_URL,
+      user: e.ARI_USER,
+      password: e.ARI_PASSWORD,
+      app: e.ARI_APP,
+      transport: e.ARI_TRANSPORT,
+      requestTimeoutMs: e.ARI_REQUEST_TIMEOUT_MS,
+      httpMaxConnections: e.ARI_HTTP_MAX_CONNECTIONS,
+    }),
     ami: Object.freeze({ host: e.AMI_HOST, port: e.AMI_PORT, user: e.AMI_USER, secret: e.AMI_SECRET, permit: e.AMI_PERMIT }),
     sip: Object.freeze({ bind: e.SIP_BIND, port: e.SIP_PORT, match: e.SIP_MATCH ?? e.SIP_BIND }),
     database: e.HOTLINE_DB,

@@ -75,7 +75,8 @@ export interface EventData {
   'blacklist.auto-added': { entry: number; calls: number; limit: number; withinMinutes: number; blockMinutes: number; expiresAt: number };
   'wrong-number.played': { step: string; prompts: string[] };
   'call.silence': { maxGapMs: number; maxDeadAirMs: number; budgetMs: number; withinBudget: boolean };
-  'call.hangup': { by: 'caller' | 'system'; cause?: number; causeText?: string; step?: string };
+  /** by: the caller (a BYE) or the system (this controller, or Asterisk shutting down: shutdown). */
+  'call.hangup': { by: 'caller' | 'system'; cause?: number; causeText?: string; step?: string; shutdown?: boolean };
   'flow.error': { step?: string; message: string };
 }
 

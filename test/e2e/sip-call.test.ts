@@ -40,10 +40,10 @@ describe('a SIP caller (SIPp) through PJSIP', () => {
     const events = await hotline.events(call.id);
     expect(types(events).slice(0, 2)).toEqual(['call.ringing', 'call.answered']);
     expect(dataOf(events, 'call.answered')).toMatchObject({ withinBudget: true, rings: 2 });
-    // A BYE without a Reason header carries no Q.850 cause: Asterisk reports 0 ("not set").
-    // What matters is that the cause Asterisk gave is on record, from AMI's Hangup event.
-    expect(dataOf(events, 'call.hangup')).toMatchObject({ by: 'caller', cause: 0 });
-    expect(call.hangupCause).toBe(0);
+    // Issue 12: a BYE without a Reason header carries no Q.850 cause (AMI's Hangup says 0,
+    // "not set"): a plain BYE is a normal clearing, logged 16, by the caller.
+    expect(dataOf(events, 'call.hangup')).toMatchObject({ by: 'caller', cause: 16 });
+    expect(call.hangupCause).toBe(16);
   });
 });
 

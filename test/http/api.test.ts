@@ -22,6 +22,7 @@ let db: Database;
 let server: Server;
 let base: string;
 let ari = true;
+let healthReasons: Array<{ code: string; detail: string }> = [];
 let failQueries = false;
 /** Issue 12: the admission's figures, when the test gives them. */
 let load: AdmissionStatus | undefined;
@@ -52,7 +53,7 @@ beforeAll(async () => {
   };
   const app = createHttpApp({
     queries,
-    health: () => ({ ari, ami: true, activeCalls: 2, ...(load ? { load } : {}) }),
+    health: () => ({ ari, ami: true, activeCalls: 2, reasons: healthReasons, ...(load ? { load } : {}) }),
     apiToken: TOKEN,
     logger,
     // More wrong tokens than the default limit allows (limits.test.ts covers it).
@@ -80,7 +81,7 @@ describe('GET /health', () => {
     ari = true;
     const res = await get('/health', {});
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2 });
+    expect(res.body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2, reasons: [] });
   });
 
   it('issue 12: degraded (still 200) with the reason while callers are shed, with the load figures', async () => {
@@ -94,20 +95,35 @@ describe('GET /health', () => {
       shedCallbacks: 0,
     };
     load = calm;
-    expect((await get('/health', {})).body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2, shedding: null, load: calm });
+    expect((await get('/health', {})).body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2, reasons: [], shedding: null, load: calm });
     load = { ...calm, liveCalls: 200, shedding: { reason: 'capacity', lastShedAt: 1_773_000_000_000 }, shed: { capacity: 5, 'event-loop': 0 } };
     const res = await get('/health', {});
     load = undefined;
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'degraded', shedding: 'capacity', load: { liveCalls: 200, shed: { capacity: 5 } } });
+    expect(res.body).toMatchObject({
+      status: 'degraded',
+      shedding: 'capacity',
+      reasons: [{ code: 'shedding-capacity' }],
+      load: { liveCalls: 200, shed: { capacity: 5 } },
+    });
   });
 
-  it('is 503 degraded when ARI is down', async () => {
+  it('is 503 degraded when ARI is down, with the reason', async () => {
     ari = false;
+    healthReasons = [{ code: 'asterisk-shutting-down', detail: 'Asterisk is shutting down or restarting: calls in progress end' }];
     const res = await get('/health', {});
     ari = true;
+    healthReasons = [];
     expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ status: 'degraded', ari: false });
+    expect(res.body).toMatchObject({ status: 'degraded', ari: false, reasons: [{ code: 'asterisk-shutting-down' }] });
+  });
+
+  it('issue 12: is 200 degraded, with the reason, while ARI requests are stuck (ARI up: calls still flow)', async () => {
+    healthReasons = [{ code: 'ari-requests-stuck', detail: '3 ARI request(s) got no answer within 5000 ms' }];
+    const res = await get('/health', {});
+    healthReasons = [];
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'degraded', ari: true, reasons: [{ code: 'ari-requests-stuck' }] });
   });
 });
 

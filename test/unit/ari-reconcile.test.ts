@@ -1,29 +1,11 @@
 // N14: on every (re)connect the adapter compares its channels with Asterisk's listing. Events
 // already flow while the listing is on its way, so the listing must not undo what they said.
-import { EventEmitter } from 'node:events';
-import type { AriRestClient } from 'ari-client';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AriAdapter } from '../../src/ari/ari-adapter.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
-import type { EventSocketEvents } from '../../src/ari/event-socket.js';
-import type { AriEvent, ChannelInfo } from '../../src/ari/types.js';
-
-class ScriptedSocket extends EventEmitter<EventSocketEvents> {
-  connected = false;
-  start(): void {
-    this.connected = true;
-  }
-  stop(): void {
-    this.connected = false;
-  }
-  open(): void {
-    this.emit('open');
-  }
-  send(event: AriEvent): void {
-    this.emit('event', event);
-  }
-}
+import type { ChannelInfo } from '../../src/ari/types.js';
+import { ScriptedSocket, ScriptedTransport } from './support/scripted-ari.js';
 
 function channel(id: string, app = 'hotline'): ChannelInfo {
   return {
@@ -36,6 +18,11 @@ function channel(id: string, app = 'hotline'): ChannelInfo {
   };
 }
 
+/** Lets the scripted transport's answers and what follows them run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+}
+
 /** An adapter whose channel listing answers only when the test says so. */
 async function setup() {
   const socket = new ScriptedSocket();
@@ -43,24 +30,19 @@ async function setup() {
   const originates: Array<() => void> = [];
   const hangups: string[] = [];
   const plays: string[] = [];
-  const rest = {
-    channels: {
-      list: () => new Promise<ChannelInfo[]>((resolve) => listings.push(resolve)),
-      originate: () => new Promise<void>((resolve) => originates.push(resolve)),
-      hangup: ({ channelId }: { channelId: string }) => {
-        hangups.push(channelId);
-        return Promise.resolve();
-      },
-      play: ({ playbackId }: { playbackId: string }) => {
-        plays.push(playbackId);
-        return Promise.resolve();
-      },
-    },
-  } as unknown as AriRestClient;
+  const transport = new ScriptedTransport()
+    .on('GET channels', () => new Promise<ChannelInfo[]>((resolve) => listings.push(resolve)))
+    .on('POST channels', () => new Promise<void>((resolve) => originates.push(resolve)))
+    .on('DELETE channels/:id', (r) => {
+      hangups.push(decodeURIComponent(r.path.split('/')[1]!));
+    })
+    .on('POST channels/:id/play', (r) => {
+      plays.push(String(r.query?.playbackId));
+    });
   const clock = new VirtualClock();
   const adapter = new AriAdapter({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', app: 'hotline' }, pino({ level: 'silent' }), {
     clock,
-    links: { connectRest: () => Promise.resolve(rest), socket },
+    links: { socket, transport },
   });
   const calls: Array<{ id: string; adopted: boolean }> = [];
   const ends: string[] = [];
@@ -70,12 +52,13 @@ async function setup() {
   });
   await adapter.start();
   const answerListing = async (channels: ChannelInfo[]) => {
+    await settle();
     const resolve = listings.shift();
     if (!resolve) throw new Error('no listing was requested');
     resolve(channels);
-    await new Promise((r) => setImmediate(r));
+    await settle();
   };
-  return { adapter, socket, calls, ends, answerListing, originates, hangups, plays, clock };
+  return { adapter, socket, calls, ends, answerListing, originates, hangups, plays, clock, transport };
 }
 
 describe('reconcile after connect', () => {
@@ -132,6 +115,7 @@ describe('reconcile after connect', () => {
     // The link drops and comes back before Asterisk has answered the originate request.
     socket.open();
     await answerListing([]);
+    await settle();
     originates.shift()?.();
     const leg = await dialling;
     let answered = false;
@@ -166,7 +150,7 @@ describe('channel roles after a reconnect', () => {
     socket.open();
     await answerListing([]);
     socket.send({ type: 'StasisStart', channel: channel('late-agent', 'hotline,agent-leg,old-call'), args: ['agent-leg', 'old-call'] });
-    await new Promise((r) => setImmediate(r));
+    await settle();
     expect(calls).toEqual([]);
     expect(hangups).toEqual(['late-agent']);
   });

@@ -1,29 +1,15 @@
 // N14: the adapter's side of recording. A snoop channel enters the app too: it must never be
 // taken for a new caller, and one left by a lost call is hung up like an orphaned leg. Recording
 // waiters settle on Asterisk's report, or 'gone' when the recorded channel leaves without one.
-import { EventEmitter } from 'node:events';
-import type { AriRestClient } from 'ari-client';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AriAdapter } from '../../src/ari/ari-adapter.js';
-import type { EventSocketEvents } from '../../src/ari/event-socket.js';
-import type { AriEvent, ChannelInfo } from '../../src/ari/types.js';
+import type { ChannelInfo } from '../../src/ari/types.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
+import { notFound, ScriptedSocket, ScriptedTransport } from './support/scripted-ari.js';
 
-class ScriptedSocket extends EventEmitter<EventSocketEvents> {
-  connected = false;
-  start(): void {
-    this.connected = true;
-  }
-  stop(): void {
-    this.connected = false;
-  }
-  open(): void {
-    this.emit('open');
-  }
-  send(event: AriEvent): void {
-    this.emit('event', event);
-  }
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
 }
 
 function channel(id: string, appData = 'hotline'): ChannelInfo {
@@ -37,42 +23,41 @@ function channel(id: string, appData = 'hotline'): ChannelInfo {
   };
 }
 
-const notFound = () => Promise.reject(new Error('{"message":"Recording not found"}'));
-
 async function setup() {
   const socket = new ScriptedSocket();
   const listings: Array<(channels: ChannelInfo[]) => void> = [];
   const requests: Array<[string, Record<string, unknown>]> = [];
   const hangups: string[] = [];
-  const note = (op: string) => (params: Record<string, unknown>) => {
-    requests.push([op, params]);
-    return Promise.resolve({});
-  };
-  const rest = {
-    channels: {
-      list: () => new Promise<ChannelInfo[]>((resolve) => listings.push(resolve)),
-      hangup: ({ channelId }: { channelId: string }) => {
-        hangups.push(channelId);
-        return Promise.resolve();
-      },
-      snoopChannel: note('snoopChannel'),
-      record: note('channels.record'),
-    },
-    bridges: { record: note('bridges.record') },
-    recordings: {
-      stop: notFound,
-      getStored: (p: { recordingName: string }) => (p.recordingName === 'kept' ? Promise.resolve({ name: 'kept', format: 'wav' }) : notFound()),
-      deleteStored: (p: { recordingName: string }) => (p.recordingName === 'kept' ? Promise.resolve() : notFound()),
-    },
-  } as unknown as AriRestClient;
+  const id = (path: string, at: number) => decodeURIComponent(path.split('/')[at]!);
+  const transport = new ScriptedTransport()
+    .on('GET channels', () => new Promise<ChannelInfo[]>((resolve) => listings.push(resolve)))
+    .on('DELETE channels/:id', (r) => {
+      hangups.push(id(r.path, 1));
+    })
+    .on('POST channels/:id/snoop', (r) => {
+      requests.push(['snoopChannel', { channelId: id(r.path, 1), ...r.query }]);
+      return {};
+    })
+    .on('POST channels/:id/record', (r) => {
+      requests.push(['channels.record', { channelId: id(r.path, 1), ...r.query }]);
+      return {};
+    })
+    .on('POST bridges/:id/record', (r) => {
+      requests.push(['bridges.record', { bridgeId: id(r.path, 1), ...r.query }]);
+      return {};
+    })
+    .on('POST recordings/live/:name/stop', () => Promise.reject(notFound('Recording')))
+    .on('GET recordings/stored/:name', (r) => (id(r.path, 2) === 'kept' ? { name: 'kept', format: 'wav' } : Promise.reject(notFound('Recording'))))
+    .on('DELETE recordings/stored/:name', (r) => (id(r.path, 2) === 'kept' ? undefined : Promise.reject(notFound('Recording'))));
   const adapter = new AriAdapter({ url: 'http://127.0.0.1:1', user: 'u', password: 'p', app: 'hotline' }, pino({ level: 'silent' }), {
     clock: new VirtualClock(),
-    links: { connectRest: () => Promise.resolve(rest), socket },
+    links: { socket, transport },
   });
   const calls: string[] = [];
   adapter.on('call', (c) => calls.push(c.id));
   await adapter.start();
   socket.open();
+  await settle();
   const resolve = listings.shift();
   return {
     adapter,
@@ -82,7 +67,7 @@ async function setup() {
     requests,
     answerListing: async (channels: ChannelInfo[]) => {
       (resolve ?? listings.shift())!(channels);
-      await new Promise((r) => setImmediate(r));
+      await settle();
     },
     listings,
   };
@@ -109,7 +94,7 @@ describe('snoop channels (N14)', () => {
     const { socket, calls, hangups, answerListing } = await setup();
     await answerListing([]);
     socket.send({ type: 'StasisStart', channel: channel('old-rec', 'hotline,snoop,old-call'), args: ['snoop', 'old-call'] });
-    await new Promise((r) => setImmediate(r));
+    await settle();
     expect(calls).toEqual([]);
     expect(hangups).toEqual(['old-rec']);
   });

@@ -14,6 +14,9 @@ const FULL = {
   ARI_USER: 'hotline',
   ARI_PASSWORD: 'ari-password-123',
   ARI_APP: 'hotline-test',
+  ARI_TRANSPORT: 'http',
+  ARI_REQUEST_TIMEOUT_MS: '2500',
+  ARI_HTTP_MAX_CONNECTIONS: '80',
   AMI_HOST: '10.0.0.5',
   AMI_PORT: '5039',
   AMI_USER: 'ami-user',
@@ -58,7 +61,15 @@ describe('loadConfig', () => {
   it('maps a full environment to a deeply frozen config', () => {
     const config = loadConfig(FULL);
     expect(config).toEqual({
-      ari: { url: 'http://127.0.0.1:8088', user: 'hotline', password: 'ari-password-123', app: 'hotline-test' },
+      ari: {
+        url: 'http://127.0.0.1:8088',
+        user: 'hotline',
+        password: 'ari-password-123',
+        app: 'hotline-test',
+        transport: 'http',
+        requestTimeoutMs: 2500,
+        httpMaxConnections: 80,
+      },
       ami: { host: '10.0.0.5', port: 5039, user: 'ami-user', secret: 'ami-secret-456', permit: '10.0.0.0/255.0.0.0' },
       sip: { bind: '0.0.0.0', port: 5070, match: '192.168.1.20' },
       database: '/var/lib/hotline/calls.db',
@@ -78,7 +89,15 @@ describe('loadConfig', () => {
 
   it('fills in the non-secret defaults', () => {
     expect(loadConfig(REQUIRED)).toEqual({
-      ari: { url: 'http://127.0.0.1:8088', user: 'hotline', password: 'ari-password-123', app: 'hotline' },
+      ari: {
+        url: 'http://127.0.0.1:8088',
+        user: 'hotline',
+        password: 'ari-password-123',
+        app: 'hotline',
+        transport: 'auto',
+        requestTimeoutMs: 5000,
+        httpMaxConnections: 50,
+      },
       ami: {
         host: '127.0.0.1',
         port: 5038,
@@ -148,6 +167,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...REQUIRED, ARI_URL: 'https://pbx.example.com:8089' }).ari.url).toBe(
       'https://pbx.example.com:8089',
     );
+  });
+
+  it('issue 12: ARI transport settings: a transport other than auto/websocket/http, a timeout under 100 ms and no HTTP connections are refused', () => {
+    expect(problemsOf({ ...REQUIRED, ARI_TRANSPORT: 'carrier-pigeon', ARI_REQUEST_TIMEOUT_MS: '50', ARI_HTTP_MAX_CONNECTIONS: '0' })).toEqual([
+      'ARI_TRANSPORT: ARI_TRANSPORT must be auto, websocket or http',
+      expect.stringMatching(/^ARI_REQUEST_TIMEOUT_MS: /),
+      expect.stringMatching(/^ARI_HTTP_MAX_CONNECTIONS: /),
+    ]);
   });
 
   it('bad ports and log levels are refused', () => {
@@ -395,7 +422,7 @@ describe('readEnvironment', () => {
       LOG_LEVEL: 'warn',
     });
     const config = loadConfig(merged);
-    expect(config.ari).toEqual({ url: 'http://10.1.1.1:8088', user: 'from-env', password: 'file-password-1', app: 'hotline' });
+    expect(config.ari).toMatchObject({ url: 'http://10.1.1.1:8088', user: 'from-env', password: 'file-password-1', app: 'hotline' });
     expect(config.http.apiToken).toBe('file-token-0123456789');
     expect(config.logLevel).toBe('warn');
   });

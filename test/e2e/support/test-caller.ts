@@ -2,7 +2,7 @@
 // half dials the hotline number in the generated entry dialplan; the ;1 half sits in a test
 // ARI application, so a test can press keys, play audio and hang up at chosen moments. The
 // hotline side sees real channels, real DTMF and real hang-ups.
-// REST goes through fetch and events through ws: only src/ari imports ari-client.
+// REST goes through fetch and events through ws, independent of the controller's ARI client.
 import WebSocket from 'ws';
 import { readEnvironment } from '../../../src/config/env.js';
 import { currentLane, type Lane } from './lane.js';

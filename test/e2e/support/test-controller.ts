@@ -21,7 +21,7 @@ export interface TestController {
 }
 
 export interface StartOptions {
-  /** Called in the same tick the events socket opens, while the controller's first channel listing is on its way. */
+  /** Called in the tick the controller connects (events socket open, REST transport chosen), as its first channel listing goes out. */
   onConnect?: () => void;
 }
 
@@ -45,7 +45,8 @@ export async function startTestController(
   const controller = await startController(config, { logger });
   const { onConnect } = options;
   if (onConnect) {
-    // ARI's REST description loads first, so the socket cannot be open yet; say so if it is.
+    // The events socket needs I/O to open (and the REST transport is chosen after it opens),
+    // so it cannot be connected yet; say so if it is.
     if (controller.ari.connected) {
       await controller.stop();
       throw new Error('the controller connected before onConnect could be attached');
