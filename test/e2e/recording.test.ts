@@ -51,7 +51,9 @@ describe('N14 call recording with consent', () => {
     const hungUpAt = events.find((e) => e.type === 'call.hangup')!.ts;
     expect(Math.abs(recording!.durationMs! - (hungUpAt - startedAt))).toBeLessThanOrEqual(1000);
     expect(recording!.durationMs!).toBeGreaterThan(3000); // info.business and the closing were recorded
-    // The recording is closed after the hang-up (Asterisk's RecordingFinished): its event too.
+    // The recording is closed after the hang-up (Asterisk's RecordingFinished): its event too,
+    // written by the recorder's next batch.
+    await waitForEvent(h.hotline, number, 'recording.stopped', 10_000);
     const after = await h.hotline.events(call.id);
     expect(dataOf(after, 'recording.stopped')).toMatchObject({ id: recording!.id, status: 'done', durationMs: recording!.durationMs });
 
