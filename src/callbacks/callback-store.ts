@@ -30,6 +30,8 @@ export interface CallbackRow {
   claimToken: string | null;
   /** N18: the language of the call that asked for it; null: the flow's. */
   language: Language | null;
+  /** N13/N16: the ticket it is about (a revisit's), for the agent's whisper and the survey. */
+  ticket: string | null;
 }
 
 export interface NewCallback {
@@ -42,6 +44,13 @@ export interface NewCallback {
   placeAt?: number;
   /** N18: the caller's language, for the callback's greeting. */
   language?: Language | null;
+  /**
+   * N16: when the callback falls due, when that is later than now (a revisit set for a day after
+   * the resolution). Its place in line and its promise count from then.
+   */
+  dueAt?: number;
+  /** The ticket it is about (a revisit's). */
+  ticket?: string | null;
 }
 
 export interface ListCallbacksOptions {
@@ -100,26 +109,30 @@ export interface CallbackStoreOptions {
 
 const COLUMNS = `id, call_id AS callId, number, reason, grp AS "group", promised_by AS promisedBy, status, attempts,
   created_at AS createdAt, next_attempt_at AS nextAttemptAt, last_attempt_at AS lastAttemptAt, outcome,
-  claim_token AS claimToken, language`;
+  claim_token AS claimToken, language, ticket`;
 
 const SAME_GROUP = `IFNULL(grp, '') = IFNULL(?, '')`;
 
 export function createCallbackStore(db: Database, options: CallbackStoreOptions = {}): CallbackStore {
   const minutes = options.promiseMinutes ?? DEFAULT_PROMISE_MINUTES;
   const insert = db.prepare(
-    `INSERT INTO callbacks (call_id, number, reason, grp, promised_by, created_at, next_attempt_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     RETURNING ${COLUMNS}`,
+    `INSERT INTO callbacks (call_id, number, reason, grp, promised_by, created_at, next_attempt_at, language, ticket)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
   );
   const openFor = db.prepare(
     `SELECT ${COLUMNS} FROM callbacks WHERE number = ? AND ${SAME_GROUP} AND status IN ('pending', 'dialling')`,
   );
-  // A second request keeps the first one's place (created_at) and the earlier deadline; the
-  // reason of the more urgent promise wins. The next attempt comes no later than now.
+  // A second request keeps the first one's place (created_at; a revisit set for later takes the
+  // new request's, which is earlier) and the earlier deadline; the reason of the more urgent
+  // promise wins. The next attempt comes no later than the new request is due (now, for all but
+  // a revisit). A ticket named once stays.
   const merge = db.prepare(
     `UPDATE callbacks SET
        reason = CASE WHEN ? < promised_by THEN ? ELSE reason END,
        promised_by = MIN(promised_by, ?),
        language = IFNULL(?, language),
+       ticket = IFNULL(ticket, ?),
+       created_at = MIN(created_at, ?),
        next_attempt_at = CASE WHEN status = 'pending' THEN MIN(IFNULL(next_attempt_at, ?), ?) ELSE next_attempt_at END
      WHERE id = ? RETURNING ${COLUMNS}`,
   );
@@ -169,11 +182,14 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
 
   const add = db.transaction((c: NewCallback): CallbackRow => {
     const group = c.group ?? null;
-    const deadline = promisedBy(c.reason, c.now, minutes);
+    const due = Math.max(c.dueAt ?? c.now, c.now);
+    const deadline = promisedBy(c.reason, due, minutes);
+    const ticket = c.ticket ?? null;
     const open = openFor.get(c.number, group) as CallbackRow | undefined;
     // The latest request's language wins: it is how the caller last spoke to the hotline.
-    if (open) return merge.get(deadline, c.reason, deadline, c.language ?? null, c.now, c.now, open.id) as CallbackRow;
-    return insert.get(c.callId, c.number, c.reason, group, deadline, Math.min(c.placeAt ?? c.now, c.now), c.now, c.language ?? null) as CallbackRow;
+    if (open) return merge.get(deadline, c.reason, deadline, c.language ?? null, ticket, due, due, due, open.id) as CallbackRow;
+    const place = due > c.now ? due : Math.min(c.placeAt ?? c.now, c.now);
+    return insert.get(c.callId, c.number, c.reason, group, deadline, place, due, c.language ?? null, ticket) as CallbackRow;
   });
   const claimDue = db.transaction(
     (o: ClaimOptions): CallbackRow[] =>

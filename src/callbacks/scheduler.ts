@@ -8,7 +8,8 @@
 // failure is retried `retryMs` later up to `attempts`, then the callback is expired. A claim
 // left by a controller that died is retaken after `STALE_MS`; the attempt is counted when the
 // dial starts, so a claim that never dialled is not counted. Outside the callback hours (N15)
-// nothing is dialled: what falls due is moved to the next opening.
+// nothing is dialled: what falls due is moved to the next opening. The tick also starts the
+// daily revisit job (N16) when its time has come.
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
@@ -22,6 +23,7 @@ import type { Clock } from '../clock/clock.js';
 import type { Flow } from '../flow/schema.js';
 import type { EventData, EventType } from '../store/events.js';
 import type { CallbackRow, CallbackStore } from './callback-store.js';
+import type { RevisitJob } from './revisit-job.js';
 
 /** A claim older than this belongs to a controller that died between claim and dial. */
 export const STALE_MS = 120_000;
@@ -42,6 +44,8 @@ export interface SchedulerDeps {
   signal: AbortSignal;
   /** N15: the callback hours; without it callbacks are dialled at any hour. */
   hours?: Pick<HoursService, 'callbackStatus'>;
+  /** N16: the daily revisit job, asked at every tick whether its run is due. */
+  revisits?: Pick<RevisitJob, 'runIfDue'>;
 }
 
 export class CallbackScheduler {
@@ -80,6 +84,12 @@ export class CallbackScheduler {
     const now = clock.now();
     for (const row of store.expireOverdue(now)) {
       this.record(row, 'callback.expired', { id: row.id, attempts: row.attempts, promisedBy: row.promisedBy, outcome: row.outcome });
+    }
+    // N16: revisits are stored at any hour; like every callback they are dialled in callback hours.
+    try {
+      this.deps.revisits?.runIfDue(now, flow);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'revisits: the daily run failed; trying again at the next tick');
     }
     // N8/N15: nothing is dialled outside the callback hours. What falls due then moves to the
     // next opening (with its promise); with no opening ahead it waits, and expires at its deadline.
@@ -176,11 +186,17 @@ export class CallbackScheduler {
       connected: { number: row.number, name: '' },
       creationtime: new Date(startedAt).toISOString(),
     };
+    // N16: a revisit starts at its own greeting when the flow names one.
+    const entry = (row.reason === 'revisit' ? settings.revisit?.entry : undefined) ?? settings.entry;
     await this.deps.runCall(channel, {
       adopted: false,
       direction: 'outbound',
-      ...(settings.entry === undefined ? {} : { startAt: settings.entry }),
-      callback: { id: row.id, reason: row.reason, group, claim, attempt, ...(row.language ? { language: row.language } : {}) },
+      ...(entry === undefined ? {} : { startAt: entry }),
+      callback: {
+        id: row.id, reason: row.reason, group, claim, attempt,
+        ...(row.language ? { language: row.language } : {}),
+        ...(row.ticket ? { ticket: row.ticket } : {}),
+      },
     });
   }
 

@@ -19,6 +19,8 @@ export interface CallbackCall {
   attempt: number;
   /** N18: the language of the call that asked for it: the callee is greeted in it. */
   language?: Language;
+  /** N13/N16: the ticket it is about (a revisit's): the call's ticket, which a survey rates. */
+  ticket?: string;
 }
 
 export interface CallFacts {
@@ -66,6 +68,7 @@ export function createCallFacts(init: NewCallFacts): CallFacts {
     language: init.language,
     trail: [],
     ...(init.callback ? { callback: init.callback } : {}),
+    ...(init.callback?.ticket !== undefined ? { ticket: init.callback.ticket } : {}),
     earlierToday: () => (earlier ??= init.lookupEarlier?.() ?? { calls: 0, lastGroup: null }),
   };
 }

@@ -48,6 +48,8 @@ export interface EventData {
   'hours.checked': { step: string; state: 'open' | 'closed' | 'holiday'; reason: string; override: number | null; opensAt: number | null };
   'survey.rated': { step: string; rating: number; agent: string | null; group: string | null; ticket: string | null; attempt: number };
   'survey.abandoned': { step: string; tries: number; keys: string[] };
+  'revisit.scheduled': { ticket: string; callback: number; resolvedAt: number; dueAt: number; promisedBy: number; reason: string };
+  'revisit.skipped': { ticket: string; reason: string };
   'recording.announced': { step: string; prompt: string; declineKey: string | null; interrupted: boolean };
   'recording.declined': { step: string; key: string };
   'recording.started': { id: number; name: string; mode: 'call' | 'agent'; who: 'caller' | 'caller+agent'; agent: string | null };
@@ -107,6 +109,8 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'hours.checked': 'N15',
   'survey.rated': 'N16',
   'survey.abandoned': 'N16',
+  'revisit.scheduled': 'N16',
+  'revisit.skipped': 'N16',
   'recording.announced': 'N14',
   'recording.declined': 'N14',
   'recording.started': 'N14',

@@ -68,6 +68,7 @@ describe('promisedBy (N8)', () => {
     ['transfer-failed', 30],
     ['complaint-urgent', 120],
     ['complaint', 1440],
+    ['revisit', 1440],
   ] as const)('%s: %i minutes', (reason, minutes) => {
     expect(promisedBy(reason, 1_000)).toBe(1_000 + minutes * 60_000);
   });
@@ -110,6 +111,8 @@ describe('callback store', () => {
       claimToken: null,
       // N18: no language given: the flow's.
       language: null,
+      // N16: no ticket (a revisit's would be here).
+      ticket: null,
     });
     expect(store.forCall('c1')).toEqual([row]);
     expect(store.forCall('c2')).toEqual([]);
