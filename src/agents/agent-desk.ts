@@ -59,6 +59,13 @@ export interface AgentDesk {
   /** The agent's screen shows the call as connected (the call bridged it). */
   connected(leg: AgentLeg, callId: string): void;
   /**
+   * N8: hold music on the agent's leg, or off: a callback's agent waits on it while the callee
+   * is dialled and greeted. A leg that went away is no error.
+   */
+  music(leg: AgentLeg, on: boolean): Promise<void>;
+  /** The leg is answered, held for a call (not released) and still up. */
+  isLive(leg: AgentLeg): boolean;
+  /**
    * Ends the agent's part: hangs up the leg if still up and, once it is gone, frees the agent,
    * with wrap-up only when `talked` (the agent took the call, not just answered the whisper).
    * Safe to call more than once, and for a leg that was never answered.

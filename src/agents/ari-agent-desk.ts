@@ -121,6 +121,15 @@ export class AriAgentDesk implements AgentDesk {
     this.deps.notifier.connected(leg.agent.id, callId);
   }
 
+  async music(leg: AgentLeg, on: boolean): Promise<void> {
+    await this.held.get(leg.channelId)?.leg?.music(on);
+  }
+
+  isLive(leg: AgentLeg): boolean {
+    const held = this.held.get(leg.channelId);
+    return held?.leg !== undefined && !held.leg.ended && held.releasing === undefined;
+  }
+
   release(leg: AgentLeg, callId: string, talked: boolean): Promise<void> {
     const held = this.held.get(leg.channelId);
     if (!held) return Promise.resolve(); // never answered (freed by ring) or released already

@@ -80,6 +80,8 @@ export interface CallbackStore {
   dueGroups(now: number, staleMs: number): Array<string | null>;
   /** Claims due rows of a group, oldest request first, in one immediate transaction. */
   claimDue(options: ClaimOptions): CallbackRow[];
+  /** The claim is still being worked (agents take a while to ring): not stale. */
+  refreshClaim(id: number, token: string, now: number): void;
   /** The dial starts: the attempt is counted now (once), under the claim. False when the claim was lost. */
   startAttempt(id: number, token: string, now: number): boolean;
   /** The attempt ended: done, or back to pending at `retryAt`, or expired. Under the claim. */
@@ -147,6 +149,7 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
      WHERE id IN (SELECT id FROM callbacks WHERE (${due}) AND ${SAME_GROUP} ORDER BY created_at, id LIMIT ?)
      RETURNING ${COLUMNS}`,
   );
+  const refresh = db.prepare(`UPDATE callbacks SET claimed_at = ? WHERE id = ? AND claim_token = ? AND status = 'dialling'`);
   const start = db.prepare(
     `UPDATE callbacks SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ? AND claim_token = ? AND status = 'dialling'`,
   );
@@ -205,6 +208,9 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
     get: (id) => byId.get(id) as CallbackRow | undefined,
     dueGroups: (now, staleMs) => dueGroups.all(now, now - staleMs) as Array<string | null>,
     claimDue: (o) => claimDue.immediate(o),
+    refreshClaim: (id, token, now) => {
+      refresh.run(now, id, token);
+    },
     startAttempt: (id, token, now) => start.run(now, id, token).changes === 1,
     finishAttempt: (id, token, outcome, next) =>
       finish.run(next.status, outcome, next.retryAt ?? null, id, token).changes === 1,

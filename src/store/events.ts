@@ -42,6 +42,7 @@ export interface EventData {
   'callback.attempt': { id: number; attempt: number; agent: string; outcome: string; ringMs: number; dueAt: number; lateMs: number };
   'callback.expired': { id: number; attempts: number; promisedBy: number; outcome: string | null };
   'callback.started': { id: number; attempt: number; reason: string; group: string; agent: string };
+  'callback.whisper': { id: number; agent: string; prompts: string[]; heard: boolean };
   'call.dropped': { state: string; cause: number; callback: number | null };
   'callback.cancelled': { id: number; reason: string };
   'callback.deferred': { id: number; dueAt: number; promisedBy: number; closedMs: number };
@@ -103,6 +104,7 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'callback.attempt': 'N8',
   'callback.expired': 'N8',
   'callback.started': 'N8',
+  'callback.whisper': 'N8',
   'call.dropped': 'N9',
   'callback.cancelled': 'N8',
   'callback.deferred': 'N8',

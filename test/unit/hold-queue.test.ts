@@ -92,6 +92,14 @@ class QueueDesk implements AgentDesk {
 
   connected(): void {}
 
+  music(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  isLive(leg: AgentLeg): boolean {
+    return this.claims.has(leg.channelId);
+  }
+
   release(leg: AgentLeg, _callId: string, talked: boolean): Promise<void> {
     this.released.push(leg.agent.id);
     this.claims.get(leg.channelId)?.release({ answered: talked });

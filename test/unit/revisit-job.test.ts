@@ -21,6 +21,7 @@ import type { EventData, EventType } from '../../src/store/events.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { createTicketStore, type TicketStore } from '../../src/tickets/ticket-store.js';
 import { flowFromYaml } from './support/fake-call.js';
+import { ScriptedDesk } from './support/scripted-desk.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -220,6 +221,7 @@ describe('N16 revisits through the scheduler', () => {
       store: callbacks,
       pool,
       dispatcher,
+      agents: new ScriptedDesk(pool, dispatcher, clock),
       dialer,
       runCall: (_channel, start) => {
         runs.push(start);
