@@ -34,6 +34,7 @@ export interface EventData {
   'queue.reassured': { step: string; group: string; n: number; waitedMs: number; startedAt: number; endedAt: number; interrupted: boolean };
   'queue.offered': { step: string; group: string; n: number; waitedMs: number; startedAt: number; key: string | null };
   'queue.served': { step: string; group: string; agent: string; waitedMs: number };
+  'queue.position': { step: string; group: string; position: number; ahead: number; waitedMs: number; startedAt: number; interrupted: boolean };
   'queue.left': { step: string; group: string; reason: 'served' | 'callback' | 'timeout' | 'full' | 'hangup'; waitedMs: number };
   'callback.readback': { number: string; source: 'caller-id' | 'keyed'; attempt: number };
   'callback.refused': { number: string; reason: string };
@@ -129,6 +130,7 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'queue.reassured': 'N5',
   'queue.offered': 'N5',
   'queue.served': 'N5',
+  'queue.position': 'N5',
   'queue.left': 'N5',
   'language.chosen': 'N18',
   'language.kept': 'N18',
