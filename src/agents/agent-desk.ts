@@ -43,8 +43,11 @@ export interface AgentDesk {
   ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal, claim?: AgentClaim): Promise<AgentLeg>;
   /** N5: callers waiting in the group's hold queue now. */
   waiting(group: string): number;
-  /** N5: puts the call in the group's hold queue; agents that come free are given to it in turn. */
-  join(group: string, owner: string, requestedAt: number): QueueEntry;
+  /**
+   * N5: puts the call in the group's hold queue; agents that come free are given to it in turn.
+   * `callback`: the caller's pending callback whose place it takes (N8).
+   */
+  join(group: string, owner: string, requestedAt: number, callback?: number): QueueEntry;
   /**
    * Plays prompts to the agent (the whisper); false when the agent hung up meanwhile. The
    * caller's signal ends it early (the caller hung up).

@@ -64,8 +64,8 @@ export class AriAgentDesk implements AgentDesk {
     return this.deps.dispatcher.waiting(group);
   }
 
-  join(group: string, owner: string, requestedAt: number): QueueEntry {
-    return this.deps.dispatcher.join(group, owner, requestedAt);
+  join(group: string, owner: string, requestedAt: number, callback?: number): QueueEntry {
+    return this.deps.dispatcher.join(group, owner, requestedAt, callback);
   }
 
   async ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal, given?: AgentClaim): Promise<AgentLeg> {

@@ -61,6 +61,8 @@ export interface ListCallbacksOptions {
 
 export interface ClaimOptions {
   group: string | null;
+  /** Callbacks not to claim: their callers are on the line, waiting in the queue in their place (N8). */
+  exclude?: readonly number[];
   now: number;
   /** How many rows at most: never more than the group has free agents. */
   limit: number;
@@ -74,6 +76,11 @@ export interface CallbackStore {
   add(callback: NewCallback): CallbackRow;
   /** Most urgent first (earliest promised deadline). */
   list(options?: ListCallbacksOptions): CallbackRow[];
+  /**
+   * N8: the number's callback waiting for `group` (pending, not being dialled): a row without a
+   * group counts for `defaultGroup` (the flow's callback group). Undefined when there is none.
+   */
+  pendingFor(number: string, group: string, defaultGroup?: string | null): CallbackRow | undefined;
   forCall(callId: string): CallbackRow[];
   get(id: number): CallbackRow | undefined;
   /** Groups with callbacks due now (pending and due, or claimed and stale). */
@@ -146,8 +153,13 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
   const dueGroups = db.prepare(`SELECT DISTINCT grp FROM callbacks WHERE ${due}`).pluck();
   const claim = db.prepare(
     `UPDATE callbacks SET status = 'dialling', claim_token = ?, claimed_at = ?
-     WHERE id IN (SELECT id FROM callbacks WHERE (${due}) AND ${SAME_GROUP} ORDER BY created_at, id LIMIT ?)
+     WHERE id IN (SELECT id FROM callbacks WHERE (${due}) AND ${SAME_GROUP} AND id NOT IN (SELECT value FROM json_each(?))
+                  ORDER BY created_at, id LIMIT ?)
      RETURNING ${COLUMNS}`,
+  );
+  const pending = db.prepare(
+    `SELECT ${COLUMNS} FROM callbacks WHERE number = ? AND status = 'pending' AND (grp = ? OR (grp IS NULL AND ? = ?))
+     ORDER BY created_at, id LIMIT 1`,
   );
   const refresh = db.prepare(`UPDATE callbacks SET claimed_at = ? WHERE id = ? AND claim_token = ? AND status = 'dialling'`);
   const start = db.prepare(
@@ -196,7 +208,7 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
   });
   const claimDue = db.transaction(
     (o: ClaimOptions): CallbackRow[] =>
-      (o.limit <= 0 ? [] : claim.all(o.token, o.now, o.now, o.now - o.staleMs, o.group, o.limit)) as CallbackRow[],
+      (o.limit <= 0 ? [] : claim.all(o.token, o.now, o.now, o.now - o.staleMs, o.group, JSON.stringify(o.exclude ?? []), o.limit)) as CallbackRow[],
   );
 
   return {
@@ -205,6 +217,7 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
       return (status === undefined ? all.all(limit) : byStatus.all(status, limit)) as CallbackRow[];
     },
     forCall: (callId) => byCall.all(callId) as CallbackRow[],
+    pendingFor: (number, group, defaultGroup = null) => pending.get(number, group, defaultGroup, group) as CallbackRow | undefined,
     get: (id) => byId.get(id) as CallbackRow | undefined,
     dueGroups: (now, staleMs) => dueGroups.all(now, now - staleMs) as Array<string | null>,
     claimDue: (o) => claimDue.immediate(o),

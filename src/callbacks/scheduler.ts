@@ -117,7 +117,9 @@ export class CallbackScheduler {
       if (group === null) continue;
       const free = this.freeAgents(group);
       const token = randomUUID();
-      const rows = store.claimDue({ group: rowGroup, now, limit: free, token, staleMs: STALE_MS });
+      // N8: a callback whose caller called in and waits in its place is not dialled meanwhile.
+      const exclude = this.deps.dispatcher.heldCallbacks();
+      const rows = store.claimDue({ group: rowGroup, now, limit: free, token, staleMs: STALE_MS, exclude });
       for (const row of rows) {
         const work = this.attempt(row, group, token).catch((err: unknown) => {
           this.deps.logger.error({ err, callback: row.id }, 'callback attempt failed');

@@ -30,7 +30,7 @@ export interface EventData {
   'transfer.bridged': { group: string; agent: string; workNumber: string };
   'transfer.ended': { agent: string; by: 'caller' | 'agent' };
   'transfer.failed': { step: string; group: string; keyPath: string[] | null; prompts: string[] };
-  'queue.joined': { step: string; group: string; position: number; waiting: number };
+  'queue.joined': { step: string; group: string; position: number; waiting: number; callback?: number; requestedAt?: number };
   'queue.reassured': { step: string; group: string; n: number; waitedMs: number; startedAt: number; endedAt: number; interrupted: boolean };
   'queue.offered': { step: string; group: string; n: number; waitedMs: number; startedAt: number; key: string | null };
   'queue.served': { step: string; group: string; agent: string; waitedMs: number };

@@ -282,6 +282,23 @@ describe('N8 callback scheduler', () => {
     entry.leave();
   });
 
+  it('race: a callback due while its caller, who called in, waits in its place (or talks to the agent it got) is not dialled until that call leaves', async () => {
+    pool.login('a1');
+    pool.login('a2');
+    const row = store.add({ callId: 'c1', number: '13800138000', reason: 'unanswered-query', group: 'desk', now: T0 - MIN });
+    // The caller's call took the callback's place and was given a1 at once; a2 is free.
+    const entry = dispatcher.join('desk', 'inbound-call', row.createdAt, row.id);
+    const { dials, tickAndWork } = scheduler(['answered']);
+    await tickAndWork(AGENT_FIRST_MS + 5000);
+    expect(desk.rung).toEqual([]);
+    expect(dials).toEqual([]);
+    expect(store.get(row.id)).toMatchObject({ status: 'pending', attempts: 0 });
+    // The call hung up before being served: the callback is dialled as before.
+    entry.leave();
+    await tickAndWork(AGENT_FIRST_MS + 5000);
+    expect(dials).toHaveLength(1);
+  });
+
   it('no agent free: nothing is dialled and no attempt is counted', async () => {
     store.add({ callId: null, number: '13800138000', reason: 'unanswered-query', now: T0 });
     const { dials, tickAndWork } = scheduler();

@@ -64,8 +64,8 @@ class QueueDesk implements AgentDesk {
     return this.dispatcher.waiting(group);
   }
 
-  join(group: string, owner: string, requestedAt: number): QueueEntry {
-    return this.dispatcher.join(group, owner, requestedAt);
+  join(group: string, owner: string, requestedAt: number, callback?: number): QueueEntry {
+    return this.dispatcher.join(group, owner, requestedAt, callback);
   }
 
   async ring(agent: Agent, offer: CallOffer, _timeoutMs: number, signal: AbortSignal, given?: AgentClaim): Promise<AgentLeg> {
@@ -295,6 +295,58 @@ describe('N5 dispatcher: who gets a freed agent', () => {
     await advance(1000);
     expect(ctx.dataOf('queue.served').map((s) => s.agent)).toEqual(['a2']);
     expect(ctx.dataOf('transfer.leg').map((l) => [l.agent, l.outcome])).toEqual([['a1', 'no-answer'], ['a2', 'answered']]);
+  });
+});
+
+describe('N8 a caller who calls in while the callback is pending', () => {
+  it('N8: takes the callback\'s place in line (ahead of callers who came later); served, the callback is cancelled (called-in)', async () => {
+    const db = openDatabase(':memory:');
+    const callbacks = createCallbackStore(db);
+    const pending = callbacks.add({ callId: 'earlier', number: '13800138000', reason: 'unanswered-query', group: 'desk', now: T0 - 60_000 });
+    const others = busy('a1', 'a2');
+    dispatcher.join('desk', 'waiting-1', T0 - 30_000);
+    const { ctx } = caller('call-1', {}, callbacks);
+    await advance(JOINED);
+    expect(ctx.dataOf('queue.joined')).toEqual([
+      { step: 'to-desk', group: 'desk', position: 1, waiting: 2, callback: pending.id, requestedAt: T0 - 60_000 },
+    ]);
+    // N9: a drop now would keep that place too.
+    expect(ctx.facts.queuedAt).toBe(T0 - 60_000);
+    // While the caller waits in its place, the scheduler does not dial the callback.
+    expect(dispatcher.heldCallbacks()).toEqual([pending.id]);
+    expect(callbacks.claimDue({ group: 'desk', now: T0 + JOINED, limit: 5, token: 't', staleMs: 120_000, exclude: dispatcher.heldCallbacks() })).toEqual([]);
+    others.get('a1')!.release();
+    await advance(1000 + 4 * PROMPT_MS); // the ring, then thanks, two digits and 号客服为您服务
+    expect(desk.rung.map((r) => r.owner)).toEqual(['call-1']);
+    expect(ctx.dataOf('transfer.bridged')).toHaveLength(1);
+    expect(ctx.dataOf('callback.cancelled')).toEqual([{ id: pending.id, reason: 'called-in' }]);
+    expect(callbacks.get(pending.id)).toMatchObject({ status: 'cancelled', outcome: 'called-in' });
+  });
+
+  it('N8: a caller who hangs up before being served leaves the callback as it was, and it may be dialled again', async () => {
+    const callbacks = createCallbackStore(openDatabase(':memory:'));
+    const pending = callbacks.add({ callId: 'earlier', number: '13800138000', reason: 'unanswered-query', group: 'desk', now: T0 - 60_000 });
+    busy('a1', 'a2');
+    const { call, ctx, done } = caller('call-1', {}, callbacks);
+    await advance(JOINED + 20_000);
+    expect(ctx.dataOf('queue.joined')[0]).toMatchObject({ callback: pending.id });
+    call.callerHangsUp();
+    await expect(done).rejects.toThrow('call ended');
+    expect(callbacks.get(pending.id)).toEqual(pending);
+    expect(dispatcher.heldCallbacks()).toEqual([]);
+    expect(ctx.dataOf('callback.cancelled')).toEqual([]);
+  });
+
+  it("a callback of another group, or one being dialled, is not taken over; a row without a group counts for the flow's callback group", () => {
+    const callbacks = createCallbackStore(openDatabase(':memory:'));
+    const other = callbacks.add({ callId: null, number: '13800138000', reason: 'complaint', group: 'vip', now: T0 });
+    expect(callbacks.pendingFor('13800138000', 'desk', null)).toBeUndefined();
+    const ungrouped = callbacks.add({ callId: null, number: '13800138000', reason: 'complaint', now: T0 });
+    expect(callbacks.pendingFor('13800138000', 'desk', null)).toBeUndefined();
+    expect(callbacks.pendingFor('13800138000', 'desk', 'desk')?.id).toBe(ungrouped.id);
+    expect(callbacks.pendingFor('13800138000', 'vip', 'desk')?.id).toBe(other.id);
+    callbacks.claimDue({ group: 'vip', now: T0, limit: 1, token: 't', staleMs: 120_000 });
+    expect(callbacks.pendingFor('13800138000', 'vip', 'desk')).toBeUndefined();
   });
 });
 

@@ -42,8 +42,8 @@ export class ScriptedDesk implements AgentDesk {
     return this.dispatcher.waiting(group);
   }
 
-  join(group: string, owner: string, requestedAt: number): QueueEntry {
-    return this.dispatcher.join(group, owner, requestedAt);
+  join(group: string, owner: string, requestedAt: number, callback?: number): QueueEntry {
+    return this.dispatcher.join(group, owner, requestedAt, callback);
   }
 
   async ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal, given?: AgentClaim): Promise<AgentLeg> {
