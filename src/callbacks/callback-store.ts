@@ -104,6 +104,15 @@ export interface CallbackStore {
   /** Moves a pending callback's next attempt; undefined when it is not pending. */
   reschedule(id: number, dueAt: number): CallbackRow | undefined;
   /**
+   * N8: the callee answered and asked for another time: the callback is open again, due at
+   * `dueAt`, promised by its reason's promise counted from then, with a fresh ladder of attempts
+   * (the callee chose the hour). Undefined when the callback is not an answered one (cancelled
+   * meanwhile), or the number has another open callback for the group (that one calls back).
+   */
+  reopen(id: number, dueAt: number): CallbackRow | undefined;
+  /** What an answered callback came to (the callee declined: 'declined'); no-op unless done. */
+  noteOutcome(id: number, outcome: string): void;
+  /**
    * N8/N15: outside callback hours, the pending callbacks due by `now` move to `until` (the next
    * opening) and their promised deadline moves by as much: the promise counts callback hours
    * (a caller told at 22:00 "we call back within 30 minutes" is called by 08:30). Returns them.
@@ -190,6 +199,12 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
   const reschedule = db.prepare(
     `UPDATE callbacks SET next_attempt_at = ? WHERE id = ? AND status = 'pending' RETURNING ${COLUMNS}`,
   );
+  const reopenOne = db.prepare(
+    `UPDATE callbacks SET status = 'pending', next_attempt_at = ?, promised_by = ?, attempts = 0, outcome = 'rescheduled',
+       claim_token = NULL, claimed_at = NULL
+     WHERE id = ? AND status = 'done' RETURNING ${COLUMNS}`,
+  );
+  const outcomeOf = db.prepare(`UPDATE callbacks SET outcome = ? WHERE id = ? AND status = 'done'`);
   const defer = db.prepare(
     `UPDATE callbacks SET next_attempt_at = ?, promised_by = promised_by + (? - ?)
      WHERE status = 'pending' AND next_attempt_at <= ? AND promised_by >= ? RETURNING ${COLUMNS}`,
@@ -205,6 +220,13 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
     if (open) return merge.get(deadline, c.reason, deadline, c.language ?? null, ticket, due, due, due, open.id) as CallbackRow;
     const place = due > c.now ? due : Math.min(c.placeAt ?? c.now, c.now);
     return insert.get(c.callId, c.number, c.reason, group, deadline, place, due, c.language ?? null, ticket) as CallbackRow;
+  });
+  const reopen = db.transaction((id: number, dueAt: number): CallbackRow | undefined => {
+    const row = byId.get(id) as CallbackRow | undefined;
+    if (!row || row.status !== 'done') return undefined;
+    // One open callback per number and group (the unique index): another one already calls back.
+    if (openFor.get(row.number, row.group) !== undefined) return undefined;
+    return reopenOne.get(dueAt, promisedBy(row.reason, dueAt, minutes), id) as CallbackRow | undefined;
   });
   const claimDue = db.transaction(
     (o: ClaimOptions): CallbackRow[] =>
@@ -234,6 +256,10 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
     cancel: (id, reason) => cancelOne.get(reason, id) as CallbackRow | undefined,
     cancelOpenFor: (number, reason) => cancelFor.all(reason, number) as CallbackRow[],
     reschedule: (id, dueAt) => reschedule.get(dueAt, id) as CallbackRow | undefined,
+    reopen: (id, dueAt) => reopen.immediate(id, dueAt),
+    noteOutcome: (id, outcome) => {
+      outcomeOf.run(outcome, id);
+    },
     deferDue: (now, until) => defer.all(until, until, now, now, now) as CallbackRow[],
   };
 }

@@ -8,7 +8,7 @@
 // it whether a run is due, so the only node-cron task stays the scheduler's, a controller that
 // was down at that time catches up at its first tick, and unit tests drive it on a VirtualClock.
 import type { Logger } from 'pino';
-import { addDays, clockMinutes, localTime, wallClockInstant } from '../calendar/local-time.js';
+import { nextWallClock } from '../calendar/local-time.js';
 import type { Flow } from '../flow/schema.js';
 import type { EventData, EventType } from '../store/events.js';
 import { checkCallbackNumber } from './number-policy.js';
@@ -33,23 +33,6 @@ export interface RevisitRunResult {
   skipped: number;
 }
 
-/** The latest instant at or before `now` when the wall clock in `timeZone` read `hhmm`. */
-export function lastDueAt(now: number, hhmm: string, timeZone: string): number {
-  const { date } = localTime(now, timeZone);
-  const today = wallClockInstant(date, clockMinutes(hhmm), timeZone);
-  return today <= now ? today : wallClockInstant(addDays(date, -1), clockMinutes(hhmm), timeZone);
-}
-
-/** The first instant after `after` when the wall clock in `timeZone` reads `hhmm`. */
-export function nextDueAfter(after: number, hhmm: string, timeZone: string): number {
-  const { date } = localTime(after, timeZone);
-  for (let days = 0; days <= 2; days++) {
-    const at = wallClockInstant(addDays(date, days), clockMinutes(hhmm), timeZone);
-    if (at > after) return at;
-  }
-  return after + 24 * HOUR_MS; // unreachable: some day within two has that time after `after`
-}
-
 export class RevisitJob {
   /** The last run (from the store once, then kept); undefined until read. */
   private last: number | null | undefined;
@@ -67,7 +50,7 @@ export class RevisitJob {
     // Never run: at once (a new installation, or the first start after an upgrade).
     if (last !== null) {
       const key = `${config.time}|${flow.hotline.timezone}|${last}`;
-      if (this.next?.key !== key) this.next = { key, at: nextDueAfter(last, config.time, flow.hotline.timezone) };
+      if (this.next?.key !== key) this.next = { key, at: nextWallClock(last, config.time, flow.hotline.timezone) };
       if (now < this.next.at) return undefined;
     }
     return this.runOnce(now, flow);

@@ -46,6 +46,8 @@ export interface EventData {
   'callback.whisper': { id: number; agent: string; prompts: string[]; heard: boolean };
   'call.dropped': { state: string; cause: number; callback: number | null };
   'callback.cancelled': { id: number; reason: string };
+  'callback.rescheduled': { id: number; hour: number; dueAt: number; promisedBy: number; attempt: number };
+  'callback.declined': { id: number; tries: number; keys: string[] };
   'callback.deferred': { id: number; dueAt: number; promisedBy: number; closedMs: number };
   'hours.checked': { step: string; state: 'open' | 'closed' | 'holiday'; reason: string; override: number | null; opensAt: number | null };
   'survey.rated': { step: string; rating: number; agent: string | null; group: string | null; ticket: string | null; attempt: number };
@@ -108,6 +110,8 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'callback.whisper': 'N8',
   'call.dropped': 'N9',
   'callback.cancelled': 'N8',
+  'callback.rescheduled': 'N8',
+  'callback.declined': 'N8',
   'callback.deferred': 'N8',
   'hours.checked': 'N15',
   'survey.rated': 'N16',

@@ -9,7 +9,8 @@ import { AgentPool } from '../../src/agents/agent-pool.js';
 import { createAgentStateStore } from '../../src/agents/agent-state-store.js';
 import { Dispatcher } from '../../src/agents/dispatcher.js';
 import { createCallbackStore, type CallbackStore } from '../../src/callbacks/callback-store.js';
-import { lastDueAt, nextDueAfter, RevisitJob } from '../../src/callbacks/revisit-job.js';
+import { RevisitJob } from '../../src/callbacks/revisit-job.js';
+import { lastWallClock, nextWallClock } from '../../src/calendar/local-time.js';
 import { createRevisitStore, type RevisitStore } from '../../src/callbacks/revisit-store.js';
 import { CallbackScheduler } from '../../src/callbacks/scheduler.js';
 import { createCallFacts } from '../../src/calls/call-facts.js';
@@ -193,10 +194,10 @@ describe('N16 revisit job', () => {
     // New York springs forward on 2026-03-08 at 02:00: 02:30 does not exist that day.
     const ny = 'America/New_York';
     const before = new Date('2026-03-08T06:00:00Z').getTime(); // 01:00 EST
-    expect(new Date(nextDueAfter(before, '02:30', ny)).toISOString()).toBe('2026-03-08T07:00:00.000Z'); // 03:00 EDT
-    expect(new Date(nextDueAfter(before, '10:00', ny)).toISOString()).toBe('2026-03-08T14:00:00.000Z'); // 10:00 EDT
-    expect(new Date(lastDueAt(before, '10:00', ny)).toISOString()).toBe('2026-03-07T15:00:00.000Z'); // 10:00 EST
-    expect(lastDueAt(at('2026-03-11T10:00:00'), '10:00', 'Asia/Shanghai')).toBe(at('2026-03-11T10:00:00'));
+    expect(new Date(nextWallClock(before, '02:30', ny)).toISOString()).toBe('2026-03-08T07:00:00.000Z'); // 03:00 EDT
+    expect(new Date(nextWallClock(before, '10:00', ny)).toISOString()).toBe('2026-03-08T14:00:00.000Z'); // 10:00 EDT
+    expect(new Date(lastWallClock(before, '10:00', ny)).toISOString()).toBe('2026-03-07T15:00:00.000Z'); // 10:00 EST
+    expect(lastWallClock(at('2026-03-11T10:00:00'), '10:00', 'Asia/Shanghai')).toBe(at('2026-03-11T10:00:00'));
   });
 
   it('N16: the flow names a known group and step for revisits', () => {
