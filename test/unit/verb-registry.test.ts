@@ -63,7 +63,7 @@ const EVERY_VERB = parseFlow(
 
 const FLOWS: Flow[] = [
   EVERY_VERB,
-  ...['dialplans/hotline.yaml', ...['minimal', 'caller-care', 'e2e', 'transfer', 'survey', 'queue', 'language', 'recording'].map((f) => `test/fixtures/flows/${f}.yaml`)].map(
+  ...['dialplans/hotline.yaml', ...['minimal', 'caller-care', 'e2e', 'transfer', 'survey', 'queue', 'language', 'recording', 'revisit'].map((f) => `test/fixtures/flows/${f}.yaml`)].map(
     (file) => loadFlow(`${root}${file}`, catalogueIds()),
   ),
 ];
