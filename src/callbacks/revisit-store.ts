@@ -2,6 +2,7 @@
 // create-ticket step names); the daily job asks which of them were resolved since its last run,
 // and schedules each one's revisit callback once: the revisits table's primary key (the ticket)
 // is the "never twice", checked and written in the same immediate transaction as the callback.
+// A complaint that cannot be revisited is written there too, with why, so it is decided once.
 // Each run is logged (revisit_runs), so "since the last run" survives a restart.
 import type { Database } from '../store/database.js';
 import type { CallbackRow, CallbackStore, NewCallback } from './callback-store.js';
@@ -30,14 +31,16 @@ export interface RevisitStore {
   lastRun(): number | null;
   /**
    * Tickets of `group` marked resolved in [since, until) that are still resolved (or closed)
-   * and have never had a revisit, oldest resolution first.
+   * and were never decided on (revisited or skipped), oldest resolution first, at most `limit`.
    */
-  resolvedComplaints(group: string, since: number, until: number): ResolvedComplaint[];
+  resolvedComplaints(group: string, since: number, until: number, limit: number): ResolvedComplaint[];
   /**
    * Stores the ticket's revisit callback, unless the ticket has had one: undefined then. The
    * callback is a request like any other (it merges into an open callback of the number).
    */
   schedule(ticket: string, resolvedAt: number, callback: NewCallback): CallbackRow | undefined;
+  /** Records that the ticket gets no revisit, and why; false when it was decided on already. */
+  skip(ticket: string, resolvedAt: number, why: string, now: number): boolean;
   /** Whether the ticket has had a revisit scheduled. */
   hasRevisit(ticket: string): boolean;
   noteRun(run: RevisitRun): void;
@@ -50,10 +53,13 @@ export function createRevisitStore(db: Database, callbacks: CallbackStore): Revi
      FROM ticket_history h JOIN tickets t ON t.number = h.number
      WHERE h.status = 'resolved' AND h.at >= ? AND h.at < ? AND t.grp = ? AND t.status IN ('resolved', 'closed')
        AND NOT EXISTS (SELECT 1 FROM revisits r WHERE r.ticket = t.number)
-     GROUP BY t.number ORDER BY resolvedAt, t.number`,
+     GROUP BY t.number ORDER BY resolvedAt, t.number LIMIT ?`,
   );
   const exists = db.prepare('SELECT 1 FROM revisits WHERE ticket = ?').pluck();
   const insert = db.prepare('INSERT INTO revisits (ticket, callback_id, resolved_at, scheduled_at) VALUES (?, ?, ?, ?)');
+  const insertSkipped = db.prepare(
+    'INSERT INTO revisits (ticket, skipped, resolved_at, scheduled_at) VALUES (?, ?, ?, ?) ON CONFLICT (ticket) DO NOTHING',
+  );
   const run = db.prepare('INSERT INTO revisit_runs (ran_at, since, scheduled, skipped) VALUES (?, ?, ?, ?)');
 
   const schedule = db.transaction((ticket: string, resolvedAt: number, callback: NewCallback): CallbackRow | undefined => {
@@ -66,7 +72,8 @@ export function createRevisitStore(db: Database, callbacks: CallbackStore): Revi
 
   return {
     lastRun: () => lastRun.get() as number | null,
-    resolvedComplaints: (group, since, until) => resolved.all(since, until, group) as ResolvedComplaint[],
+    resolvedComplaints: (group, since, until, limit) => resolved.all(since, until, group, limit) as ResolvedComplaint[],
+    skip: (ticket, resolvedAt, why, now) => insertSkipped.run(ticket, why, resolvedAt, now).changes === 1,
     schedule: (ticket, resolvedAt, callback) => schedule.immediate(ticket, resolvedAt, callback),
     hasRevisit: (ticket) => exists.get(ticket) !== undefined,
     noteRun: (r) => {

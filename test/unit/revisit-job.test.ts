@@ -9,7 +9,7 @@ import { AgentPool } from '../../src/agents/agent-pool.js';
 import { createAgentStateStore } from '../../src/agents/agent-state-store.js';
 import { Dispatcher } from '../../src/agents/dispatcher.js';
 import { createCallbackStore, type CallbackStore } from '../../src/callbacks/callback-store.js';
-import { RevisitJob } from '../../src/callbacks/revisit-job.js';
+import { BATCH, RevisitJob } from '../../src/callbacks/revisit-job.js';
 import { lastWallClock, nextWallClock } from '../../src/calendar/local-time.js';
 import { createRevisitStore, type RevisitStore } from '../../src/callbacks/revisit-store.js';
 import { CallbackScheduler } from '../../src/callbacks/scheduler.js';
@@ -100,13 +100,13 @@ function complaint(callId: string, resolvedAt: number, caller = CALLER, group = 
 describe('N16 revisit job', () => {
   it('N16: a complaint resolved yesterday gets one revisit at the daily run, due afterHours after its resolution', () => {
     const j = job();
-    expect(j.runIfDue(T0, FLOW)).toEqual({ since: T0 - DAY, scheduled: 0, skipped: 0 }); // the first run: at once
+    expect(j.runIfDue(T0, FLOW)).toEqual({ since: T0 - DAY, until: T0, scheduled: 0, skipped: 0, done: true }); // the first run: at once
     const ticket = complaint('call-1', at('2026-03-10T15:00:00'));
     // Not before 10:00 the next day.
     expect(j.runIfDue(at('2026-03-11T09:59:59'), FLOW)).toBeUndefined();
     expect(callbacks.list()).toEqual([]);
     const ran = at('2026-03-11T10:00:00');
-    expect(j.runIfDue(ran, FLOW)).toEqual({ since: T0, scheduled: 1, skipped: 0 });
+    expect(j.runIfDue(ran, FLOW)).toEqual({ since: T0, until: ran, scheduled: 1, skipped: 0, done: true });
     const due = at('2026-03-11T15:00:00');
     expect(callbacks.list()).toMatchObject([
       {
@@ -161,11 +161,46 @@ describe('N16 revisit job', () => {
     // Restarted at 11:00 on the 10th: the 10:00 run of the 10th was done.
     expect(job().runIfDue(at('2026-03-10T11:00:00'), FLOW)).toBeUndefined();
     // Down from the 10th until the 12th at 08:00: the first tick runs and covers everything since the last run.
-    expect(job().runIfDue(at('2026-03-12T08:00:00'), FLOW)).toEqual({ since: T0, scheduled: 1, skipped: 0 });
+    expect(job().runIfDue(at('2026-03-12T08:00:00'), FLOW)).toEqual({ since: T0, until: at('2026-03-12T08:00:00'), scheduled: 1, skipped: 0, done: true });
     expect(db.prepare('SELECT ran_at AS ranAt, since, scheduled FROM revisit_runs ORDER BY id').all()).toEqual([
       { ranAt: T0, since: T0 - DAY, scheduled: 0 },
       { ranAt: at('2026-03-12T08:00:00'), since: T0, scheduled: 1 },
     ]);
+  });
+
+  it('a complaint that cannot be revisited is decided once: skipped and logged at one run, not again', () => {
+    const j = job();
+    j.runIfDue(T0, FLOW);
+    const ticket = complaint('call-1', at('2026-03-10T15:00:00'), 'anonymous');
+    expect(j.runIfDue(at('2026-03-11T10:00:00'), FLOW)).toMatchObject({ scheduled: 0, skipped: 1 });
+    // Reopened and resolved again: the decision stands.
+    clock.setTime(at('2026-03-11T11:00:00'));
+    tickets.setStatus(ticket, 'in-progress');
+    clock.setTime(at('2026-03-11T12:00:00'));
+    tickets.setStatus(ticket, 'resolved');
+    expect(j.runIfDue(at('2026-03-12T10:00:00'), FLOW)).toMatchObject({ scheduled: 0, skipped: 0 });
+    expect(dataOf('revisit.skipped')).toHaveLength(1);
+    expect(db.prepare('SELECT ticket, callback_id AS callbackId, skipped FROM revisits').all()).toEqual([
+      { ticket, callbackId: null, skipped: expect.any(String) as string },
+    ]);
+  });
+
+  it(`a long list goes out ${BATCH} complaints a tick (the calls' event loop is never held up long); the run ends, and is noted, when none is left`, () => {
+    const j = job();
+    j.runIfDue(T0, FLOW);
+    for (let i = 0; i < BATCH + 5; i++) complaint(`call-${i}`, at('2026-03-10T12:00:00') + i * 60_000, `139${String(i).padStart(8, '0')}`);
+    const start = at('2026-03-11T10:00:00');
+    expect(j.runIfDue(start, FLOW)).toEqual({ since: T0, until: start, scheduled: BATCH, skipped: 0, done: false });
+    // Resolved after the run started: the next run's.
+    const late = complaint('call-late', start + 500, '13700137000');
+    expect(j.runIfDue(start + 1000, FLOW)).toEqual({ since: T0, until: start, scheduled: BATCH + 5, skipped: 0, done: true });
+    expect(j.runIfDue(start + 2000, FLOW)).toBeUndefined();
+    expect(callbacks.list({ limit: 500 }).map((c) => c.ticket)).not.toContain(late);
+    expect(db.prepare('SELECT ran_at AS ranAt, since, scheduled FROM revisit_runs ORDER BY id').all()).toEqual([
+      { ranAt: T0, since: T0 - DAY, scheduled: 0 },
+      { ranAt: start, since: T0, scheduled: BATCH + 5 },
+    ]);
+    expect(j.runIfDue(at('2026-03-12T10:00:00'), FLOW)).toMatchObject({ since: start, scheduled: 1, done: true });
   });
 
   it('afterHours 0: due at the run; a revisit merges into an open callback of the number, keeping the more urgent one and naming the ticket', () => {
