@@ -252,11 +252,17 @@ export class CallbackScheduler {
       // Ringing agents takes time: the claim on the row is ours still, not a dead controller's.
       store.refreshClaim(row.id, token, clock.now());
       if (leg.outcome !== 'answered') continue; // the desk freed the agent once its phone was quiet
-      const prompts = callbackWhisperPrompts(offer, flow.whisper);
-      const heard = await agents.whisper(leg, prompts, this.agentLanguage(flow, agent.id), this.deps.signal);
-      this.record(row, 'callback.whisper', { id: row.id, agent: agent.id, prompts, heard });
-      if (heard && agents.isLive(leg)) return { claim, leg };
-      await agents.release(leg, offer.callId, false); // hung up during the whisper
+      let kept = false;
+      try {
+        const prompts = callbackWhisperPrompts(offer, flow.whisper);
+        const heard = await agents.whisper(leg, prompts, this.agentLanguage(flow, agent.id), this.deps.signal);
+        this.record(row, 'callback.whisper', { id: row.id, agent: agent.id, prompts, heard });
+        kept = heard && agents.isLive(leg);
+        if (kept) return { claim, leg };
+      } finally {
+        // Hung up during the whisper (or the whisper failed): freed once the phone is quiet.
+        if (!kept) await agents.release(leg, offer.callId, false);
+      }
     }
     return rung ? 'unanswered' : 'none';
   }
