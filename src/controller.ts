@@ -17,6 +17,8 @@ import { OutboundDialer } from './calls/outbound-leg.js';
 import { createCallHandler, type CallStart } from './calls/handle-call.js';
 import type { ChannelInfo } from './ari/types.js';
 import { CallbackScheduler } from './callbacks/scheduler.js';
+import { RevisitJob } from './callbacks/revisit-job.js';
+import { createRevisitStore } from './callbacks/revisit-store.js';
 import type { Config } from './config/env.js';
 import { settleAfter, systemClock, type Clock } from './clock/clock.js';
 import { parseFlow, readFlowFile, type FlowIssue } from './flow/load-flow.js';
@@ -177,7 +179,9 @@ export async function startController(config: Readonly<Config>, options: Control
     store: callbacks,
     pool,
     dispatcher,
+    agents,
     dialer,
+    tickets,
     runCall,
     record: (callId, type, data) => recorder.event(callId, type, data, clock.now()),
     currentFlow: () => flow,
@@ -185,6 +189,13 @@ export async function startController(config: Readonly<Config>, options: Control
     logger: logger.child({ part: 'callbacks' }),
     signal: life.signal,
     hours,
+    // N16: the daily revisits of resolved complaints, run from the scheduler's tick.
+    revisits: new RevisitJob({
+      store: createRevisitStore(db, callbacks),
+      record: recordOn,
+      logger: logger.child({ part: 'revisits' }),
+      signal: life.signal,
+    }),
   });
 
   // Hang-up requests and causes that ARI does not always carry (a plain BYE), and the earliest

@@ -43,8 +43,11 @@ export interface AgentDesk {
   ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal, claim?: AgentClaim): Promise<AgentLeg>;
   /** N5: callers waiting in the group's hold queue now. */
   waiting(group: string): number;
-  /** N5: puts the call in the group's hold queue; agents that come free are given to it in turn. */
-  join(group: string, owner: string, requestedAt: number): QueueEntry;
+  /**
+   * N5: puts the call in the group's hold queue; agents that come free are given to it in turn.
+   * `callback`: the caller's pending callback whose place it takes (N8).
+   */
+  join(group: string, owner: string, requestedAt: number, callback?: number): QueueEntry;
   /**
    * Plays prompts to the agent (the whisper); false when the agent hung up meanwhile. The
    * caller's signal ends it early (the caller hung up).
@@ -58,6 +61,13 @@ export interface AgentDesk {
   awaitAccept(leg: AgentLeg, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
   /** The agent's screen shows the call as connected (the call bridged it). */
   connected(leg: AgentLeg, callId: string): void;
+  /**
+   * N8: hold music on the agent's leg, or off: a callback's agent waits on it while the callee
+   * is dialled and greeted. A leg that went away is no error.
+   */
+  music(leg: AgentLeg, on: boolean): Promise<void>;
+  /** The leg is answered, held for a call (not released) and still up. */
+  isLive(leg: AgentLeg): boolean;
   /**
    * Ends the agent's part: hangs up the leg if still up and, once it is gone, frees the agent,
    * with wrap-up only when `talked` (the agent took the call, not just answered the whisper).

@@ -1,10 +1,11 @@
 // The agent's screen (N6 whisper): what an offered call is about, then whether it connected and
-// when it ended. Calls publish here; the HTTP event stream subscribes per agent.
+// when it ended. Calls publish here; the HTTP event stream subscribes per agent. A callback (N8)
+// is offered as `callback`: the agent is reached before the callee is dialled, and told why.
 import { EventEmitter } from 'node:events';
 import type { CallOffer } from './call-offer.js';
 
 export type AgentEvent =
-  | { type: 'offer'; info: CallOffer }
+  | { type: 'offer' | 'callback'; info: CallOffer }
   | { type: 'connected'; callId: string }
   | { type: 'ended'; callId: string };
 
@@ -14,6 +15,9 @@ export interface CurrentCall {
   info: CallOffer;
   connected: boolean;
 }
+
+/** How the screen is told of an offered call. */
+export const offerType = (info: CallOffer): 'offer' | 'callback' => (info.callback ? 'callback' : 'offer');
 
 // Event names are prefixed: an agent id of "error" must not become EventEmitter's 'error'.
 type Events = Record<`agent:${string}`, [AgentEvent]>;
@@ -29,9 +33,10 @@ export class AgentNotifier {
    */
   constructor(private readonly onListenerError: (err: unknown, agentId: string) => void = () => undefined) {}
 
+  /** A call offered to the agent: `callback` when the hotline calls back (info.callback), else `offer`. */
   offer(agentId: string, info: CallOffer): void {
     this.current.set(agentId, { info, connected: false });
-    this.emit(agentId, { type: 'offer', info });
+    this.emit(agentId, { type: offerType(info), info });
   }
 
   connected(agentId: string, callId: string): void {

@@ -64,8 +64,8 @@ export class AriAgentDesk implements AgentDesk {
     return this.deps.dispatcher.waiting(group);
   }
 
-  join(group: string, owner: string, requestedAt: number): QueueEntry {
-    return this.deps.dispatcher.join(group, owner, requestedAt);
+  join(group: string, owner: string, requestedAt: number, callback?: number): QueueEntry {
+    return this.deps.dispatcher.join(group, owner, requestedAt, callback);
   }
 
   async ring(agent: Agent, offer: CallOffer, timeoutMs: number, signal: AbortSignal, given?: AgentClaim): Promise<AgentLeg> {
@@ -119,6 +119,15 @@ export class AriAgentDesk implements AgentDesk {
 
   connected(leg: AgentLeg, callId: string): void {
     this.deps.notifier.connected(leg.agent.id, callId);
+  }
+
+  async music(leg: AgentLeg, on: boolean): Promise<void> {
+    await this.held.get(leg.channelId)?.leg?.music(on);
+  }
+
+  isLive(leg: AgentLeg): boolean {
+    const held = this.held.get(leg.channelId);
+    return held?.leg !== undefined && !held.leg.ended && held.releasing === undefined;
   }
 
   release(leg: AgentLeg, callId: string, talked: boolean): Promise<void> {

@@ -12,6 +12,8 @@ export interface QueueEntry {
   readonly owner: string;
   /** When the caller first asked for the group: the place in the queue, kept across re-queues. */
   readonly requestedAt: number;
+  /** N8: the pending callback whose place the caller took (not dialled while the caller waits). */
+  readonly callback?: number;
   /** 1-based place in the group's queue now; 0 once the entry has left or holds an agent. */
   position(): number;
   /**
@@ -33,6 +35,7 @@ interface Entry {
   group: string;
   owner: string;
   requestedAt: number;
+  callback?: number;
   seq: number;
   waiting: boolean;
   left: boolean;
@@ -55,11 +58,21 @@ export class Dispatcher {
   }
 
   /** Who waits where, in order (the queues API and the coming dashboard). */
-  snapshot(): Array<{ group: string; waiting: Array<{ owner: string; requestedAt: number; position: number }> }> {
+  snapshot(): Array<{ group: string; waiting: Array<{ owner: string; requestedAt: number; position: number; callback?: number }> }> {
     return [...this.queues.entries()].map(([group]) => ({
       group,
-      waiting: this.waitingOf(group).map((e, i) => ({ owner: e.owner, requestedAt: e.requestedAt, position: i + 1 })),
+      waiting: this.waitingOf(group).map((e, i) => ({
+        owner: e.owner, requestedAt: e.requestedAt, position: i + 1, ...(e.callback === undefined ? {} : { callback: e.callback }),
+      })),
     }));
+  }
+
+  /**
+   * N8: callbacks whose callers wait in a queue in their place, or talk to the agent it gave
+   * them: the scheduler does not dial them meanwhile.
+   */
+  heldCallbacks(): number[] {
+    return [...this.queues.values()].flatMap((q) => q.filter((e) => !e.left && e.callback !== undefined).map((e) => e.callback!));
   }
 
   /** How many entries wait for the group. */
@@ -76,9 +89,14 @@ export class Dispatcher {
     return this.pool.claim(agentId, owner);
   }
 
-  /** Puts a call in the group's queue; if an agent of the group is free already, it is claimed at once. */
-  join(group: string, owner: string, requestedAt: number): QueueEntry {
-    const entry: Entry = { group, owner, requestedAt, seq: this.seq++, waiting: true, left: false, skip: new Set() };
+  /**
+   * Puts a call in the group's queue; if an agent of the group is free already, it is claimed at
+   * once. `callback`: the pending callback whose place (requestedAt) the caller takes (N8).
+   */
+  join(group: string, owner: string, requestedAt: number, callback?: number): QueueEntry {
+    const entry: Entry = {
+      group, owner, requestedAt, seq: this.seq++, waiting: true, left: false, skip: new Set(), ...(callback === undefined ? {} : { callback }),
+    };
     const queue = this.queues.get(group) ?? [];
     queue.push(entry);
     queue.sort((a, b) => a.requestedAt - b.requestedAt || a.seq - b.seq);
@@ -88,6 +106,7 @@ export class Dispatcher {
       group,
       owner,
       requestedAt,
+      ...(callback === undefined ? {} : { callback }),
       position: () => (entry.waiting ? this.waitingOf(group).indexOf(entry) + 1 : 0),
       next: () =>
         new Promise<AgentClaim>((resolve) => {

@@ -176,3 +176,20 @@ export function isCalendarDate(text: string): boolean {
   const year = Number(text.slice(0, 4));
   return year >= 1000 && addDays(text, 0) === text;
 }
+
+/** The latest instant at or before `now` when the wall clock in `timeZone` read `hhmm` (N16's daily run). */
+export function lastWallClock(now: number, hhmm: string, timeZone: string): number {
+  const { date } = localTime(now, timeZone);
+  const today = wallClockInstant(date, clockMinutes(hhmm), timeZone);
+  return today <= now ? today : wallClockInstant(addDays(date, -1), clockMinutes(hhmm), timeZone);
+}
+
+/** The first instant after `after` when the wall clock in `timeZone` reads `hhmm` (a daily run, an hour a callee keys). */
+export function nextWallClock(after: number, hhmm: string, timeZone: string): number {
+  const { date } = localTime(after, timeZone);
+  for (let days = 0; days <= 2; days++) {
+    const at = wallClockInstant(addDays(date, days), clockMinutes(hhmm), timeZone);
+    if (at > after) return at;
+  }
+  return after + 86_400_000; // unreachable: within two days the wall clock shows every time after `after`
+}

@@ -10,6 +10,7 @@ export const CALLBACK_REASONS = [
   'complaint-urgent',
   'dropped',
   'transfer-failed',
+  'revisit',
 ] as const;
 export type CallbackReason = (typeof CALLBACK_REASONS)[number];
 
@@ -19,7 +20,9 @@ export const isCallbackReason = (value: string): value is CallbackReason =>
 /**
  * Defaults from N8. A dropped call (N9) is line trouble from the caller's side; a failed
  * transfer leaves a query unanswered. "A complaint is resolved within 3 working days" is about
- * resolution, not the callback, and is not a deadline here.
+ * resolution, not the callback, and is not a deadline here. A revisit (N16) of a resolved
+ * complaint is promised within a day of its due time (the daily job sets it `afterHours` after
+ * the resolution): the manuals' complaint promise, counted from when the hotline means to call.
  */
 export const DEFAULT_PROMISE_MINUTES: Readonly<Record<CallbackReason, number>> = {
   'line-trouble': 3,
@@ -28,9 +31,10 @@ export const DEFAULT_PROMISE_MINUTES: Readonly<Record<CallbackReason, number>> =
   'transfer-failed': 30,
   'complaint-urgent': 120,
   complaint: 1440,
+  revisit: 1440,
 };
 
-/** The promised deadline (ms epoch) for a callback requested at `now`. */
+/** The promised deadline (ms epoch) for a callback requested (or due, for a revisit) at `now`. */
 export function promisedBy(
   reason: CallbackReason,
   now: number,

@@ -2,17 +2,22 @@
 // callbacks past their promised deadline, then, per agent group, claims at most as many due
 // callbacks as the group has free agents (never more dials than agents) in one immediate
 // transaction, and works each: agent first (reserved through the dispatcher, which refuses while
-// callers wait in the group's hold queue), then the callee dialled through the one outbound leg
-// module with the hotline's number as caller ID. An answered callee runs the flow from
-// `callbacks.entry` as an outbound call that holds the reserved agent; no answer, busy or a
-// failure is retried `retryMs` later up to `attempts`, then the callback is expired. A claim
+// callers wait in the group's hold queue, rung, and told 「回拨:」 why, the number and the ticket,
+// its screen shown the callback; then hold music), then the callee dialled through the one
+// outbound leg module with the hotline's number as caller ID. An answered callee runs the flow
+// from `callbacks.entry` as an outbound call that holds the agent's leg; no answer, busy or a
+// failure is retried `retryMs` later up to `attempts`, then the callback is expired (agents
+// who do not answer cost the callee no attempt: it is tried again a minute later). A claim
 // left by a controller that died is retaken after `STALE_MS`; the attempt is counted when the
 // dial starts, so a claim that never dialled is not counted. Outside the callback hours (N15)
-// nothing is dialled: what falls due is moved to the next opening.
+// nothing is dialled: what falls due is moved to the next opening. The tick also starts the
+// daily revisit job (N16) when its time has come.
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import type { AgentDesk, AgentLeg } from '../agents/agent-desk.js';
 import type { AgentClaim, AgentPool } from '../agents/agent-pool.js';
+import type { CallOffer } from '../agents/call-offer.js';
 import type { Dispatcher } from '../agents/dispatcher.js';
 import type { ChannelInfo } from '../ari/types.js';
 import type { CallStart } from '../calls/handle-call.js';
@@ -20,17 +25,27 @@ import type { DialResult, OutboundDialer } from '../calls/outbound-leg.js';
 import type { HoursService } from '../calendar/hours-service.js';
 import type { Clock } from '../clock/clock.js';
 import type { Flow } from '../flow/schema.js';
+import type { Language } from '../prompts/language.js';
+import type { TicketStore } from '../tickets/ticket-store.js';
+import { callbackWhisperPrompts } from '../agents/whisper-prompts.js';
 import type { EventData, EventType } from '../store/events.js';
 import type { CallbackRow, CallbackStore } from './callback-store.js';
+import type { RevisitJob } from './revisit-job.js';
 
 /** A claim older than this belongs to a controller that died between claim and dial. */
 export const STALE_MS = 120_000;
+/** A callback whose agents did not answer is tried again this much later (no attempt counted). */
+export const AGENT_RETRY_MS = 60_000;
 
 export interface SchedulerDeps {
   store: CallbackStore;
   pool: AgentPool;
   dispatcher: Dispatcher;
+  /** Rings, whispers to and frees the callback's agent (N8: reached before the callee). */
+  agents: AgentDesk;
   dialer: OutboundDialer;
+  /** N13: the callee's open ticket, for the agent's whisper (a revisit names its own). */
+  tickets?: Pick<TicketStore, 'openFor'>;
   /** Runs the flow on an answered callee (an outbound call). */
   runCall: (channel: ChannelInfo, start: CallStart) => Promise<void>;
   /** Logs an event on a call's record (the call that asked for the callback). */
@@ -42,6 +57,8 @@ export interface SchedulerDeps {
   signal: AbortSignal;
   /** N15: the callback hours; without it callbacks are dialled at any hour. */
   hours?: Pick<HoursService, 'callbackStatus'>;
+  /** N16: the daily revisit job, asked at every tick whether its run is due. */
+  revisits?: Pick<RevisitJob, 'runIfDue'>;
 }
 
 export class CallbackScheduler {
@@ -81,6 +98,12 @@ export class CallbackScheduler {
     for (const row of store.expireOverdue(now)) {
       this.record(row, 'callback.expired', { id: row.id, attempts: row.attempts, promisedBy: row.promisedBy, outcome: row.outcome });
     }
+    // N16: revisits are stored at any hour; like every callback they are dialled in callback hours.
+    try {
+      this.deps.revisits?.runIfDue(now, flow);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'revisits: the daily run failed; trying again at the next tick');
+    }
     // N8/N15: nothing is dialled outside the callback hours. What falls due then moves to the
     // next opening (with its promise); with no opening ahead it waits, and expires at its deadline.
     const hours = this.deps.hours?.callbackStatus(now, flow);
@@ -94,7 +117,9 @@ export class CallbackScheduler {
       if (group === null) continue;
       const free = this.freeAgents(group);
       const token = randomUUID();
-      const rows = store.claimDue({ group: rowGroup, now, limit: free, token, staleMs: STALE_MS });
+      // N8: a callback whose caller called in and waits in its place is not dialled meanwhile.
+      const exclude = this.deps.dispatcher.heldCallbacks();
+      const rows = store.claimDue({ group: rowGroup, now, limit: free, token, staleMs: STALE_MS, exclude });
       for (const row of rows) {
         const work = this.attempt(row, group, token).catch((err: unknown) => {
           this.deps.logger.error({ err, callback: row.id }, 'callback attempt failed');
@@ -116,72 +141,149 @@ export class CallbackScheduler {
   }
 
   private async attempt(row: CallbackRow, group: string, token: string): Promise<void> {
-    const { store, dispatcher, pool, dialer, clock, logger } = this.deps;
+    const { store, agents, dialer, clock, logger } = this.deps;
     const flow = this.deps.currentFlow();
     const settings = flow.callbacks;
-    // Agent first: the callee never answers to nobody.
-    let claim: AgentClaim | null = null;
-    const owner = `callback-${row.id}`;
-    for (const agent of pool.candidates(group)) {
-      claim = dispatcher.claim(agent.id, owner, group);
-      if (claim) break;
-    }
-    if (!claim) {
-      store.unclaim(row.id, token);
+    // The callee's channel id is chosen now: the agent's screen names the call before it exists.
+    const calleeId = randomUUID();
+    const offer = this.offerFor(row, group, calleeId);
+    // Agent first: reserved, rung and told why before the callee is dialled, so the callee never
+    // answers to nobody and the agent knows who is coming.
+    const reached = await this.reachAgent(row, group, offer, token);
+    if (reached === 'none') {
+      store.unclaim(row.id, token); // nobody free after all: untouched, no attempt counted
       return;
     }
-    const dueAt = row.nextAttemptAt ?? row.createdAt;
-    const startedAt = clock.now();
-    if (!store.startAttempt(row.id, token, startedAt)) {
-      claim.release({ answered: false }); // the claim was lost (retaken as stale): not ours
+    if (reached === 'unanswered') {
+      // Nobody took it: not the callee's attempt. Back in line a little later.
+      store.finishAttempt(row.id, token, 'no-agent', { status: 'pending', retryAt: clock.now() + AGENT_RETRY_MS });
       return;
     }
-    const attempt = row.attempts + 1;
-    let result: DialResult;
+    const { claim, leg } = reached;
+    let handedOver = false;
     try {
-      result = await dialer.dial({
+      const dueAt = row.nextAttemptAt ?? row.createdAt;
+      const startedAt = clock.now();
+      if (!store.startAttempt(row.id, token, startedAt)) return; // the claim was lost (retaken as stale): not ours
+      const attempt = row.attempts + 1;
+      // The agent waits on hold music while the callee's phone rings.
+      await agents.music(leg, true);
+      const result: DialResult = await dialer.dial({
         endpoint: settings.dial!.replaceAll('{number}', row.number),
         callerId: flow.hotline.number,
         ringBudgetMs: settings.ringMs,
         role: 'callback-leg',
-        owner,
+        owner: `callback-${row.id}`,
         signal: this.deps.signal,
+        channelId: calleeId,
       });
-    } catch (err) {
-      claim.release({ answered: false });
-      throw err;
-    }
-    this.record(row, 'callback.attempt', {
-      id: row.id, attempt, agent: claim.agentId, outcome: result.outcome, ringMs: result.ringMs, dueAt, lateMs: startedAt - dueAt,
-    });
-    logger.info({ callback: row.id, attempt, outcome: result.outcome }, 'callback attempt');
-    if (result.outcome !== 'answered' || !result.leg) {
-      claim.release({ answered: false });
-      const retry = attempt < settings.attempts;
-      const retryAt = clock.now() + settings.retryMs;
-      const next = retry && retryAt < row.promisedBy ? { status: 'pending' as const, retryAt } : { status: 'expired' as const };
-      store.finishAttempt(row.id, token, result.outcome, next);
-      if (next.status === 'expired') {
-        this.record(row, 'callback.expired', { id: row.id, attempts: attempt, promisedBy: row.promisedBy, outcome: result.outcome });
+      this.record(row, 'callback.attempt', {
+        id: row.id, attempt, agent: claim.agentId, outcome: result.outcome, ringMs: result.ringMs, dueAt, lateMs: startedAt - dueAt,
+      });
+      logger.info({ callback: row.id, attempt, outcome: result.outcome }, 'callback attempt');
+      if (result.outcome !== 'answered' || !result.leg) {
+        // The agent hears why the line goes quiet, then is free for the next call.
+        await agents.whisper(leg, ['callback.agent-unanswered'], this.agentLanguage(flow, claim.agentId), this.deps.signal);
+        const retry = attempt < settings.attempts;
+        const retryAt = clock.now() + settings.retryMs;
+        const next = retry && retryAt < row.promisedBy ? { status: 'pending' as const, retryAt } : { status: 'expired' as const };
+        store.finishAttempt(row.id, token, result.outcome, next);
+        if (next.status === 'expired') {
+          this.record(row, 'callback.expired', { id: row.id, attempts: attempt, promisedBy: row.promisedBy, outcome: result.outcome });
+        }
+        return;
       }
-      return;
+      store.finishAttempt(row.id, token, 'answered', { status: 'done' });
+      // The callee is a call now: the flow's callback entry, holding the reserved agent.
+      const channel: ChannelInfo = {
+        id: result.channelId,
+        name: `callback-${row.id}`,
+        state: 'Up',
+        caller: { number: flow.hotline.number, name: '' },
+        connected: { number: row.number, name: '' },
+        creationtime: new Date(startedAt).toISOString(),
+      };
+      // N16: a revisit starts at its own greeting when the flow names one.
+      const entry = (row.reason === 'revisit' ? settings.revisit?.entry : undefined) ?? settings.entry;
+      handedOver = true;
+      await this.deps.runCall(channel, {
+        adopted: false,
+        direction: 'outbound',
+        ...(entry === undefined ? {} : { startAt: entry }),
+        callback: {
+          id: row.id, reason: row.reason, group, claim, leg, attempt,
+          releaseAgent: () => agents.release(leg, calleeId, false),
+          ...(row.language ? { language: row.language } : {}),
+          ...(offer.ticket !== undefined ? { ticket: offer.ticket } : {}),
+        },
+      });
+    } finally {
+      // The call frees the agent once it has it; before that, this attempt does.
+      if (!handedOver) await agents.release(leg, calleeId, false);
     }
-    store.finishAttempt(row.id, token, 'answered', { status: 'done' });
-    // The callee is a call now: the flow's callback entry, holding the reserved agent.
-    const channel: ChannelInfo = {
-      id: result.channelId,
-      name: `callback-${row.id}`,
-      state: 'Up',
-      caller: { number: flow.hotline.number, name: '' },
-      connected: { number: row.number, name: '' },
-      creationtime: new Date(startedAt).toISOString(),
+  }
+
+  /**
+   * N8: reserves an agent of the group and rings it, in the group's order, until one answers;
+   * that agent hears 「回拨:」, why, the number and the ticket, and its screen gets the callback.
+   * 'none': no agent could be claimed; 'unanswered': those rung did not answer or hung up.
+   */
+  private async reachAgent(
+    row: CallbackRow,
+    group: string,
+    offer: CallOffer,
+    token: string,
+  ): Promise<{ claim: AgentClaim; leg: AgentLeg } | 'none' | 'unanswered'> {
+    const { store, dispatcher, pool, agents, clock } = this.deps;
+    const flow = this.deps.currentFlow();
+    const { cadence, rings } = flow.agentRing;
+    const limitMs = rings * (cadence.onMs + cadence.offMs);
+    let rung = false;
+    for (const agent of pool.candidates(group)) {
+      if (this.deps.signal.aborted) break;
+      const claim = dispatcher.claim(agent.id, `callback-${row.id}`, group);
+      if (!claim) continue;
+      rung = true;
+      const leg = await agents.ring(agent, offer, limitMs, this.deps.signal, claim);
+      this.record(row, 'transfer.leg', {
+        agent: agent.id, workNumber: agent.workNumber, outcome: leg.outcome, ringMs: leg.ringMs, limitMs,
+        ...(leg.cause === undefined ? {} : { cause: leg.cause }),
+      });
+      // Ringing agents takes time: the claim on the row is ours still, not a dead controller's.
+      store.refreshClaim(row.id, token, clock.now());
+      if (leg.outcome !== 'answered') continue; // the desk freed the agent once its phone was quiet
+      let kept = false;
+      try {
+        const prompts = callbackWhisperPrompts(offer, flow.whisper);
+        const heard = await agents.whisper(leg, prompts, this.agentLanguage(flow, agent.id), this.deps.signal);
+        this.record(row, 'callback.whisper', { id: row.id, agent: agent.id, prompts, heard });
+        kept = heard && agents.isLive(leg);
+        if (kept) return { claim, leg };
+      } finally {
+        // Hung up during the whisper (or the whisper failed): freed once the phone is quiet.
+        if (!kept) await agents.release(leg, offer.callId, false);
+      }
+    }
+    return rung ? 'unanswered' : 'none';
+  }
+
+  /** What the agent's screen and whisper say about the callback. */
+  private offerFor(row: CallbackRow, group: string, calleeId: string): CallOffer {
+    const ticket = row.ticket ?? this.deps.tickets?.openFor(row.number)?.number;
+    return {
+      callId: calleeId,
+      caller: row.number,
+      group,
+      menuPath: [],
+      calledEarlierToday: false,
+      ...(ticket === undefined ? {} : { ticket }),
+      callback: { id: row.id, reason: row.reason, attempt: row.attempts + 1 },
     };
-    await this.deps.runCall(channel, {
-      adopted: false,
-      direction: 'outbound',
-      ...(settings.entry === undefined ? {} : { startAt: settings.entry }),
-      callback: { id: row.id, reason: row.reason, group, claim, attempt, ...(row.language ? { language: row.language } : {}) },
-    });
+  }
+
+  /** N18: an agent hears whispers in the agent's own language. */
+  private agentLanguage(flow: Flow, agentId: string): Language {
+    return flow.agents.agents[agentId]?.language ?? flow.hotline.language;
   }
 
   /** Moves what is due now to the next opening of the callback hours, each move logged. */

@@ -1,6 +1,7 @@
 // What is known about one call, owned by its session and shared by the verbs: who, which way,
 // in which language, which keys led here, which ticket. Services (stores, the agent desk) are a
 // separate read-only bundle; facts are per call and change as the call goes on.
+import type { AgentLeg } from '../agents/agent-desk.js';
 import type { AgentClaim } from '../agents/agent-pool.js';
 import type { CallbackReason } from '../callbacks/deadlines.js';
 import type { Language } from '../prompts/language.js';
@@ -14,11 +15,24 @@ export interface CallbackCall {
   reason: CallbackReason;
   /** The agent group that calls back. */
   group: string;
-  /** The agent reserved before the dial; the transfer to `group` rings this agent first. */
+  /** The agent reserved before the dial. */
   claim: AgentClaim;
+  /**
+   * The reserved agent's leg: answered and told why before the callee was dialled, waiting on
+   * hold music since. The transfer to `group` connects the callee to it without ringing anyone.
+   */
+  leg: AgentLeg;
+  /**
+   * Frees the reserved agent (hangs its leg up) when the callee will not talk to it: they are
+   * not the person, want another time, or hung up. Idempotent; nothing once the conversation
+   * has released the agent.
+   */
+  releaseAgent(): Promise<void>;
   attempt: number;
   /** N18: the language of the call that asked for it: the callee is greeted in it. */
   language?: Language;
+  /** N13/N16: the ticket it is about (a revisit's): the call's ticket, which a survey rates. */
+  ticket?: string;
 }
 
 export interface CallFacts {
@@ -66,6 +80,7 @@ export function createCallFacts(init: NewCallFacts): CallFacts {
     language: init.language,
     trail: [],
     ...(init.callback ? { callback: init.callback } : {}),
+    ...(init.callback?.ticket !== undefined ? { ticket: init.callback.ticket } : {}),
     earlierToday: () => (earlier ??= init.lookupEarlier?.() ?? { calls: 0, lastGroup: null }),
   };
 }

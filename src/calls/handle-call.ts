@@ -181,7 +181,7 @@ async function handleCall(
     }
   } finally {
     // A callee who hung up before reaching the reserved agent frees it (no-op once released).
-    callback?.claim.release({ answered: false });
+    await callback?.releaseAgent().catch((err: unknown) => logger.warn({ err }, 'freeing the reserved agent failed'));
     ticket?.release();
     if (outcome === 'detached') {
       // The call goes on under the next controller, which adopts it and finishes its record.

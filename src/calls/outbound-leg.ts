@@ -52,6 +52,11 @@ export interface DialParams {
   owner: string;
   /** The owner's signal: when it aborts, the leg is hung up. */
   signal: AbortSignal;
+  /**
+   * The leg's channel id, when the caller must know it before the dial (N8: a callback's agent
+   * is told the callee's call before the callee is dialled); default a fresh UUID.
+   */
+  channelId?: string;
 }
 
 export interface DialResult {
@@ -77,6 +82,8 @@ export interface AnsweredLeg extends BridgeLeg {
   nextKey(timeoutMs: number, signal: AbortSignal): Promise<string | null>;
   /** Hangs the leg up and resolves once its channel is gone (bounded); idempotent. */
   hangup(): Promise<void>;
+  /** Hold music on the leg, or off; a leg that went away is no error. A prompt played on it stops the music. */
+  music(on: boolean): Promise<void>;
 }
 
 export interface OutboundDialerDeps {
@@ -94,7 +101,7 @@ export class OutboundDialer {
 
   async dial(params: DialParams): Promise<DialResult> {
     const { ari, clock, logger } = this.deps;
-    const channelId = randomUUID();
+    const channelId = params.channelId ?? randomUUID();
     const started = clock.now();
     const result = (outcome: LegOutcome, cause?: number, leg?: AnsweredLeg): DialResult => ({
       outcome, ringMs: clock.now() - started, channelId, ...(cause === undefined ? {} : { cause }), ...(leg ? { leg } : {}),
@@ -315,6 +322,15 @@ class LiveLeg implements AnsweredLeg {
   hangup(): Promise<void> {
     this.hangingUp ??= this.hangupOnce();
     return this.hangingUp;
+  }
+
+  async music(on: boolean): Promise<void> {
+    if (this.left) return;
+    try {
+      await (on ? this.deps.ari.startMoh(this.channelId) : this.deps.ari.stopMoh(this.channelId));
+    } catch (err) {
+      if (!isChannelGone(err)) throw err;
+    }
   }
 
   // Free only once gone: an agent is not offered a new call while this one still rings or talks.

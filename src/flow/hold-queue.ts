@@ -7,10 +7,16 @@
 // agent rings with the caller still on hold, and the caller hears 「感谢您的耐心等待。」 before the
 // work number. An agent who does not take the call sends the caller back to the same place.
 // After `maxWaitMs`, or with `maxLength` callers already waiting, the transfer's fallback.
+// With `announcePosition` a reassurance also says the caller's place (queue-position.ts), only
+// when it went down since the last one said. A caller whose callback for the group is pending
+// (N8) takes the callback's place in line, and the callback is cancelled once the call is served.
 import { z } from 'zod';
 import type { Agent, AgentClaim } from '../agents/agent-pool.js';
+import type { CallbackRow } from '../callbacks/callback-store.js';
+import { checkCallbackNumber } from '../callbacks/number-policy.js';
 import { childSignal } from '../clock/clock.js';
 import type { EventData } from '../store/events.js';
+import { placePrompts, placeToAnnounce } from './queue-position.js';
 import { Ms, StepId } from './schema-parts.js';
 import type { AgentAttempt } from './verbs/transfer.js';
 
@@ -22,6 +28,10 @@ export const HoldQueue = z
     callback: StepId.optional().describe('where a caller who presses 1 at the offer goes (a capture-number step); without it no offer is made'),
     maxWaitMs: Ms(10_000, 3_600_000).default(600_000).describe('after this long in the queue, the transfer fallback'),
     maxLength: z.number().int().min(1).max(1000).default(20).describe('callers waiting already: a new one gets the transfer fallback'),
+    announcePosition: z
+      .boolean()
+      .default(false)
+      .describe("N5: a reassurance also says the caller's place (您前面还有N位, 您是下一位), only when it is lower than the last one said"),
   })
   .strict();
 export type HoldQueue = z.output<typeof HoldQueue>;
@@ -43,8 +53,14 @@ export async function waitInQueue(attempt: AgentAttempt, stepId: string, q: Hold
     return { kind: 'fallback' };
   }
   call.enter('queued');
-  const entry = desk.join(group, call.id, joinedAt);
-  ctx.record('queue.joined', { step: stepId, group, position: entry.position(), waiting: desk.waiting(group) });
+  // N8: a caller whose callback for this group is pending takes the callback's place in line.
+  const held = heldCallback(ctx, group);
+  const requestedAt = held ? Math.min(held.createdAt, joinedAt) : joinedAt;
+  if (held) ctx.facts.queuedAt = Math.min(ctx.facts.queuedAt ?? requestedAt, requestedAt);
+  const entry = desk.join(group, call.id, requestedAt, held?.id);
+  ctx.record('queue.joined', {
+    step: stepId, group, position: entry.position(), waiting: desk.waiting(group), ...(held ? { callback: held.id, requestedAt } : {}),
+  });
   let outcome: QueueOutcome | undefined;
   // The agent the dispatcher gives the call, when it comes; a new wait after each re-queue (the
   // finally below releases a claim left unused).
@@ -60,6 +76,8 @@ export async function waitInQueue(attempt: AgentAttempt, stepId: string, q: Hold
     let nextOffer = joinedAt + q.offerMs;
     let reassured = 0;
     let offered = 0;
+    // N5: the place said last; a place is said again only when it is lower.
+    let announced: number | undefined;
     const deadline = joinedAt + q.maxWaitMs;
     for (;;) {
       const nextReassure = promptEnded + q.reassureMs;
@@ -77,6 +95,9 @@ export async function waitInQueue(attempt: AgentAttempt, stepId: string, q: Hold
           ctx.record('queue.served', { step: stepId, group, agent: claim.agentId, waitedMs });
           ctx.record('queue.left', { step: stepId, group, reason: 'served', waitedMs });
           outcome = { kind: 'served' };
+          // N8: the callback whose place the caller took is not needed any more.
+          const cancelled = held && ctx.services.callbacks?.cancel(held.id, 'called-in');
+          if (cancelled) ctx.record('callback.cancelled', { id: cancelled.id, reason: 'called-in' });
         };
         if (agent && (await tryAgent(attempt, agent, claim, true, served))) {
           call.enter('in-flow');
@@ -120,12 +141,21 @@ export async function waitInQueue(attempt: AgentAttempt, stepId: string, q: Hold
       }
       reassured += 1;
       const startedAt = clock.now();
-      const played = await call.play(['hold.reassure'], { stopOn: given.signal });
+      const place = q.announcePosition ? placeToAnnounce(entry.position(), announced) : null;
+      // Counted as said once it starts: a caller who heard part of it must not hear a higher one later.
+      if (place !== null) announced = place;
+      const played = await call.play(['hold.reassure', ...(place !== null ? placePrompts(place) : [])], { stopOn: given.signal });
       promptEnded = clock.now();
       if (!played.interrupted) promptMs = promptEnded - startedAt;
       ctx.record('queue.reassured', {
         step: stepId, group, n: reassured, waitedMs: waited(), startedAt, endedAt: promptEnded, interrupted: played.interrupted,
       });
+      if (place !== null) {
+        ctx.record('queue.position', {
+          step: stepId, group, position: place, ahead: place - 1, waitedMs: startedAt - joinedAt, startedAt, interrupted: played.interrupted,
+        });
+        ctx.logger.debug({ group, position: place }, 'queue position announced');
+      }
     }
   } finally {
     // A claim the dispatcher made for this call that it never rang goes back to the pool.
@@ -136,6 +166,18 @@ export async function waitInQueue(attempt: AgentAttempt, stepId: string, q: Hold
       left('hangup');
     }
   }
+}
+
+/**
+ * N8: the caller's callback waiting for this group (pending: not being dialled now), when the
+ * caller called in: the caller takes its place in line. A hang-up before being served leaves it
+ * as it was; being served cancels it ('called-in').
+ */
+function heldCallback(ctx: AgentAttempt['ctx'], group: string): CallbackRow | undefined {
+  const store = ctx.services.callbacks;
+  if (!store || ctx.facts.direction !== 'inbound') return undefined;
+  const checked = checkCallbackNumber(ctx.facts.caller, ctx.flow.callbacks.allowedPatterns);
+  return checked.ok ? store.pendingFor(checked.number, group, ctx.flow.callbacks.group ?? null) : undefined;
 }
 
 function agentOf(flow: AgentAttempt['ctx']['flow'], agentId: string): Agent | undefined {

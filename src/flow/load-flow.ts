@@ -119,6 +119,9 @@ function parseChecked(text: string, source: string, promptIds: ReadonlySet<strin
   const entries: FlowEntry[] = [{ step: start, name: 'start', answered: false }];
   // An answered callback starts there (N8): the callee picked up before the flow runs.
   if (data.callbacks.entry !== undefined) entries.push({ step: data.callbacks.entry, name: 'callbacks.entry', answered: true });
+  // N16: so does a revisit, at its own greeting.
+  const revisitEntry = data.callbacks.revisit?.entry;
+  if (revisitEntry !== undefined) entries.push({ step: revisitEntry, name: 'callbacks.revisit.entry', answered: true });
   const errors: FlowIssue[] = [];
   const warnings: FlowIssue[] = [];
   for (const finding of checkFlowGraph(data, stepOrder, entries, data.checks)) {
@@ -412,6 +415,14 @@ function callbackIssues(flow: FlowFile, at: Locator): FlowIssue[] {
     for (const key of ['group', 'entry'] as const) {
       if (flow.callbacks[key] === undefined) issues.push(at.value(['callbacks'], `callbacks.dial needs callbacks.${key}`));
     }
+  }
+  // N16: the revisit group is both whose tickets are complaints and who calls back.
+  const revisit = flow.callbacks.revisit;
+  if (revisit && !Object.hasOwn(flow.agents.groups, revisit.group)) {
+    issues.push(at.value(['callbacks', 'revisit', 'group'], `unknown agent group '${revisit.group}' (not in agents.groups)`));
+  }
+  if (revisit?.entry !== undefined && !Object.hasOwn(flow.steps, revisit.entry)) {
+    issues.push(at.value(['callbacks', 'revisit', 'entry'], `unknown step '${revisit.entry}'`));
   }
   return issues;
 }

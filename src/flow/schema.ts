@@ -77,6 +77,25 @@ const CallbackDialling = {
   attempts: z.number().int().min(1).max(10).default(3).describe('N8: attempts before the callback is given up'),
   retryMs: Ms(10_000, 86_400_000).default(600_000).describe('N8: between attempts (no answer, busy, failed)'),
   ringMs: Ms(5000, 120_000).default(30_000).describe("N8: how long the callee's phone rings"),
+  revisit: z
+    .object({
+      group: z
+        .string()
+        .min(1)
+        .describe("N16: the agent group whose tickets are complaints (a create-ticket step's group); its agents make the revisits"),
+      afterHours: z
+        .number()
+        .int()
+        .min(0)
+        .max(720)
+        .default(24)
+        .describe('N16: a revisit falls due this many hours after the complaint was resolved (0: at the daily run)'),
+      time: Clock.default('10:00').describe('N16: when the daily job looks for resolved complaints (HH:MM, hotline time)'),
+      entry: StepId.optional().describe('N16: the step a revisit starts at (default callbacks.entry): the revisit greeting'),
+    })
+    .strict()
+    .optional()
+    .describe('N16: a daily job schedules a revisit callback for each complaint resolved since its last run, once per ticket'),
 };
 
 export const Ring = z

@@ -39,10 +39,11 @@ export interface EventData {
   'transfer.bridged': { group: string; agent: string; workNumber: string };
   'transfer.ended': { agent: string; by: 'caller' | 'agent' };
   'transfer.failed': { step: string; group: string; keyPath: string[] | null; prompts: string[] };
-  'queue.joined': { step: string; group: string; position: number; waiting: number };
+  'queue.joined': { step: string; group: string; position: number; waiting: number; callback?: number; requestedAt?: number };
   'queue.reassured': { step: string; group: string; n: number; waitedMs: number; startedAt: number; endedAt: number; interrupted: boolean };
   'queue.offered': { step: string; group: string; n: number; waitedMs: number; startedAt: number; key: string | null };
   'queue.served': { step: string; group: string; agent: string; waitedMs: number };
+  'queue.position': { step: string; group: string; position: number; ahead: number; waitedMs: number; startedAt: number; interrupted: boolean };
   'queue.left': { step: string; group: string; reason: 'served' | 'callback' | 'timeout' | 'full' | 'hangup'; waitedMs: number };
   'callback.readback': { number: string; source: 'caller-id' | 'keyed'; attempt: number };
   'callback.refused': { number: string; reason: string };
@@ -51,12 +52,17 @@ export interface EventData {
   'callback.attempt': { id: number; attempt: number; agent: string; outcome: string; ringMs: number; dueAt: number; lateMs: number };
   'callback.expired': { id: number; attempts: number; promisedBy: number; outcome: string | null };
   'callback.started': { id: number; attempt: number; reason: string; group: string; agent: string };
+  'callback.whisper': { id: number; agent: string; prompts: string[]; heard: boolean };
   'call.dropped': { state: string; cause: number; callback: number | null };
   'callback.cancelled': { id: number; reason: string };
+  'callback.rescheduled': { id: number; hour: number; dueAt: number; promisedBy: number; attempt: number };
+  'callback.declined': { id: number; tries: number; keys: string[] };
   'callback.deferred': { id: number; dueAt: number; promisedBy: number; closedMs: number };
   'hours.checked': { step: string; state: 'open' | 'closed' | 'holiday'; reason: string; override: number | null; opensAt: number | null };
   'survey.rated': { step: string; rating: number; agent: string | null; group: string | null; ticket: string | null; attempt: number };
   'survey.abandoned': { step: string; tries: number; keys: string[] };
+  'revisit.scheduled': { ticket: string; callback: number; resolvedAt: number; dueAt: number; promisedBy: number; reason: string };
+  'revisit.skipped': { ticket: string; reason: string };
   'recording.announced': { step: string; prompt: string; declineKey: string | null; interrupted: boolean };
   'recording.declined': { step: string; key: string };
   'recording.started': { id: number; name: string; mode: 'call' | 'agent'; who: 'caller' | 'caller+agent'; agent: string | null };
@@ -113,12 +119,17 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'callback.attempt': 'N8',
   'callback.expired': 'N8',
   'callback.started': 'N8',
+  'callback.whisper': 'N8',
   'call.dropped': 'N9',
   'callback.cancelled': 'N8',
+  'callback.rescheduled': 'N8',
+  'callback.declined': 'N8',
   'callback.deferred': 'N8',
   'hours.checked': 'N15',
   'survey.rated': 'N16',
   'survey.abandoned': 'N16',
+  'revisit.scheduled': 'N16',
+  'revisit.skipped': 'N16',
   'recording.announced': 'N14',
   'recording.declined': 'N14',
   'recording.started': 'N14',
@@ -135,6 +146,7 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'queue.reassured': 'N5',
   'queue.offered': 'N5',
   'queue.served': 'N5',
+  'queue.position': 'N5',
   'queue.left': 'N5',
   'language.chosen': 'N18',
   'language.kept': 'N18',

@@ -375,6 +375,38 @@ export const MIGRATIONS: readonly Migration[] = [
     // the flow's language, as for requests made before this column).
     up: `ALTER TABLE callbacks ADD COLUMN language TEXT;`,
   },
+  {
+    version: 14,
+    name: 'revisits of resolved complaints',
+    // N16: the daily job calls back the callers of resolved complaints. callbacks.ticket is the
+    // ticket a callback is about (the whisper and the revisit's survey name it). revisits has
+    // one row per ticket the job ever decided on, its primary key the "never twice": a ticket
+    // resolved, reopened and resolved again is revisited once. A row has its callback, or why
+    // there is none (skipped: a number the hotline may not call back). revisit_runs logs each
+    // daily run (up to when it looked, from when, what it did); the next run looks from there.
+    // ticket_history_status serves "resolved since the last run". Both tables are append-only.
+    up: `
+      ALTER TABLE callbacks ADD COLUMN ticket TEXT;
+      CREATE TABLE revisits (
+        ticket       TEXT PRIMARY KEY REFERENCES tickets (number),
+        callback_id  INTEGER REFERENCES callbacks (id),
+        skipped      TEXT,
+        resolved_at  INTEGER NOT NULL,
+        scheduled_at INTEGER NOT NULL,
+        CHECK ((callback_id IS NULL) <> (skipped IS NULL))
+      );
+      ${appendOnly('revisits')}
+      CREATE TABLE revisit_runs (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        ran_at    INTEGER NOT NULL,
+        since     INTEGER NOT NULL,
+        scheduled INTEGER NOT NULL,
+        skipped   INTEGER NOT NULL
+      );
+      ${appendOnly('revisit_runs')}
+      CREATE INDEX ticket_history_status ON ticket_history (status, at);
+    `,
+  },
 ];
 
 export interface RunMigrationsOptions {

@@ -104,7 +104,7 @@ describe('N5 N8 callback from the hold queue', () => {
   // The offer after 15 s (the 60 s schedule is tested above); agent rings keep their length.
   const q = useQueueHotline('test/fixtures/flows/queue-callback.yaml');
 
-  it('N5 N8: 1 at the offer leaves a number; when the agent comes free the scheduler calls back, agent first; the callee presses 1 and is bridged', async () => {
+  it('N5 N8: 1 at the offer leaves a number; when the agent comes free the scheduler calls back, agent first (rung and told why before the dial); the callee presses 1 and is bridged', async () => {
     const { a, b, second, queuedId, joinedAt } = await agentBusyCallerQueued(q);
     await new Promise((r) => setTimeout(r, joinedAt + 15_000 + 1500 - Date.now()));
     await b.press('1');
@@ -144,14 +144,21 @@ describe('N5 N8 callback from the hold queue', () => {
     expect(dataOfAll(queued, 'callback.requested')[0]).toMatchObject({ number: second, reason: 'unanswered-query' });
     const attempt = dataOfAll(queued, 'callback.attempt')[0]!;
     expect(attempt).toMatchObject({ attempt: 1, agent: 'q1', outcome: 'answered' });
+    // Agent first: q1 was rung and heard 「回拨:」 why and the number before the callee was dialled.
+    expect(dataOfAll(queued, 'transfer.leg').map((l) => [l.agent, l.outcome])).toEqual([['q1', 'answered']]);
+    const whisper = dataOfAll(queued, 'callback.whisper')[0]!;
+    expect(whisper).toMatchObject({ agent: 'q1', heard: true });
+    expect(whisper.prompts.slice(0, 2)).toEqual(['whisper.callback', 'callback.reason.unanswered-query']);
+    expect(whisper.ts).toBeLessThanOrEqual(attempt.ts - attempt.ringMs);
     console.log(
-      `N8 callback: dialled ${attempt.ts - attempt.ringMs - freedAt} ms after the agent came free ` +
+      `N8 callback: dialled ${attempt.ts - attempt.ringMs - freedAt} ms after the agent came free (its ring and whisper included) ` +
         `(due ${attempt.lateMs} ms earlier, while the only agent was busy); callee answered after ${attempt.ringMs} ms`,
     );
     const call = await q.hotline.events(outbound!.id);
     expect(dataOfAll(call, 'callback.started')[0]).toMatchObject({ agent: 'q1', group: 'desk', attempt: 1 });
     expect(dataOfAll(call, 'menu.choice')[0]).toMatchObject({ digit: '1', target: 'callback-desk' });
-    expect(dataOfAll(call, 'transfer.leg').map((l) => [l.agent, l.outcome])).toEqual([['q1', 'answered']]);
+    // The callee's transfer rings nobody: the reserved agent is waiting on hold music.
+    expect(dataOfAll(call, 'transfer.leg')).toEqual([]);
     expect(dataOfAll(call, 'transfer.bridged')[0]).toMatchObject({ agent: 'q1', workNumber: '1066' });
     rows = (await (await fetch(`${q.hotline.controller.httpUrl}/api/callbacks`, { headers: { Authorization: `Bearer ${q.hotline.token}` } })).json()) as typeof rows;
     expect(rows.callbacks.find((c) => c.number === second)).toMatchObject({ status: 'done', attempts: 1 });

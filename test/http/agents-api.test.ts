@@ -237,6 +237,26 @@ describe('GET /api/agents/:id/events', () => {
     }
   });
 
+  it('N8: streams a callback as `callback` with the same facts, and replays it to a screen that reconnects', async () => {
+    const callback = { ...INFO, callId: 'c7', menuPath: [], callback: { id: 4, reason: 'revisit' as const, attempt: 1 } };
+    const s = await stream('/api/agents/a1/events');
+    try {
+      await s.until(/: connected\n\n/);
+      notifier.offer('a1', callback);
+      const text = await s.until(/event: callback\n/);
+      expect(text).toContain(`event: callback\ndata: ${JSON.stringify(callback)}\n\n`);
+    } finally {
+      s.close();
+    }
+    const again = await stream('/api/agents/a1/events');
+    try {
+      expect(await again.until(/event: callback\n[^\n]*\n\n/)).toContain('"reason":"revisit"');
+    } finally {
+      again.close();
+      notifier.ended('a1', 'c7');
+    }
+  });
+
   it('sends heartbeat comments', async () => {
     const s = await stream('/api/agents/a1/events');
     try {

@@ -120,4 +120,11 @@ describe('queues API (N5)', () => {
     first.leave();
     second.leave();
   });
+
+  it('N8: a caller in the place of its pending callback waits since the request, and names it', async () => {
+    const held = dispatcher.join('billing', 'call-3', T0 - 60_000, 12);
+    const res = await call('GET', '/queues');
+    expect((res.body as { queues: Array<{ waiting: unknown }> }).queues[0]!.waiting).toEqual([{ callId: 'call-3', position: 1, since: T0 - 60_000, waitedMs: 90_000, callback: 12 }]);
+    held.leave();
+  });
 });

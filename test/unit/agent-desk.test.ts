@@ -11,7 +11,7 @@ import { AriAgentDesk } from '../../src/agents/ari-agent-desk.js';
 import type { CallOffer } from '../../src/agents/call-offer.js';
 import { Dispatcher } from '../../src/agents/dispatcher.js';
 import type { AriAdapter, ChannelEvents } from '../../src/ari/ari-adapter.js';
-import type { ChannelEventMap } from '../../src/ari/types.js';
+import { ChannelGoneError, type ChannelEventMap } from '../../src/ari/types.js';
 import { OutboundDialer } from '../../src/calls/outbound-leg.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -25,6 +25,7 @@ class ScriptedAri {
   readonly legs = new Map<string, ChannelEvents>();
   readonly originated: Array<{ channelId: string; role: string; owner: string }> = [];
   readonly hangups: Array<{ channelId: string; done: () => void }> = [];
+  readonly moh: string[] = [];
 
   port(): AriAdapter {
     return {
@@ -38,6 +39,14 @@ class ScriptedAri {
         new Promise<void>((resolve) => this.hangups.push({ channelId, done: resolve })),
       events: (channelId: string) => this.legs.get(channelId),
       endpointState: () => Promise.resolve('unknown'),
+      startMoh: (channelId: string) => {
+        this.moh.push(`on:${channelId}`);
+        return this.legs.has(channelId) ? Promise.resolve() : Promise.reject(new ChannelGoneError(channelId, 'startMoh', 'Channel not found'));
+      },
+      stopMoh: (channelId: string) => {
+        this.moh.push(`off:${channelId}`);
+        return Promise.resolve();
+      },
     } as unknown as AriAdapter;
   }
 
@@ -171,5 +180,35 @@ describe('AriAgentDesk and the outbound leg (N6)', () => {
     const accepting = desk.awaitAccept(leg, 10_000, new AbortController().signal);
     await clock.advance(10_000);
     expect(await accepting).toBe(false);
+  });
+
+  it("N8: a callback's agent waits on hold music on its leg; the leg is live until it ends or is released", async () => {
+    const ringing = desk.ring(pool.agent('a1'), { ...offer, callback: { id: 1, reason: 'dropped', attempt: 1 } }, 3000, new AbortController().signal);
+    await flush();
+    const { channelId } = ari.originated[0]!;
+    ari.legs.get(channelId)!.emit('answered');
+    const leg = await ringing;
+    expect(desk.isLive(leg)).toBe(true);
+    await desk.music(leg, true);
+    await desk.music(leg, false);
+    expect(ari.moh).toEqual([`on:${channelId}`, `off:${channelId}`]);
+    ari.destroy(channelId, 16);
+    expect(desk.isLive(leg)).toBe(false);
+    // Music on a leg that is gone is no error (the agent hung up while the callee rang).
+    await expect(desk.music(leg, true)).resolves.toBeUndefined();
+    await desk.release(leg, 'call-1', false);
+    expect(pool.status('a1').state).toBe('available');
+  });
+
+  it('N8: a dial may name its channel id (a callback names the callee\'s call before dialling it)', async () => {
+    const dialer = new OutboundDialer({ ari: ari.port(), clock, logger: pino({ level: 'silent' }), signal: service.signal });
+    const dialling = dialer.dial({
+      endpoint: 'Local/13800138000@callees', callerId: '4008008000', ringBudgetMs: 3000, role: 'callback-leg', owner: 'callback-1',
+      signal: new AbortController().signal, channelId: 'callee-1',
+    });
+    await flush();
+    expect(ari.originated.at(-1)).toEqual({ channelId: 'callee-1', role: 'callback-leg', owner: 'callback-1' });
+    ari.destroy('callee-1', 17);
+    expect((await dialling).channelId).toBe('callee-1');
   });
 });

@@ -73,4 +73,14 @@ describe('AgentNotifier', () => {
     n.ended('a1', 'c1');
     expect(n.currentCall('a1')).toBeUndefined();
   });
+
+  it('N8: a callback is offered as `callback`, with why and which attempt; a screen that reconnects gets it again', () => {
+    const n = new AgentNotifier();
+    const seen: AgentEvent[] = [];
+    n.subscribe('a1', (e) => seen.push(e));
+    const callback: CallOffer = { ...INFO, menuPath: [], calledEarlierToday: false, callback: { id: 3, reason: 'dropped', attempt: 2 } };
+    n.offer('a1', callback);
+    expect(seen).toEqual([{ type: 'callback', info: callback }]);
+    expect(n.currentCall('a1')).toEqual({ info: callback, connected: false });
+  });
 });

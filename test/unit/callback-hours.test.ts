@@ -17,6 +17,7 @@ import type { Flow } from '../../src/flow/schema.js';
 import type { EventType } from '../../src/store/events.js';
 import { openDatabase } from '../../src/store/database.js';
 import { flowFromYaml } from './support/fake-call.js';
+import { ScriptedDesk } from './support/scripted-desk.js';
 
 const MIN = 60_000;
 const at = (local: string) => new Date(`${local}:00+08:00`).getTime();
@@ -84,9 +85,14 @@ function scheduler(answers: Array<DialResult['outcome']> = [], flow: Flow = FLOW
     store,
     pool,
     dispatcher,
+    // Agents answer at once: these tests time the callee's dials.
+    agents: new ScriptedDesk(pool, dispatcher, clock),
     dialer,
     runCall: () => Promise.resolve(),
-    record: (callId, type, data) => events.push({ callId, type, data }),
+    // The callback's own events; the agent's leg and whisper (N6/N8) are the scheduler test's.
+    record: (callId, type, data) => {
+      if (type !== 'transfer.leg' && type !== 'callback.whisper') events.push({ callId, type, data });
+    },
     currentFlow: () => flow,
     clock,
     logger: pino({ level: 'silent' }),

@@ -4,6 +4,8 @@ import { createCallbackStore } from '../../src/callbacks/callback-store.js';
 import { CALLBACK_REASONS, DEFAULT_PROMISE_MINUTES, promisedBy } from '../../src/callbacks/deadlines.js';
 import { checkCallbackNumber, DEFAULT_ALLOWED_PATTERNS, NumberPatterns } from '../../src/callbacks/number-policy.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
+import { callbackWhisperPrompts } from '../../src/agents/whisper-prompts.js';
+import { catalogueIds } from './support/fake-call.js';
 
 describe('checkCallbackNumber (N7)', () => {
   it.each(['13800138000', '19912345678', '01062345678', '075582345678', '13800138000#'])(
@@ -68,12 +70,25 @@ describe('promisedBy (N8)', () => {
     ['transfer-failed', 30],
     ['complaint-urgent', 120],
     ['complaint', 1440],
+    ['revisit', 1440],
   ] as const)('%s: %i minutes', (reason, minutes) => {
     expect(promisedBy(reason, 1_000)).toBe(1_000 + minutes * 60_000);
   });
 
   it('covers every reason', () => {
     expect(Object.keys(DEFAULT_PROMISE_MINUTES).sort()).toEqual([...CALLBACK_REASONS].sort());
+  });
+
+  it('N8: every reason has the words the agent hears before the callee is dialled (回拨: …)', () => {
+    for (const reason of CALLBACK_REASONS) expect(catalogueIds().has(`callback.reason.${reason}`), reason).toBe(true);
+    const offer = { callId: 'x', caller: '13800138000', group: 'g', menuPath: [], calledEarlierToday: false, ticket: '2603100001' };
+    const prompts = callbackWhisperPrompts({ ...offer, callback: { id: 1, reason: 'transfer-failed', attempt: 1 } }, ['ticket', 'caller']);
+    expect(prompts.slice(0, 4)).toEqual(['whisper.callback', 'callback.reason.transfer-failed', 'whisper.ticket', 'digit.2']);
+    expect(prompts.indexOf('whisper.caller')).toBe(2 + 1 + 10);
+    // The flow may leave the number and the ticket out; the why is always said.
+    expect(callbackWhisperPrompts({ ...offer, callback: { id: 1, reason: 'dropped', attempt: 1 } }, [])).toEqual([
+      'whisper.callback', 'callback.reason.dropped',
+    ]);
   });
 
   it('takes the flow file\'s minutes', () => {
@@ -110,6 +125,8 @@ describe('callback store', () => {
       claimToken: null,
       // N18: no language given: the flow's.
       language: null,
+      // N16: no ticket (a revisit's would be here).
+      ticket: null,
     });
     expect(store.forCall('c1')).toEqual([row]);
     expect(store.forCall('c2')).toEqual([]);

@@ -295,6 +295,7 @@ const EVERY_VERB = load(
     'wrong: { verb: wrong-number }',
     'gate: { verb: hours, open: main, closed: offer, holiday: info }',
     'consent: { verb: record, next: bye }',
+    'later: { verb: reschedule-callback, next: bye, failed: info }',
     'end: { verb: hangup }',
   ]),
 ).flow;
@@ -328,6 +329,8 @@ describe('graph facts: each verb declares how its steps behave', () => {
     hours: { step: 'gate', heard: false, plays: false, answers: false, idle: 'offer' },
     // N14: the announcement plays only when recording is on, once per call: it can pass unheard.
     record: { step: 'consent', heard: false, plays: true, answers: false, idle: 'bye' },
+    // N8: the callee of a callback is always asked for an hour; keying none goes to failed.
+    'reschedule-callback': { step: 'later', heard: true, plays: true, answers: false, idle: 'info' },
   };
 
   it('every registered verb is in the table (a new verb declares its graph facts and is added here)', () => {

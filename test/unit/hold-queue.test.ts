@@ -12,6 +12,9 @@ import { Dispatcher } from '../../src/agents/dispatcher.js';
 import { createCallbackStore, type CallbackStore } from '../../src/callbacks/callback-store.js';
 import { transfer } from '../../src/flow/verbs/transfer.js';
 import { openDatabase } from '../../src/store/database.js';
+import type { Flow } from '../../src/flow/schema.js';
+import { placePrompts, placeToAnnounce } from '../../src/flow/queue-position.js';
+import fc from 'fast-check';
 import { advance, FakeCall, fakeClock, fakeLeg, flowFromYaml, makeContext, newTestClock, stepOf, track } from './support/fake-call.js';
 
 const T0 = new Date('2026-03-10T09:00:00+08:00').getTime();
@@ -61,8 +64,8 @@ class QueueDesk implements AgentDesk {
     return this.dispatcher.waiting(group);
   }
 
-  join(group: string, owner: string, requestedAt: number): QueueEntry {
-    return this.dispatcher.join(group, owner, requestedAt);
+  join(group: string, owner: string, requestedAt: number, callback?: number): QueueEntry {
+    return this.dispatcher.join(group, owner, requestedAt, callback);
   }
 
   async ring(agent: Agent, offer: CallOffer, _timeoutMs: number, signal: AbortSignal, given?: AgentClaim): Promise<AgentLeg> {
@@ -91,6 +94,14 @@ class QueueDesk implements AgentDesk {
   }
 
   connected(): void {}
+
+  music(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  isLive(leg: AgentLeg): boolean {
+    return this.claims.has(leg.channelId);
+  }
 
   release(leg: AgentLeg, _callId: string, talked: boolean): Promise<void> {
     this.released.push(leg.agent.id);
@@ -121,10 +132,10 @@ function busy(...agentIds: string[]): Map<string, AgentClaim> {
   return claims;
 }
 
-function caller(id = 'call-1', durations: Record<string, number> = {}, callbacks?: CallbackStore) {
+function caller(id = 'call-1', durations: Record<string, number> = {}, callbacks?: CallbackStore, flow: Flow = FLOW) {
   const call = new FakeCall({ id, answered: true, caller: '13800138000', durations });
-  const ctx = makeContext(FLOW, call, { services: { agents: desk, ...(callbacks ? { callbacks } : {}) } });
-  const done = transfer.run(ctx, stepOf(FLOW, 'to-desk', 'transfer'), 'to-desk');
+  const ctx = makeContext(flow, call, { services: { agents: desk, ...(callbacks ? { callbacks } : {}) } });
+  const done = transfer.run(ctx, stepOf(flow, 'to-desk', 'transfer'), 'to-desk');
   done.catch(() => undefined);
   return { call, ctx, done, box: track(done) };
 }
@@ -287,6 +298,58 @@ describe('N5 dispatcher: who gets a freed agent', () => {
   });
 });
 
+describe('N8 a caller who calls in while the callback is pending', () => {
+  it('N8: takes the callback\'s place in line (ahead of callers who came later); served, the callback is cancelled (called-in)', async () => {
+    const db = openDatabase(':memory:');
+    const callbacks = createCallbackStore(db);
+    const pending = callbacks.add({ callId: 'earlier', number: '13800138000', reason: 'unanswered-query', group: 'desk', now: T0 - 60_000 });
+    const others = busy('a1', 'a2');
+    dispatcher.join('desk', 'waiting-1', T0 - 30_000);
+    const { ctx } = caller('call-1', {}, callbacks);
+    await advance(JOINED);
+    expect(ctx.dataOf('queue.joined')).toEqual([
+      { step: 'to-desk', group: 'desk', position: 1, waiting: 2, callback: pending.id, requestedAt: T0 - 60_000 },
+    ]);
+    // N9: a drop now would keep that place too.
+    expect(ctx.facts.queuedAt).toBe(T0 - 60_000);
+    // While the caller waits in its place, the scheduler does not dial the callback.
+    expect(dispatcher.heldCallbacks()).toEqual([pending.id]);
+    expect(callbacks.claimDue({ group: 'desk', now: T0 + JOINED, limit: 5, token: 't', staleMs: 120_000, exclude: dispatcher.heldCallbacks() })).toEqual([]);
+    others.get('a1')!.release();
+    await advance(1000 + 4 * PROMPT_MS); // the ring, then thanks, two digits and 号客服为您服务
+    expect(desk.rung.map((r) => r.owner)).toEqual(['call-1']);
+    expect(ctx.dataOf('transfer.bridged')).toHaveLength(1);
+    expect(ctx.dataOf('callback.cancelled')).toEqual([{ id: pending.id, reason: 'called-in' }]);
+    expect(callbacks.get(pending.id)).toMatchObject({ status: 'cancelled', outcome: 'called-in' });
+  });
+
+  it('N8: a caller who hangs up before being served leaves the callback as it was, and it may be dialled again', async () => {
+    const callbacks = createCallbackStore(openDatabase(':memory:'));
+    const pending = callbacks.add({ callId: 'earlier', number: '13800138000', reason: 'unanswered-query', group: 'desk', now: T0 - 60_000 });
+    busy('a1', 'a2');
+    const { call, ctx, done } = caller('call-1', {}, callbacks);
+    await advance(JOINED + 20_000);
+    expect(ctx.dataOf('queue.joined')[0]).toMatchObject({ callback: pending.id });
+    call.callerHangsUp();
+    await expect(done).rejects.toThrow('call ended');
+    expect(callbacks.get(pending.id)).toEqual(pending);
+    expect(dispatcher.heldCallbacks()).toEqual([]);
+    expect(ctx.dataOf('callback.cancelled')).toEqual([]);
+  });
+
+  it("a callback of another group, or one being dialled, is not taken over; a row without a group counts for the flow's callback group", () => {
+    const callbacks = createCallbackStore(openDatabase(':memory:'));
+    const other = callbacks.add({ callId: null, number: '13800138000', reason: 'complaint', group: 'vip', now: T0 });
+    expect(callbacks.pendingFor('13800138000', 'desk', null)).toBeUndefined();
+    const ungrouped = callbacks.add({ callId: null, number: '13800138000', reason: 'complaint', now: T0 });
+    expect(callbacks.pendingFor('13800138000', 'desk', null)).toBeUndefined();
+    expect(callbacks.pendingFor('13800138000', 'desk', 'desk')?.id).toBe(ungrouped.id);
+    expect(callbacks.pendingFor('13800138000', 'vip', 'desk')?.id).toBe(other.id);
+    callbacks.claimDue({ group: 'vip', now: T0, limit: 1, token: 't', staleMs: 120_000 });
+    expect(callbacks.pendingFor('13800138000', 'vip', 'desk')).toBeUndefined();
+  });
+});
+
 describe('N8 a caller who reaches an agent before the callback', () => {
   it('cancels the pending callback of the number (served), logged as callback.cancelled', async () => {
     const callbacks = createCallbackStore(openDatabase(':memory:'));
@@ -300,3 +363,161 @@ describe('N8 a caller who reaches an agent before the callback', () => {
   });
 });
 
+
+// N5 position announcements: a queue whose reassurances also say the caller's place. No callback
+// offer, so every slot is a reassurance; a long max wait.
+const POS_FLOW = flowFromYaml(`
+hotline: { name: Test line, number: "100" }
+agentRing: { cadence: { onMs: 1000, offMs: 3000 }, rings: 2 }
+agents:
+  agents:
+    a1: { endpoint: Local/a1@agents, workNumber: "27", name: One }
+    a2: { endpoint: Local/a2@agents, workNumber: "28", name: Two }
+  groups:
+    desk: { name: Desk, members: [a1, a2] }
+steps:
+  to-desk:
+    verb: transfer
+    group: desk
+    target: group.business
+    queue: { announcePosition: true, maxWaitMs: 3600000, maxLength: 100 }
+    next: bye
+    failed: bye
+  bye: { verb: hangup }
+`);
+/** Reassurance slots: 15 s after the previous prompt ended (the hold intro ends at HOLD_INTRO_END). */
+const slotPrompts = (call: FakeCall) => call.plays().filter((p) => p.prompts[0] === 'hold.reassure').map((p) => p.prompts);
+
+describe('N5 position announcements', () => {
+  it('N5: the first in line hears 您是下一位 at the first reassurance, and its place is not said again while it stays', async () => {
+    busy('a1', 'a2');
+    const { call, ctx } = caller('call-1', {}, undefined, POS_FLOW);
+    await advance(HOLD_INTRO_END + 3 * 17_000 + 10_000);
+    const slots = slotPrompts(call);
+    expect(slots.length).toBeGreaterThanOrEqual(3);
+    expect(slots[0]).toEqual(['hold.reassure', 'queue.next']);
+    for (const later of slots.slice(1)) expect(later).toEqual(['hold.reassure']);
+    expect(ctx.dataOf('queue.position')).toEqual([
+      { step: 'to-desk', group: 'desk', position: 1, ahead: 0, waitedMs: HOLD_INTRO_END - JOINED + 15_000, startedAt: T0 + HOLD_INTRO_END + 15_000, interrupted: false },
+    ]);
+  });
+
+  it('N5: the place is said when it goes down, never when it goes up (asterisk#1386): 前面还有2位, nothing, 前面还有1位, 您是下一位', async () => {
+    busy('a1', 'a2');
+    const first = dispatcher.join('desk', 'waiting-1', T0 - 2000);
+    const second = dispatcher.join('desk', 'waiting-2', T0 - 1000);
+    const { call, ctx } = caller('call-1', {}, undefined, POS_FLOW);
+    // Slots (from the call's start): 23 s (third in line: 8 s of prompts), 46 s, 63 s (8 s), 86 s.
+    await advance(24_000);
+    // A dropped caller's callback keeps its earlier place (N9): it joins ahead. Fourth now.
+    const dropped = dispatcher.join('desk', 'dropped-1', T0 - 1500);
+    await advance(47_000 - 24_000); // slot 2 (46 s): fourth in line: nothing said
+    first.leave();
+    dropped.leave();
+    await advance(64_000 - 47_000); // slot 3 (63 s): second in line
+    second.leave();
+    await advance(90_000 - 64_000); // slot 4 (86 s): first in line
+    expect(slotPrompts(call).slice(0, 4)).toEqual([
+      ['hold.reassure', ...placePrompts(3)],
+      ['hold.reassure'],
+      ['hold.reassure', 'queue.ahead', 'digit.1', 'queue.ahead-unit'],
+      ['hold.reassure', 'queue.next'],
+    ]);
+    expect(placePrompts(3)).toEqual(['queue.ahead', 'digit.2', 'queue.ahead-unit']);
+    expect(ctx.dataOf('queue.position').map((p) => [p.position, p.ahead])).toEqual([[3, 2], [2, 1], [1, 0]]);
+  });
+
+  it('N5: without announcePosition nothing about the place is said', async () => {
+    busy('a1', 'a2');
+    dispatcher.join('desk', 'waiting-1', T0 - 2000);
+    const { call, ctx } = caller();
+    await advance(HOLD_INTRO_END + 15_000 + PROMPT_MS);
+    expect(slotPrompts(call)[0]).toEqual(['hold.reassure']);
+    expect(ctx.dataOf('queue.position')).toEqual([]);
+  });
+
+  it('placeToAnnounce: the first place, then only a lower one (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 60 }), (positions) => {
+        let last: number | undefined;
+        const said: number[] = [];
+        for (const p of positions) {
+          const place = placeToAnnounce(p, last);
+          if (place === null) continue;
+          expect(place).toBe(p);
+          last = place;
+          said.push(place);
+        }
+        // Never up, never the same twice; the first valid place is always said.
+        for (let i = 1; i < said.length; i++) expect(said[i]).toBeLessThan(said[i - 1]!);
+        const firstValid = positions.find((p) => p >= 1);
+        if (firstValid !== undefined) expect(said[0]).toBe(firstValid);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('N5: announced positions never increase, and each is the caller\'s place at that moment, whoever joins ahead or leaves (property, on the virtual clock)', async () => {
+    // Others join ahead of the caller (earlier request: a dropped caller's place, a callback
+    // taken over) or behind it, and leave, at random moments over five minutes.
+    const op = fc.record({
+      atS: fc.integer({ min: 0, max: 300 }),
+      kind: fc.constantFrom('ahead', 'behind', 'leave'),
+      pick: fc.nat(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 4 }), fc.array(op, { maxLength: 20 }), async (initiallyAhead, ops) => {
+        newTestClock(T0);
+        pool = new AgentPool(AgentsConfig.parse(POS_FLOW.agents), createAgentStateStore(openDatabase(':memory:')), fakeClock, new AbortController().signal);
+        dispatcher = new Dispatcher(pool, pino({ level: 'silent' }));
+        desk = new QueueDesk(pool, dispatcher);
+        busy('a1', 'a2');
+        // The model: the others, with their request times; the caller's own is its join time.
+        const others: Array<{ requestedAt: number; entry: QueueEntry; waiting: boolean }> = [];
+        const join = (requestedAt: number) =>
+          others.push({ requestedAt, entry: dispatcher.join('desk', `o${others.length}`, requestedAt), waiting: true });
+        for (let i = 0; i < initiallyAhead; i++) join(T0 - 10_000 + i);
+        const callerAt = T0 + JOINED;
+        const placeNow = () => 1 + others.filter((o) => o.waiting && o.requestedAt < callerAt).length;
+        // The caller's place after each change, in time order.
+        const history: Array<{ t: number; place: number }> = [{ t: T0, place: placeNow() }];
+        const { call, ctx } = caller('call-1', {}, undefined, POS_FLOW);
+        // Slots start on whole seconds (2 s prompts, 15 s gaps); changes land at +333 ms, never at the same instant.
+        for (const o of ops) {
+          fakeClock.timer(JOINED + o.atS * 1000 + 333, new AbortController().signal, () => {
+            if (o.kind === 'leave') {
+              const live = others.filter((x) => x.waiting);
+              const gone = live[o.pick % Math.max(1, live.length)];
+              if (!gone) return;
+              gone.waiting = false;
+              gone.entry.leave();
+            } else {
+              join(o.kind === 'ahead' ? T0 - 20_000 + (o.pick % 10_000) : fakeClock.now());
+            }
+            history.push({ t: fakeClock.now(), place: placeNow() });
+          });
+        }
+        await advance(JOINED + 330_000);
+        // What the rule says at each reassurance, from the model's place at its start.
+        const placeAt = (t: number) => history.filter((h) => h.t <= t).at(-1)!.place;
+        let last: number | undefined;
+        const want: number[] = [];
+        for (const { startedAt } of ctx.dataOf('queue.reassured')) {
+          const p = placeToAnnounce(placeAt(startedAt), last);
+          if (p !== null) {
+            want.push(p);
+            last = p;
+          }
+        }
+        const said = ctx.dataOf('queue.position');
+        expect(ctx.dataOf('queue.reassured').length).toBeGreaterThanOrEqual(15);
+        expect(said.map((x) => x.position)).toEqual(want);
+        for (const x of said) expect(x.position).toBe(placeAt(x.startedAt));
+        for (let i = 1; i < said.length; i++) expect(said[i]!.position).toBeLessThan(said[i - 1]!.position);
+        call.callerHangsUp();
+        await advance(0);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

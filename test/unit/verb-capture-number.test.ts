@@ -27,7 +27,7 @@ function memoryStore() {
       const row: CallbackRow = {
         id: rows.length + 1, callId: c.callId, number: c.number, reason: c.reason, group: c.group ?? null,
         promisedBy: c.now + 30 * 60_000, status: 'pending', attempts: 0, createdAt: c.now,
-        nextAttemptAt: c.now, lastAttemptAt: null, outcome: null, claimToken: null, language: c.language ?? null,
+        nextAttemptAt: c.now, lastAttemptAt: null, outcome: null, claimToken: null, language: c.language ?? null, ticket: c.ticket ?? null,
       };
       rows.push(row);
       return row;

@@ -63,7 +63,7 @@ const EVERY_VERB = parseFlow(
 
 const FLOWS: Flow[] = [
   EVERY_VERB,
-  ...['dialplans/hotline.yaml', ...['minimal', 'caller-care', 'e2e', 'transfer', 'survey', 'queue', 'language', 'recording'].map((f) => `test/fixtures/flows/${f}.yaml`)].map(
+  ...['dialplans/hotline.yaml', ...['minimal', 'caller-care', 'e2e', 'transfer', 'survey', 'queue', 'language', 'recording', 'revisit'].map((f) => `test/fixtures/flows/${f}.yaml`)].map(
     (file) => loadFlow(`${root}${file}`, catalogueIds()),
   ),
 ];
@@ -90,8 +90,10 @@ function oldTargets(step: StepT): string[] {
         ...(step.survey !== undefined ? [step.survey] : []),
         ...(step.queue && step.queue.callback !== undefined ? [step.queue.callback] : []),
       ];
+    // Since the registry: N8's callee keys a better hour (reschedule-callback).
     case 'capture-number':
     case 'ticket-status':
+    case 'reschedule-callback':
       return [step.next, step.failed];
     case 'repeat-caller':
       return [step.next, ...Object.values(step.routes)];
@@ -128,6 +130,8 @@ function oldPrompts(step: StepT): string[] {
       return step.offer === undefined ? [] : [step.offer];
     case 'record':
       return [step.prompt];
+    case 'reschedule-callback':
+      return [step.prompt, step.refused];
     default:
       return [];
   }
@@ -141,6 +145,7 @@ function oldWindows(step: StepT): Array<{ key: string; ms: number }> {
     case 'create-ticket':
     case 'ticket-status':
     case 'survey':
+    case 'reschedule-callback':
       return [{ key: 'timeoutMs', ms: step.timeoutMs }];
     case 'language':
       return step.offer === undefined ? [] : [{ key: 'timeoutMs', ms: step.timeoutMs }];
@@ -205,6 +210,7 @@ const isPromptPath = (p: KeyPath) =>
   p.at(-1) === 'target' ||
   p.at(-1) === 'thanks' ||
   p.at(-1) === 'offer' ||
+  p.at(-1) === 'refused' ||
   ['prompt', 'attempts', 'prompts'].includes(String(p.at(-2)));
 
 function valueAt(value: unknown, path: KeyPath): unknown {
@@ -250,7 +256,7 @@ describe('the verb registry', () => {
     expect(verbs).toEqual([
       'capture-number', 'answer', 'greet', 'play', 'menu', 'silent-line',
       'goodbye', 'hangup', 'transfer', 'repeat-caller', 'create-ticket', 'ticket-status', 'survey', 'hours', 'language',
-      'wrong-number', 'record',
+      'wrong-number', 'record', 'reschedule-callback',
     ]);
     for (const verb of verbs) expect(definitionOf({ verb } as StepT).verb).toBe(verb);
   });
@@ -274,6 +280,7 @@ describe('the verb registry', () => {
       language: [],
       'wrong-number': [],
       record: ['recordings'],
+      'reschedule-callback': ['callbacks'],
     });
     for (const need of Object.values(needs).flat()) expect(SERVICE_NAMES).toContain(need);
   });

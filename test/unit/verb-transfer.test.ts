@@ -5,7 +5,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AgentDesk, AgentLeg, Candidates, LegOutcome, QueueEntry } from '../../src/agents/agent-desk.js';
 import type { CallOffer } from '../../src/agents/call-offer.js';
-import type { Agent } from '../../src/agents/agent-pool.js';
+import type { Agent, AgentClaim } from '../../src/agents/agent-pool.js';
+import type { CallbackCall } from '../../src/calls/call-facts.js';
 import type { TimerHandle } from '../../src/clock/clock.js';
 import type { Language } from '../../src/prompts/language.js';
 import { transfer } from '../../src/flow/verbs/transfer.js';
@@ -91,6 +92,7 @@ type DeskOp =
   | { op: 'whisper'; agent: string; prompts: string[]; language: Language }
   | { op: 'awaitAccept'; agent: string; timeoutMs: number }
   | { op: 'connected'; agent: string; callId: string }
+  | { op: 'music'; agent: string; on: boolean }
   | { op: 'release'; agent: string; channelId: string; callId: string; talked: boolean }
   // What the verb does to the caller's channel (CallPort), logged here to keep one order.
   | { op: 'hold'; callId: string }
@@ -210,7 +212,34 @@ class FakeDesk implements AgentDesk {
     this.note({ op: 'connected', agent: leg.agent.id, callId });
   }
 
+  music(leg: AgentLeg, on: boolean): Promise<void> {
+    this.note({ op: 'music', agent: leg.agent.id, on });
+    return Promise.resolve();
+  }
+
+  isLive(leg: AgentLeg): boolean {
+    const live = this.legs.get(leg.channelId);
+    return live !== undefined && !live.isGone && !this.released.has(leg.channelId);
+  }
+
+  /** The reserved agent hangs up while the callee is greeted (before any bridge). */
+  hangUpReserved(agentId: string): void {
+    this.legs.get(`leg-${agentId}`)?.hangUp();
+  }
+
+  /** An answered leg of an agent reserved before the call (N8: a callback's agent, reached first). */
+  reserved(agent: Agent): AgentLeg {
+    const channelId = `leg-${agent.id}`;
+    const live = fakeLeg(channelId);
+    this.legs.set(channelId, live);
+    return { agent, outcome: 'answered', ringMs: 1000, channelId, gone: live.gone };
+  }
+
+  private readonly released = new Set<string>();
+
   release(leg: AgentLeg, callId: string, talked: boolean): Promise<void> {
+    if (this.released.has(leg.channelId)) return Promise.resolve(); // idempotent, as the real desk
+    this.released.add(leg.channelId);
     this.note({ op: 'release', agent: leg.agent.id, channelId: leg.channelId, callId, talked });
     return Promise.resolve();
   }
@@ -259,6 +288,8 @@ interface Setup {
   openTicket?: TicketRow | null;
   /** N18: the call's language (default the flow's). */
   language?: 'zh-CN' | 'en';
+  /** N8: the call is a callback whose agent (this id, of group `repair`) was reached first. */
+  reserved?: string;
 }
 
 function start(setup: Setup = {}) {
@@ -275,7 +306,9 @@ function start(setup: Setup = {}) {
     },
   };
   const { earlier, ticket } = setup;
+  const callback = setup.reserved === undefined ? undefined : reservedCallback(desk, setup.reserved);
   const ctx = makeContext(FLOW, call, {
+    ...(callback ? { callback, direction: 'outbound' as const } : {}),
     services: {
       ...(setup.desk === false ? {} : { agents: desk }),
       ...(setup.openTicket === undefined ? {} : { tickets: tickets as TicketStore }),
@@ -289,6 +322,26 @@ function start(setup: Setup = {}) {
   // A rejection is asserted by the test that expects it; keep the others from going unhandled.
   done.catch(() => undefined);
   return { call, ctx, desk, done, box: track(done), openForCalls };
+}
+
+/** N8: a callback whose agent answered and heard the whisper before the callee was dialled. */
+function reservedCallback(desk: FakeDesk, agentId: string): CallbackCall {
+  const leg = desk.reserved(agentOf(agentId));
+  let released = false;
+  const claim: AgentClaim = {
+    agentId,
+    owner: 'callback-7',
+    get released() {
+      return released;
+    },
+    release: () => {
+      released = true;
+    },
+  };
+  return {
+    id: 7, reason: 'dropped', group: 'repair', claim, leg, attempt: 1,
+    releaseAgent: () => desk.release(leg, 'call-1', false),
+  };
 }
 
 const ticketRow = (number: string): TicketRow => ({
@@ -700,3 +753,45 @@ describe('transfer: the survey after the conversation (N16)', () => {
   });
 });
 
+
+describe('transfer: a callback whose agent was reached first (N8)', () => {
+  it('N8: the reserved agent, waiting on hold music, is connected without ringing anyone: off the music, the work number, the bridge', async () => {
+    const { call, ctx, desk, box } = start({ reserved: '1002', agents: ['1001', '1002'] });
+    await advance(INTRO_MS + 5 * PROMPT_MS + 100);
+    expect(call.state).toBe('bridged');
+    expect(desk.ops()).toEqual(['candidates', 'music:1002', 'connected:1002', 'bridge:1002']);
+    expect(desk.of('music')).toMatchObject([{ on: false, t: INTRO_MS }]);
+    expect(call.plays().map((p) => p.prompts)).toEqual([
+      ['transfer.intro', 'group.repair', 'transfer.wait'],
+      ['digit.2', 'digit.7', 'digit.1', 'digit.8', 'agent.serving'],
+    ]);
+    expect(ctx.types()).toEqual(['transfer.started', 'transfer.bridged']);
+    desk.hangUp('agent');
+    await advance(0);
+    expect(box).toEqual({ settled: true, value: 'after' });
+    // Freed once, after talking (wrap-up follows); the call's own release later does nothing.
+    expect(desk.of('release').map((r) => [r.agent, r.talked])).toEqual([['1002', true]]);
+    await ctx.facts.callback!.releaseAgent();
+    expect(desk.of('release')).toHaveLength(1);
+  });
+
+  it('N8: a reserved agent who hung up meanwhile is freed and the group is rung as for any caller', async () => {
+    const { desk, box } = start({ reserved: '1002', agents: ['1001'], scripts: { '1001': { outcome: 'answered', ringMs: 1000 } } });
+    desk.hangUpReserved('1002');
+    await advance(INTRO_MS + 1000 + WHISPER_MS + 5 * PROMPT_MS + 100);
+    expect(desk.ops().slice(0, 5)).toEqual(['candidates', 'release:1002', 'hold', 'ring:1001', 'whisper:1001']);
+    expect(desk.of('release')[0]).toMatchObject({ agent: '1002', talked: false });
+    desk.hangUp('agent');
+    await advance(0);
+    expect(box).toEqual({ settled: true, value: 'after' });
+  });
+
+  it('N8: a callee who hangs up before the work number: the reserved agent is freed without wrap-up', async () => {
+    const { call, desk, done } = start({ reserved: '1002' });
+    await advance(INTRO_MS + PROMPT_MS);
+    call.callerHangsUp();
+    await expect(done).rejects.toThrow('call ended');
+    expect(desk.of('release').map((r) => [r.agent, r.talked])).toEqual([['1002', false]]);
+    expect(desk.ops()).not.toContain('bridge:1002');
+  });
+});

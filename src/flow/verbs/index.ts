@@ -21,6 +21,7 @@ import { menu } from './menu.js';
 import { play } from './play.js';
 import { record } from './record.js';
 import { repeatCaller } from './repeat-caller.js';
+import { rescheduleCallback } from './reschedule-callback.js';
 import { silentLine } from './silent-line.js';
 import { survey } from './survey.js';
 import { ticketStatus } from './ticket-status.js';
@@ -46,6 +47,7 @@ export function verbDefinitions() {
     language,
     wrongNumber,
     record,
+    rescheduleCallback,
   ] as const;
 }
 

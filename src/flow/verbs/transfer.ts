@@ -7,14 +7,18 @@ import type { AgentDesk, AgentLeg } from '../../agents/agent-desk.js';
 import type { Agent, AgentClaim } from '../../agents/agent-pool.js';
 import type { CallOffer } from '../../agents/call-offer.js';
 import { isIdentified } from '../../calls/caller-id.js';
-import { digitPrompts, keyPrompt, keyPrompts } from '../../prompts/digit-prompts.js';
+import { whisperPrompts } from '../../agents/whisper-prompts.js';
+import { digitPrompts, keyPrompt } from '../../prompts/digit-prompts.js';
 import { agentTalkRecording } from '../../recording/call-recording.js';
 import { z } from 'zod';
 import { keyPathTo } from '../key-path.js';
 import type { FlowContext, VerbRunner } from '../context.js';
 import { defineVerb } from '../define-verb.js';
 import { HoldQueue, waitInQueue } from '../hold-queue.js';
-import { PromptId, StepId, WHISPER_PARTS, type WhisperPart } from '../schema-parts.js';
+import { PromptId, StepId } from '../schema-parts.js';
+
+// Where the transfer's whisper was first written; its tests import it from here.
+export { whisperPrompts } from '../../agents/whisper-prompts.js';
 
 const ACCEPT_TIMEOUT_MS = 10_000;
 
@@ -51,22 +55,20 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   if (!desk) return fallback(ctx, stepId, step.group, step.failed);
 
   const attempt: AgentAttempt = { ctx, desk, step, offer: offerFor(ctx, step.group), limitMs: ringLimit(ctx) };
-  // N8: a callback holds the agent reserved before the callee was dialled: that agent first.
+  // N8: a callback's agent was reached, and told why, before the callee was dialled: it waits
+  // on hold music and is connected at once. An agent who hung up meanwhile is freed, and the
+  // group's other agents are rung as for any caller.
   const reserved = ctx.facts.callback;
-  if (reserved && reserved.group === step.group && !reserved.claim.released) {
-    const agent = flow.agents.agents[reserved.claim.agentId];
-    call.enter('transferring');
-    await call.hold();
-    try {
-      if (agent && (await tryAgent(attempt, { id: reserved.claim.agentId, ...agent }, reserved.claim))) {
+  if (reserved && reserved.group === step.group) {
+    if (desk.isLive(reserved.leg)) {
+      call.enter('transferring');
+      if (await connectReserved(attempt, reserved.leg)) {
         call.enter('in-flow');
         return afterTalk(ctx, step);
       }
-    } finally {
-      reserved.claim.release({ answered: false }); // no-op once the desk released it
-      await call.unhold().catch((err: unknown) => ctx.logger.warn({ err }, 'stopping hold music failed'));
+      call.enter('in-flow');
     }
-    call.enter('in-flow');
+    await reserved.releaseAgent();
   }
   // Callers already in the group's hold queue came first: a new caller waits behind them.
   const queueFirst = step.queue !== false && desk.waiting(step.group) > 0;
@@ -152,6 +154,24 @@ export async function tryAgent(
   }
 }
 
+/**
+ * N8: the callback's agent, answered and whispered before the callee was dialled: off hold
+ * music, the work number to the callee, the bridge. True once the conversation is over.
+ */
+async function connectReserved({ ctx, desk, step }: AgentAttempt, leg: AgentLeg): Promise<boolean> {
+  const { call } = ctx;
+  let talked = false;
+  try {
+    await desk.music(leg, false);
+    call.signal.throwIfAborted();
+    talked = await talk(ctx, desk, leg, step.group, false);
+    call.signal.throwIfAborted();
+    return true;
+  } finally {
+    await desk.release(leg, call.id, talked);
+  }
+}
+
 /** What the agent's screen shows while the leg rings; the whisper says the same. */
 function offerFor(ctx: FlowContext, group: string): CallOffer {
   // This call's ticket, else the caller's newest one still open from an earlier call.
@@ -166,25 +186,6 @@ function offerFor(ctx: FlowContext, group: string): CallOffer {
     calledEarlierToday: facts.earlierToday().calls > 0,
     ...(ticket === undefined ? {} : { ticket }),
   };
-}
-
-/**
- * The whisper: the flow's parts in the flow's order (caller number, menu keys, an earlier call
- * today, the ticket), each only when there is something to say; then 接听请按1 when confirming.
- */
-export function whisperPrompts(offer: CallOffer, confirm: boolean, parts: readonly WhisperPart[] = WHISPER_PARTS): string[] {
-  const say: Record<WhisperPart, () => string[]> = {
-    caller: () => {
-      const digits = digitPrompts(offer.caller);
-      return digits.length > 0 ? ['whisper.caller', ...digits] : [];
-    },
-    path: () => (offer.menuPath.length > 0 ? ['whisper.path', ...offer.menuPath.flatMap(keyPrompts)] : []),
-    earlier: () => (offer.calledEarlierToday ? ['whisper.earlier'] : []),
-    ticket: () => (offer.ticket !== undefined ? ['whisper.ticket', ...digitPrompts(offer.ticket)] : []),
-  };
-  const prompts = parts.flatMap((part) => say[part]());
-  if (confirm) prompts.push('whisper.accept');
-  return prompts;
 }
 
 /** The whisper, and the agent's 1 when the flow asks for it. */

@@ -2,7 +2,7 @@
 // action is the path, so a retry of the same request has the same effect.
 import { Router, type RequestHandler, type Response } from 'express';
 import { AgentPoolError, type AgentPool } from '../../agents/agent-pool.js';
-import type { AgentEvent, AgentNotifier } from '../../agents/agent-notifier.js';
+import { offerType, type AgentEvent, type AgentNotifier } from '../../agents/agent-notifier.js';
 import type { Clock } from '../../clock/clock.js';
 import { ApiError, tooManyStreams } from '../errors.js';
 
@@ -60,7 +60,7 @@ export function agentRoutes(pool: AgentPool): Router {
 }
 
 function writeEvent(res: Response, event: AgentEvent): void {
-  const data = event.type === 'offer' ? event.info : { callId: event.callId };
+  const data = 'info' in event ? event.info : { callId: event.callId };
   // JSON.stringify never emits a raw newline, which would end the SSE data field early.
   res.write(`event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`);
 }
@@ -110,7 +110,7 @@ export function agentEventRoutes(deps: AgentRoutesDeps, auth: RequestHandler, ma
     // A screen that reconnects mid-call still gets the whisper of the call it is on.
     const current = notifier.currentCall(id);
     if (current) {
-      writeEvent(res, { type: 'offer', info: current.info });
+      writeEvent(res, { type: offerType(current.info), info: current.info });
       if (current.connected) writeEvent(res, { type: 'connected', callId: current.info.callId });
     }
 

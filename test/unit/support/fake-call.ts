@@ -51,7 +51,7 @@ import type {
 import { SilenceMeter, type SilenceFigures } from '../../../src/calls/silence-meter.js';
 import type { Clock } from '../../../src/clock/clock.js';
 import { VirtualClock } from '../../../src/clock/virtual-clock.js';
-import { createCallFacts, type CallDirection } from '../../../src/calls/call-facts.js';
+import { createCallFacts, type CallbackCall, type CallDirection } from '../../../src/calls/call-facts.js';
 import type { FlowContext } from '../../../src/flow/context.js';
 import type { Services } from '../../../src/flow/services.js';
 import type { EarlierCalls } from '../../../src/store/caller-history.js';
@@ -782,6 +782,8 @@ export interface TestContextOptions {
   /** A ticket the call created or asked about before this step. */
   ticket?: string;
   direction?: CallDirection;
+  /** N8: the call is a callback (outbound), with its reserved agent. */
+  callback?: CallbackCall;
 }
 
 export function makeContext(flow: Flow, call: CallPort, options: TestContextOptions = {}): TestContext {
@@ -791,6 +793,7 @@ export function makeContext(flow: Flow, call: CallPort, options: TestContextOpti
     caller: call.caller,
     language: flow.hotline.language,
     ...(options.lookupEarlier ? { lookupEarlier: options.lookupEarlier } : {}),
+    ...(options.callback ? { callback: options.callback } : {}),
   });
   if (call instanceof FakeCall) call.attachFacts(facts);
   facts.trail.push(...(options.trail ?? []));
