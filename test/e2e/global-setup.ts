@@ -6,7 +6,7 @@ import { entryContext } from '../../src/asterisk/render-config.js';
 import { loadConfig } from '../../src/config/env.js';
 import { loadFlow } from '../../src/flow/load-flow.js';
 import { loadCatalogue } from '../../src/prompts/catalogue.js';
-import { laneNames, MAX_LANES } from './support/lane.js';
+import { clearDeadLanes, laneNames, MAX_LANES } from './support/lane.js';
 
 const ROOT = process.env.HOTLINE_SANDBOX_CACHE ?? '/var/cache/hotline-sandbox';
 // Both e2e projects (vitest.config.ts) name this setup and vitest loads it once per project, so
@@ -34,6 +34,7 @@ export default function setup(): () => void {
     throw new Error(`the Asterisk sandbox did not start (docker/sandbox.sh up exited ${up.status}); see its output above`);
   }
   installTestDialplan();
+  clearDeadLanes();
   return stop;
 }
 

@@ -9,7 +9,7 @@
 // a lock whose process is gone is taken over), held until the process exits. Vitest's
 // VITEST_POOL_ID is not used: after another project has run, two concurrent workers were seen to
 // get the same id, and two controllers on one application take each other's calls.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Entry contexts installed by the global setup; more than the e2e project's workers, so two runs can share the sandbox. */
@@ -42,36 +42,53 @@ const alive = (pid: number): boolean => {
   }
 };
 
-/** Takes lane n when it is free (or its holder is gone); true when this process holds it now. */
+/**
+ * Takes lane n when it is free, or when its holder is gone; true when this process holds it now.
+ * A dead holder's lock is taken over through a file named after that holder, created
+ * exclusively and never removed during the run: of the processes that found the same dead
+ * holder, exactly one creates it (unlinking the lock and creating it again would let two
+ * processes that both read the dead holder each think the lane is theirs).
+ */
 function tryClaim(n: number): boolean {
   const file = join(LOCKS, `lane-${n}.lock`);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      process.once('exit', () => {
-        try {
-          unlinkSync(file);
-        } catch {
-          // Already gone.
-        }
-      });
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(file, 'utf8').trim());
-      if (holder === process.pid) return true;
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) return false;
-      // A lane left by a process that died: take it over.
+  const hold = () => {
+    process.once('exit', () => {
       try {
-        unlinkSync(file);
+        if (Number(readFileSync(file, 'utf8').trim()) === process.pid) unlinkSync(file);
       } catch {
-        // Another process took it over first.
+        // Already gone.
       }
-    }
+    });
+    return true;
+  };
+  try {
+    const fd = openSync(file, 'wx');
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
+    return hold();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  return false;
+  const holder = Number(readFileSync(file, 'utf8').trim());
+  if (holder === process.pid) return true;
+  if (Number.isInteger(holder) && holder > 0 && alive(holder)) return false;
+  try {
+    closeSync(openSync(join(LOCKS, `lane-${n}.taken-from-${holder}`), 'wx'));
+  } catch {
+    return false; // another process took this lane over from the same dead holder
+  }
+  writeFileSync(file, String(process.pid));
+  return hold();
+}
+
+/** Locks of processes that are gone (a run killed midway), cleared before a run starts. */
+export function clearDeadLanes(): void {
+  mkdirSync(LOCKS, { recursive: true });
+  for (const name of readdirSync(LOCKS)) {
+    const path = join(LOCKS, name);
+    const pid = Number(name.startsWith('lane-') && name.endsWith('.lock') ? readFileSync(path, 'utf8').trim() : name.split('taken-from-')[1]);
+    if (!(Number.isInteger(pid) && pid > 0 && alive(pid))) rmSync(path, { force: true });
+  }
 }
 
 let claimed: Lane | undefined;
