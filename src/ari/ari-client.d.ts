@@ -1,5 +1,5 @@
-// ari-client ships no types; this declares the small part of its REST client that scripts
-// comparing against a bare ari-client app use. The controller itself no longer imports it: its
+// ari-client ships no types; this declares the small part of it that scripts comparing against
+// a bare ari-client app use. The controller itself no longer imports it: its
 // REST goes through src/ari/ws-transport.ts or http-transport.ts (timeouts, aborts, a bound).
 declare module 'ari-client' {
   type Rest = (params: Record<string, unknown>) => Promise<unknown>;
@@ -26,7 +26,13 @@ declare module 'ari-client' {
     recordings: Record<'stop' | 'getStored' | 'deleteStored', Rest>;
     endpoints: Record<'list' | 'get', Rest>;
   }
-  export function connect(url: string, user: string, password: string): Promise<AriRestClient>;
+  /** The client's events side, as the bench's bare ari-client app (bench/load/bare-app.ts) uses it. */
+  export interface AriClient extends AriRestClient {
+    on(event: string, handler: (event: { channel?: { id: string }; playback?: { id: string } }) => void): void;
+    /** Opens the events WebSocket for the application; resolves once it is connected. */
+    start(app: string): Promise<void>;
+  }
+  export function connect(url: string, user: string, password: string): Promise<AriClient>;
   const ari: { connect: typeof connect };
   export default ari;
 }
