@@ -14,8 +14,8 @@ import { dialplanInstalled, installDialplan, type BenchDialplan } from './instal
 import { sampleProcess, type ProcSample } from './proc.js';
 import type { RunResult } from './results.js';
 import type { RunSpec } from './schedule.js';
-import { runSipp } from './sipp.js';
-import { answering, parseShortMessages, parseSippStats } from './sipp-results.js';
+import { runSipp, type SippRunOutput } from './sipp.js';
+import { answering, parseShortMessages, parseSippStats, type SippCounts } from './sipp-results.js';
 import { round1, spread } from './stats.js';
 import { startBareApp, startController, type ControllerProcess, type SystemProcess } from './systems.js';
 import type { Config } from '../../src/config/env.js';
@@ -52,6 +52,13 @@ export interface BenchContext {
   logsDir: string;
 }
 
+
+/** What the run measured before its settle. */
+interface Measured {
+  result: RunResult;
+  sipp: SippRunOutput;
+  counts: SippCounts;
+}
 
 interface Samples {
   /** Every sample: seconds since SIPp started, RSS, and the controller's live calls and loop delay. */
@@ -117,75 +124,86 @@ export async function runOnce(spec: RunSpec, ctx: BenchContext): Promise<{ resul
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  if (proc) {
-    // Warm-up calls, then the baseline: the process's first calls compile its code and grow its
-    // heap once (about 10 MB for the controller), which is neither per call nor per live call.
-    const warmDir = join(dir, 'warm-up');
-    mkdirSync(warmDir);
-    const warmRate = Math.max(WARM_UP.minRate, rate);
-    const warm = await runSipp({ number: BENCH_ENTRIES[system].number, rate: warmRate, seconds: WARM_UP.seconds, holdMs: WARM_UP.holdMs, dir: warmDir });
-    const answeredWarm = answering(parseShortMessages(warm.shortMessages), 0).answered;
-    if (answeredWarm < warmRate * WARM_UP.seconds) errors.push(`only ${answeredWarm} of ${warmRate * WARM_UP.seconds} warm-up calls were answered`);
-    await sleep(WARM_MS);
-  }
-
-  const astPid = asteriskPid();
-  const base: { proc?: ProcSample | undefined; asterisk?: ProcSample | undefined } = {
-    proc: proc ? sampleProcess(proc.pid) : undefined,
-    asterisk: astPid ? sampleProcess(astPid) : undefined,
-  };
-  const stopSampling = sampler(proc, controller);
-  const sipp = await runSipp({ number: BENCH_ENTRIES[system].number, rate, seconds: ctx.seconds, holdMs: ctx.holdMs, dir });
-  await sleep(TAIL_MS);
-  const samples = await stopSampling();
-  const end = { proc: proc ? sampleProcess(proc.pid) : undefined, asterisk: astPid ? sampleProcess(astPid) : undefined };
-  if (proc?.exited() !== undefined) errors.push(`the ${system} process exited during the run (${proc.exited()})`);
-  if (!(await dialplanInstalled(system).catch(() => false))) {
-    errors.push("the bench dialplan was gone after the run (a dialplan reload elsewhere?): this run's failures may be that");
-  }
-  if (sipp.timedOut) errors.push('SIPp was stopped by the run bound');
-
-  let counts = { attempted: 0, successful: 0, failed: 0, failures: {} as Record<string, number> };
+  // From here until the settle takes over, a failure must not leave the process running: the
+  // next run of this system would start a second one on the same application.
+  let measured: Measured;
   try {
-    counts = parseSippStats(sipp.stats);
-  } catch (err) {
-    errors.push(`SIPp statistics: ${(err as Error).message}; ${sipp.errors.slice(0, 300)}`);
-  }
-  const answered = answering(parseShortMessages(sipp.shortMessages), ctx.answerDelayMs[system]);
-  const perCall = (ms: number) => (counts.attempted > 0 ? Math.round((ms / counts.attempted) * 100) / 100 : undefined);
-  const cpuMs = base.proc && end.proc ? end.proc.cpuMs - base.proc.cpuMs : undefined;
-  const rssBaseKb = base.proc?.rssKb;
-
-  const result: RunResult = {
-    repetition,
-    rate,
-    system,
-    startedAt: new Date(sipp.startedAt).toISOString(),
-    durationS: Math.round((sipp.endedAt - sipp.startedAt) / 100) / 10,
-    sipp: { ...counts, answered: answered.answered, refused: answered.refused, unanswered: answered.unanswered, exitCode: sipp.exitCode, timedOut: sipp.timedOut },
-    answerDelayMs: ctx.answerDelayMs[system],
-    answerMs: roundSpread(spread(answered.answerMs)),
-    stuck: null,
-    errors,
-  };
-  if (proc && cpuMs !== undefined && rssBaseKb !== undefined) {
-    const peakKb = Math.max(samples.rssPeakKb, end.proc?.rssKb ?? 0);
-    result.process = { cpuMs: Math.round(cpuMs), cpuMsPerCall: perCall(cpuMs), rssBaseMb: mb(rssBaseKb), rssPeakMb: mb(peakKb), timeline: samples.timeline };
-    if (controller) {
-      result.process.peakLiveCalls = samples.peakLiveCalls;
-      result.process.kbPerLiveCall = samples.peakLiveCalls > 0 ? round1((peakKb - rssBaseKb) / samples.peakLiveCalls) : undefined;
+    if (proc) {
+      // Warm-up calls, then the baseline: the process's first calls compile its code and grow its
+      // heap, which is neither per call nor per live call.
+      const warmDir = join(dir, 'warm-up');
+      mkdirSync(warmDir);
+      const warmRate = Math.max(WARM_UP.minRate, rate);
+      const warm = await runSipp({ number: BENCH_ENTRIES[system].number, rate: warmRate, seconds: WARM_UP.seconds, holdMs: WARM_UP.holdMs, dir: warmDir });
+      const answeredWarm = answering(parseShortMessages(warm.shortMessages), 0).answered;
+      if (answeredWarm < warmRate * WARM_UP.seconds) errors.push(`only ${answeredWarm} of ${warmRate * WARM_UP.seconds} warm-up calls were answered`);
+      await sleep(WARM_MS);
     }
-  } else if (proc) {
-    errors.push(`no /proc figures for pid ${proc.pid}`);
+
+    const astPid = asteriskPid();
+    const base: { proc?: ProcSample | undefined; asterisk?: ProcSample | undefined } = {
+      proc: proc ? sampleProcess(proc.pid) : undefined,
+      asterisk: astPid ? sampleProcess(astPid) : undefined,
+    };
+    const stopSampling = sampler(proc, controller);
+    const sipp = await runSipp({ number: BENCH_ENTRIES[system].number, rate, seconds: ctx.seconds, holdMs: ctx.holdMs, dir });
+    await sleep(TAIL_MS);
+    const samples = await stopSampling();
+    const end = { proc: proc ? sampleProcess(proc.pid) : undefined, asterisk: astPid ? sampleProcess(astPid) : undefined };
+    if (proc?.exited() !== undefined) errors.push(`the ${system} process exited during the run (${proc.exited()})`);
+    if (!(await dialplanInstalled(system).catch(() => false))) {
+      errors.push("the bench dialplan was gone after the run (a dialplan reload elsewhere?): this run's failures may be that");
+    }
+    if (sipp.timedOut) errors.push('SIPp was stopped by the run bound');
+
+    let counts: SippCounts = { attempted: 0, successful: 0, failed: 0, failures: {} };
+    try {
+      counts = parseSippStats(sipp.stats);
+    } catch (err) {
+      errors.push(`SIPp statistics: ${(err as Error).message}; ${sipp.errors.slice(0, 300)}`);
+    }
+    const answered = answering(parseShortMessages(sipp.shortMessages), ctx.answerDelayMs[system]);
+    const perCall = (ms: number) => (counts.attempted > 0 ? Math.round((ms / counts.attempted) * 100) / 100 : undefined);
+    const cpuMs = base.proc && end.proc ? end.proc.cpuMs - base.proc.cpuMs : undefined;
+    const rssBaseKb = base.proc?.rssKb;
+
+    const result: RunResult = {
+      repetition,
+      rate,
+      system,
+      startedAt: new Date(sipp.startedAt).toISOString(),
+      durationS: Math.round((sipp.endedAt - sipp.startedAt) / 100) / 10,
+      sipp: { ...counts, answered: answered.answered, refused: answered.refused, unanswered: answered.unanswered, exitCode: sipp.exitCode, timedOut: sipp.timedOut },
+      answerDelayMs: ctx.answerDelayMs[system],
+      answerMs: roundSpread(spread(answered.answerMs)),
+      stuck: null,
+      errors,
+    };
+    if (proc && cpuMs !== undefined && rssBaseKb !== undefined) {
+      const peakKb = Math.max(samples.rssPeakKb, end.proc?.rssKb ?? 0);
+      result.process = { cpuMs: Math.round(cpuMs), cpuMsPerCall: perCall(cpuMs), rssBaseMb: mb(rssBaseKb), rssPeakMb: mb(peakKb), timeline: samples.timeline };
+      if (controller) {
+        result.process.peakLiveCalls = samples.peakLiveCalls;
+        result.process.kbPerLiveCall = samples.peakLiveCalls > 0 ? round1((peakKb - rssBaseKb) / samples.peakLiveCalls) : undefined;
+      }
+    } else if (proc) {
+      errors.push(`no /proc figures for pid ${proc.pid}`);
+    }
+    if (controller) {
+      if (samples.windows > 0) result.loopDelayMs = { p99: samples.loopP99, max: samples.loopMax, windows: samples.windows };
+      else errors.push("the controller's /health gave no load figures");
+    }
+    if (base.asterisk && end.asterisk) {
+      const astCpu = end.asterisk.cpuMs - base.asterisk.cpuMs;
+      result.asterisk = { cpuMs: Math.round(astCpu), cpuMsPerCall: perCall(astCpu), rssMb: mb(end.asterisk.rssKb) };
+    }
+    measured = { result, sipp, counts };
+  } catch (err) {
+    await proc?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
-  if (controller) {
-    if (samples.windows > 0) result.loopDelayMs = { p99: samples.loopP99, max: samples.loopMax, windows: samples.windows };
-    else errors.push("the controller's /health gave no load figures");
-  }
-  if (base.asterisk && end.asterisk) {
-    const astCpu = end.asterisk.cpuMs - base.asterisk.cpuMs;
-    result.asterisk = { cpuMs: Math.round(astCpu), cpuMsPerCall: perCall(astCpu), rssMb: mb(end.asterisk.rssKb) };
-  }
+  const { result, sipp, counts } = measured;
 
   const settled = (async () => {
     try {
