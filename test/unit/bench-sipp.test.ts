@@ -25,7 +25,7 @@ describe('parseSippStats (bench:load)', () => {
 
 describe('parseShortMessages and answering (bench:load)', () => {
   it('takes each call INVITE→200 to the microsecond, the 180 before it ignored', () => {
-    const calls = parseShortMessages(fixture('ok-short.log'));
+    const calls = parseShortMessages(fixture('ok-short.txt'));
     expect(calls).toHaveLength(4);
     const first = calls[0]!;
     expect(first.final?.status).toBe(200);
@@ -40,7 +40,7 @@ describe('parseShortMessages and answering (bench:load)', () => {
   });
 
   it('counts refusals by status and answers none of them', () => {
-    const a = answering(parseShortMessages(fixture('busy-short.log')), 0);
+    const a = answering(parseShortMessages(fixture('busy-short.txt')), 0);
     expect(a).toEqual({ answered: 0, answerMs: [], refused: { 486: 3 }, unanswered: 0 });
   });
 
