@@ -9,9 +9,9 @@ import { AriAdapter } from '../../src/ari/ari-adapter.js';
 import { ariHealthReasons } from '../../src/ari/ari-health.js';
 import type { ChannelInfo } from '../../src/ari/types.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
-import { loadConfig } from '../../src/config/env.js';
 import { startController } from '../../src/controller.js';
 import { never, ScriptedSocket, ScriptedTransport } from './support/scripted-ari.js';
+import { unreachableAsteriskConfig } from './support/unreachable-config.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -119,19 +119,7 @@ describe('ARI health: down the moment the adapter knows', () => {
 describe('/health through the controller', () => {
   it('Asterisk unreachable: 503 degraded, with ari-not-connected and ami-down, and the request figures', async () => {
     const clock = new VirtualClock();
-    const config = loadConfig({
-      ARI_URL: 'http://127.0.0.1:9',
-      ARI_USER: 'hotline',
-      ARI_PASSWORD: 'not-a-real-password',
-      AMI_PORT: '9',
-      AMI_USER: 'hotline',
-      AMI_SECRET: 'not-a-real-secret',
-      API_TOKEN: 'a-token-of-sixteen-chars',
-      HTTP_PORT: '0',
-      HOTLINE_DB: ':memory:',
-      FLOW_FILE: 'dialplans/hotline.yaml',
-      PROMPT_CATALOGUE: 'prompts/catalogue.yaml',
-    });
+    const config = unreachableAsteriskConfig();
     const controller = await startController(config, { logger: silent, clock });
     try {
       const res = await fetch(`${controller.httpUrl}/health`);

@@ -3,26 +3,14 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
-import { loadConfig } from '../../src/config/env.js';
 import { startController } from '../../src/controller.js';
+import { unreachableAsteriskConfig } from './support/unreachable-config.js';
 
 describe('controller stop', () => {
   it('race: stop() with calls unwound at once leaves no timer running (the 3 s shutdown bound is cancelled)', async () => {
     const clock = new VirtualClock();
     // Nothing listens on port 9 of loopback: ARI and AMI stay unreachable and keep retrying.
-    const config = loadConfig({
-      ARI_URL: 'http://127.0.0.1:9',
-      ARI_USER: 'hotline',
-      ARI_PASSWORD: 'not-a-real-password',
-      AMI_PORT: '9',
-      AMI_USER: 'hotline',
-      AMI_SECRET: 'not-a-real-secret',
-      API_TOKEN: 'a-token-of-sixteen-chars',
-      HTTP_PORT: '0',
-      HOTLINE_DB: ':memory:',
-      FLOW_FILE: 'dialplans/hotline.yaml',
-      PROMPT_CATALOGUE: 'prompts/catalogue.yaml',
-    });
+    const config = unreachableAsteriskConfig();
     const controller = await startController(config, { logger: pino({ level: 'silent' }), clock });
     // Let the first connection attempts fail and arm their retry timers.
     for (let i = 0; i < 20 && clock.pending === 0; i++) await new Promise((r) => setTimeout(r, 25));

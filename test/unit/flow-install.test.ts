@@ -8,10 +8,10 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
-import { loadConfig } from '../../src/config/env.js';
 import { startController, type Controller } from '../../src/controller.js';
 import { flowHash } from '../../src/flow/flow-version-store.js';
 import { FlowError } from '../../src/flow/load-flow.js';
+import { unreachableAsteriskConfig } from './support/unreachable-config.js';
 
 const FIXTURE = 'test/fixtures/flows/e2e.yaml';
 const ORIGINAL = readFileSync(FIXTURE, 'utf8');
@@ -32,19 +32,7 @@ beforeAll(async () => {
   flowFile = path.join(dir, 'hotline.yaml');
   copyFileSync(FIXTURE, flowFile);
   // Nothing listens on port 9 of loopback: ARI and AMI stay unreachable (as in controller-stop).
-  const config = loadConfig({
-    ARI_URL: 'http://127.0.0.1:9',
-    ARI_USER: 'hotline',
-    ARI_PASSWORD: 'not-a-real-password',
-    AMI_PORT: '9',
-    AMI_USER: 'hotline',
-    AMI_SECRET: 'not-a-real-secret',
-    API_TOKEN: TOKEN,
-    HTTP_PORT: '0',
-    HOTLINE_DB: path.join(dir, 'hotline.db'),
-    FLOW_FILE: flowFile,
-    PROMPT_CATALOGUE: 'prompts/catalogue.yaml',
-  });
+  const config = unreachableAsteriskConfig({ API_TOKEN: TOKEN, HOTLINE_DB: path.join(dir, 'hotline.db'), FLOW_FILE: flowFile });
   controller = await startController(config, { logger: pino({ level: 'silent' }), clock: new VirtualClock() });
 });
 
