@@ -9,7 +9,7 @@
 // a lock whose process is gone is taken over), held until the process exits. Vitest's
 // VITEST_POOL_ID is not used: after another project has run, two concurrent workers were seen to
 // get the same id, and two controllers on one application take each other's calls.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Entry contexts installed by the global setup; more than the e2e project's workers, so two runs can share the sandbox. */
@@ -61,23 +61,31 @@ function tryClaim(n: number): boolean {
     });
     return true;
   };
+  // The lock appears with its pid already in it: written to a private file, then linked into
+  // place (link fails if the lock exists). Creating it empty and writing the pid afterwards let
+  // another process read "" in between, take it for a dead holder and share the lane.
+  const mine = join(LOCKS, `lane-${n}.${process.pid}.tmp`);
+  writeFileSync(mine, String(process.pid));
   try {
-    const fd = openSync(file, 'wx');
-    writeSync(fd, String(process.pid));
-    closeSync(fd);
+    linkSync(mine, file);
     return hold();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    rmSync(mine, { force: true });
   }
   const holder = Number(readFileSync(file, 'utf8').trim());
   if (holder === process.pid) return true;
-  if (Number.isInteger(holder) && holder > 0 && alive(holder)) return false;
+  // A lock is never seen without a pid (see above); anything unreadable counts as held.
+  if (!(Number.isInteger(holder) && holder > 0) || alive(holder)) return false;
   try {
     closeSync(openSync(join(LOCKS, `lane-${n}.taken-from-${holder}`), 'wx'));
   } catch {
     return false; // another process took this lane over from the same dead holder
   }
-  writeFileSync(file, String(process.pid));
+  // Replaced by rename, so a reader sees the old pid or the new one, never an empty file.
+  writeFileSync(mine, String(process.pid));
+  renameSync(mine, file);
   return hold();
 }
 
@@ -86,7 +94,8 @@ export function clearDeadLanes(): void {
   mkdirSync(LOCKS, { recursive: true });
   for (const name of readdirSync(LOCKS)) {
     const path = join(LOCKS, name);
-    const pid = Number(name.startsWith('lane-') && name.endsWith('.lock') ? readFileSync(path, 'utf8').trim() : name.split('taken-from-')[1]);
+    // lane-N.lock holds its pid; lane-N.taken-from-PID and lane-N.PID.tmp name theirs.
+    const pid = Number(name.endsWith('.lock') ? readFileSync(path, 'utf8').trim() : (/(?:taken-from-|\.)(\d+)(?:\.tmp)?$/.exec(name)?.[1] ?? NaN));
     if (!(Number.isInteger(pid) && pid > 0 && alive(pid))) rmSync(path, { force: true });
   }
 }
