@@ -3,6 +3,7 @@
 // the configured loopback address, Asterisk loads only the modules listed below, the AMI user
 // may only read the events the controller uses, and every value is checked again where it is
 // written (config-text.ts): a `;` or a line break cannot reach a file.
+import { AMD_ARG, AMD_CONTEXT, AMD_EXTENSION, AMD_PARAMS_VARIABLE, AMD_STASIS_VARIABLE } from '../ari/amd-dialplan.js';
 import { INBOUND_TALK_DETECT_ARG } from '../ari/channel-role.js';
 import { isIPv6 } from 'node:net';
 import { listItems, stripBrackets } from '../config/addresses.js';
@@ -32,6 +33,7 @@ export const ASTERISK_MODULES: Readonly<Record<string, string>> = {
   'app_dial.so': "Dial(): the flow's unavailable.then.dial",
   'app_senddtmf.so': 'SendDTMF(): agent and callee contexts in extensions_local.conf',
   'func_talkdetect.so': 'TALK_DETECT(): N3 voice activity',
+  'app_amd.so': 'AMD(): issue 9, answering-machine detection of callback callees (declines to load without amd.conf)',
   'res_timing_timerfd.so': 'the timer for playback, hold music and mixing bridges',
   // ARI over HTTP and its WebSocket
   'res_http_websocket.so': 'the ARI events WebSocket',
@@ -123,6 +125,44 @@ dateformat = %F %T.%3q
 [logfiles]
 console => notice,warning,error
 messages.log => notice,warning,error
+`;
+}
+
+/**
+ * app_amd reads its defaults from amd.conf and declines to load without it. The controller
+ * passes every parameter on each call (the flow in force's callbacks.answeringMachine), so
+ * these, the generating flow's values, only serve a site's own AMD() without arguments.
+ */
+function amdConf(flow: Flow): string {
+  const amd = flow.callbacks.answeringMachine;
+  return `${header('amd.conf: answering-machine detection (AMD() in the callback context of extensions.conf)')}[general]
+initial_silence = ${amd.initialSilenceMs}
+greeting = ${amd.greetingMs}
+after_greeting_silence = ${amd.afterGreetingSilenceMs}
+total_analysis_time = ${amd.totalAnalysisMs}
+min_word_length = ${amd.minWordMs}
+between_words_silence = ${amd.betweenWordsSilenceMs}
+maximum_number_of_words = ${amd.maxWords}
+silence_threshold = ${amd.silenceThreshold}
+maximum_word_length = ${amd.maxWordMs}
+`;
+}
+
+/**
+ * Issue 9: answering-machine detection of a callback's callee (src/ari/amd-dialplan.ts). An
+ * answered callee leaves the application for this context; AMD() listens, and the callee goes
+ * back to the application it came from with the verdict as three more Stasis arguments. The
+ * application and AMD()'s arguments come in channel variables, so one context serves every
+ * application (the end-to-end lanes) and the flow in force decides the parameters. A callee
+ * who hangs up during AMD() never gets back; neither does one whose controller has gone away
+ * (Stasis() fails): it is hung up.
+ */
+export function amdContext(): string {
+  return `[${AMD_CONTEXT}]
+exten => ${AMD_EXTENSION},1,NoOp(answering-machine detection of a callback's callee)
+ same => n,AMD(\${${AMD_PARAMS_VARIABLE}})
+ same => n,Stasis(\${${AMD_STASIS_VARIABLE}},${AMD_ARG},\${AMDSTATUS},\${AMDCAUSE})
+ same => n,Hangup()
 `;
 }
 
@@ -276,6 +316,8 @@ ${entryContextChecked(INBOUND_CONTEXT, config.ari.app, flow, check)}
 exten => _X.,1,Congestion(5)
  same => n,Hangup()
 
+; Callbacks (N8): a callee who answered is listened to by AMD() before the flow runs (issue 9).
+${amdContext()}
 ; Site-specific contexts (e.g. agent phones reached through Local channels) go in
 ; extensions_local.conf next to this file: it is kept across regenerations.
 #tryinclude extensions_local.conf
@@ -376,6 +418,7 @@ export function renderAsteriskConfig(config: Config, flow: Flow): AsteriskFiles 
     'pjsip.conf': pjsipConf(config, check),
     'rtp.conf': rtpConf(config),
     'extensions.conf': extensionsConf(config, flow, check),
+    'amd.conf': amdConf(flow),
   };
   if (check.problems.length > 0) throw new AsteriskConfigError(check.problems);
   return files;

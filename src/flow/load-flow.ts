@@ -192,6 +192,8 @@ function crossCheck(
   const ringIssue = ringBudget(flow);
   if (ringIssue) issues.push(at.value(['ring', 'answerAfterRings'], ringIssue));
   issues.push(...deadAirIssues(flow, at));
+  const amdIssue = answeringMachineIssue(flow);
+  if (amdIssue) issues.push(at.value(['callbacks', 'answeringMachine', 'totalAnalysisMs'], amdIssue));
   for (const { path, message } of agentsConfigIssues(flow.agents)) issues.push(at.value(['agents', ...path], message));
   return issues;
 }
@@ -216,6 +218,20 @@ function deadAirIssues(flow: FlowFile, at: Locator): FlowIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * Issue 9, N5: while AMD listens to a callee who answered, nothing is played (it may be a
+ * voicemail), so a person hears up to totalAnalysisMs of dead air: at most the flow's budget.
+ * Only where it can happen: AMD on, and callbacks that are dialled.
+ */
+function answeringMachineIssue(flow: FlowFile): string | undefined {
+  const { dial, answeringMachine: amd } = flow.callbacks;
+  if (dial === undefined || amd.detect !== 'amd' || amd.totalAnalysisMs <= flow.deadAirBudgetMs) return undefined;
+  return (
+    `an answering-machine analysis of up to ${amd.totalAnalysisMs} ms is dead air for a callee who answered; ` +
+    `it exceeds the dead-air budget of ${flow.deadAirBudgetMs} ms (N5)`
+  );
 }
 
 /** Issue 12: what a shed caller hears exists; a callback offer has somewhere to go and keeps N5. */

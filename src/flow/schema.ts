@@ -65,6 +65,61 @@ export const Hotline = z
   })
   .strict();
 
+/**
+ * Issue 9 (N8): what the callback does when a machine answers, explicit in the flow. Amazon
+ * Connect counts a voicemail that picks up as "connected"; here Asterisk's AMD() listens to the
+ * callee first (app_amd), and the flow says what a MACHINE or NOTSURE verdict means. The
+ * parameters are AMD()'s, with Asterisk 22's defaults (amd.conf.sample, app_amd.c), passed on
+ * every dial, so the flow in force decides, not a generated file. They are properties of speech
+ * (like `voice`), so FLOW_TIME_SCALE leaves them alone.
+ */
+export const AnsweringMachine = z
+  .object({
+    detect: z
+      .enum(['amd', 'off'])
+      .default('amd')
+      .describe(
+        'amd: Asterisk\'s AMD() listens to the answered callee before the flow runs; off: whatever answers is "connected" (the only choice where Asterisk has no app_amd)',
+      ),
+    onMachine: z
+      .enum(['retry', 'connected'])
+      .default('retry')
+      .describe(
+        'MACHINE: retry (hung up at once, nothing played, counted as an unanswered attempt with outcome `machine` and retried on the retryMs ladder) or connected (the flow runs as for a person)',
+      ),
+    onNotSure: z
+      .enum(['connected', 'retry'])
+      .default('connected')
+      .describe('NOTSURE (AMD decided nothing within totalAnalysisMs): connected (the flow runs) or retry (as a machine, outcome `not-sure`)'),
+    initialSilenceMs: Ms(500, 10_000).default(2500).describe('AMD initialSilence: silence before the first word longer than this is a MACHINE'),
+    greetingMs: Ms(500, 10_000).default(1500).describe('AMD greeting: a greeting longer than this is a MACHINE'),
+    afterGreetingSilenceMs: Ms(100, 5000)
+      .default(800)
+      .describe('AMD afterGreetingSilence: this much silence after a greeting is a HUMAN (a person says 喂 and waits)'),
+    // N5: until AMD decides, a person who answered hears nothing (nothing is played to a callee
+    // who may be a voicemail). Asterisk's 5000 ms default is also the flow's default dead-air
+    // budget; the loader refuses a total past the flow's deadAirBudgetMs.
+    totalAnalysisMs: Ms(1000, 30_000)
+      .default(5000)
+      .describe('AMD totalAnalysisTime: the longest AMD listens before NOTSURE; dead air for a person (N5), so at most deadAirBudgetMs'),
+    minWordMs: Ms(10, 1000).default(100).describe('AMD miniumWordLength: voice at least this long is a word'),
+    betweenWordsSilenceMs: Ms(10, 1000).default(50).describe('AMD betweenWordSilence: silence at least this long ends a word'),
+    maxWords: z.number().int().min(1).max(20).default(2).describe('AMD maximumNumberOfWords: more words than this in the greeting is a MACHINE'),
+    silenceThreshold: z
+      .number()
+      .int()
+      .min(0)
+      .max(32_767)
+      .default(256)
+      .describe('AMD silenceThreshold: average level (0-32767) below which audio counts as silence'),
+    maxWordMs: Ms(100, 30_000).default(5000).describe('AMD maximumWordLength: one word longer than this is a MACHINE'),
+  })
+  .strict();
+export type AnsweringMachine = z.output<typeof AnsweringMachine>;
+
+/** Every default of `answeringMachine`, for the sections that default as a whole. */
+export const ANSWERING_MACHINE_DEFAULTS: AnsweringMachine = AnsweringMachine.parse({});
+
 // N8: how the scheduler calls back. Without `dial` nothing is dialled: requests wait for people.
 const CallbackDialling = {
   dial: z
@@ -77,6 +132,9 @@ const CallbackDialling = {
   attempts: z.number().int().min(1).max(10).default(3).describe('N8: attempts before the callback is given up'),
   retryMs: Ms(10_000, 86_400_000).default(600_000).describe('N8: between attempts (no answer, busy, failed)'),
   ringMs: Ms(5000, 120_000).default(30_000).describe("N8: how long the callee's phone rings"),
+  answeringMachine: AnsweringMachine.default(ANSWERING_MACHINE_DEFAULTS).describe(
+    'issue 9: answering-machine detection of an answered callee (Asterisk AMD) and what a machine means; see README "Callbacks that reach a machine"',
+  ),
   revisit: z
     .object({
       group: z
@@ -186,7 +244,13 @@ export const FlowFile = z
         ...CallbackDialling,
       })
       .strict()
-      .default({ allowedPatterns: [...DEFAULT_ALLOWED_PATTERNS], attempts: 3, retryMs: 600_000, ringMs: 30_000 })
+      .default({
+        allowedPatterns: [...DEFAULT_ALLOWED_PATTERNS],
+        attempts: 3,
+        retryMs: 600_000,
+        ringMs: 30_000,
+        answeringMachine: ANSWERING_MACHINE_DEFAULTS,
+      })
       .describe('N7/N8: which numbers the hotline may call back, and how the scheduler calls them back'),
     hours: ServiceHoursConfig,
     blacklist: BlacklistPolicy,

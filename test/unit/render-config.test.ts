@@ -106,6 +106,7 @@ describe('modules.conf: an allow-list', () => {
       Playback: 'app_playback.so',
       Dial: 'app_dial.so',
       SendDTMF: 'app_senddtmf.so',
+      AMD: 'app_amd.so',
     };
     const withDial = renderAsteriskConfig(config, {
       ...flow,
