@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { childSignal, systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { ariPath, AriStatusError, type AriRequest, type AriTransport } from './ari-request.js';
 import { AriRequester, type RequestFigures, type RequestOptions } from './ari-requester.js';
+import { AMD_CONTEXT, AMD_EXTENSION, AMD_PARAMS_VARIABLE, AMD_STASIS_VARIABLE } from './amd-dialplan.js';
 import { legArgs, roleOf, stasisArgs, type ChannelRole, type DialledRole } from './channel-role.js';
 import { HeldEmitter } from './held-emitter.js';
 import { EventSocket, type EventSocketEvents } from './event-socket.js';
@@ -150,6 +151,14 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   private readonly originated = new Map<string, DialledRole>();
   /** Dialled channels whose originate request has not been answered yet: Asterisk may not list them. */
   private readonly dialling = new Set<string>();
+  /**
+   * Issue 9: dialled legs sent into the answering-machine context. They leave the app
+   * (StasisEnd) without ending and come back with AMD's verdict; the app stays subscribed to
+   * them meanwhile, so their hang-up still arrives.
+   */
+  private readonly away = new Set<string>();
+  /** Issue 9: whether Asterisk runs app_amd, asked once per connection (undefined: not yet). */
+  private amdModule: Promise<boolean> | undefined;
   /** Playback waiters, with the channel they play on: a channel that ends settles its waiters. */
   private readonly playbacks = new Map<string, { channelId: string; settle: (outcome: PlaybackOutcome) => void }>();
   /** N14: recording waiters by name, with the channel recorded (none for a bridge's). */
@@ -279,6 +288,50 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       path: ariPath('channels', channelId, 'continue'),
       query: { context: target.context, extension: target.extension, label: target.label },
     });
+  }
+
+  /**
+   * Issue 9: sends an answered leg this controller dialled through AMD() (the generated
+   * answering-machine context, amd-dialplan.ts): AMD()'s arguments and the leg's own Stasis
+   * arguments go in two channel variables, then the leg continues in the dialplan. It leaves
+   * the app without ending here, and its 'answered' event comes again, with AMD's verdict in
+   * the arguments; a hang-up during AMD ends it as usual. Rejects when the leg is gone.
+   */
+  async detectMachine(channelId: string, params: { amdArgs: string; role: DialledRole; owner: string }): Promise<void> {
+    await Promise.all([
+      this.setVar(channelId, AMD_PARAMS_VARIABLE, params.amdArgs),
+      this.setVar(channelId, AMD_STASIS_VARIABLE, `${this.settings.app},${legArgs(params.role, params.owner)}`),
+    ]);
+    // Marked before the request: StasisEnd can arrive before its answer.
+    this.away.add(channelId);
+    try {
+      await this.channelOp('continue', channelId, {
+        method: 'POST',
+        path: ariPath('channels', channelId, 'continue'),
+        query: { context: AMD_CONTEXT, extension: AMD_EXTENSION, priority: 1 },
+      });
+    } catch (err) {
+      this.away.delete(channelId);
+      throw err;
+    }
+  }
+
+  /**
+   * Issue 9: whether Asterisk has AMD() (app_amd running), asked once per connection: a
+   * dialplan application that is missing hangs up every callee sent to it. False when the
+   * answer is "not loaded"; a failed request counts as loaded (the question is asked again
+   * on the next connection).
+   */
+  amdAvailable(): Promise<boolean> {
+    this.amdModule ??= this.request({ method: 'GET', path: ariPath('asterisk', 'modules', 'app_amd.so') }).then(
+      (module) => (module as { status?: string } | undefined)?.status !== 'Not Running',
+      (err: unknown) => {
+        if (err instanceof AriStatusError && err.status === 404) return false;
+        this.amdModule = undefined;
+        return true;
+      },
+    );
+    return this.amdModule;
   }
 
   setVar(channelId: string, variable: string, value: string): Promise<void> {
@@ -567,6 +620,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     const connection = ++this.connection;
     this.everOpened = true;
     this.down = undefined;
+    // Another connection may be another Asterisk.
+    this.amdModule = undefined;
     const mode = this.settings.transport ?? 'auto';
     if (this.fixed || mode !== 'auto') {
       this.transport = this.fixed ?? (mode === 'websocket' ? this.ws : this.http);
@@ -631,8 +686,10 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       case 'StasisStart':
         if (!channel) return;
         if (this.originated.has(channel.id)) {
-          // A leg we dialled: its answer goes to the call that is ringing it, not to a new call.
-          this.channels.get(channel.id)?.emit('answered');
+          // A leg we dialled: its answer (or its return from AMD) goes to the call that is
+          // ringing it, not to a new call.
+          this.away.delete(channel.id);
+          this.channels.get(channel.id)?.emit('answered', event.args ?? []);
         } else if (!this.channels.has(channel.id)) {
           const { role } = roleOf(event.args ?? []);
           // A leg dialled by a controller that is gone (its call with it): nobody will take it.
@@ -642,6 +699,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
         return;
       case 'StasisEnd':
         if (!channel) return;
+        // Issue 9: gone into AMD(), not gone; its return or its destruction follows.
+        if (this.away.has(channel.id)) return;
         this.noteEnded(channel.id);
         this.endChannel(channel.id, undefined, undefined);
         return;
@@ -764,6 +823,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     this.forgetLife(channelId);
     this.ending.delete(channelId);
     this.originated.delete(channelId);
+    this.away.delete(channelId);
     events.emit('destroyed', cause, causeText);
     events.removeAllListeners();
   }

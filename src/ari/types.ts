@@ -59,8 +59,12 @@ export interface ChannelEventMap {
   'hangup-request': [cause: number | undefined, soft: boolean, flag?: number];
   /** The channel left the app (hung up, or taken away): every wait of the call ends. */
   end: [cause: number | undefined, causeText: string | undefined];
-  /** An originated channel (an agent leg) was answered and entered the app. */
-  answered: [];
+  /**
+   * An originated channel (an agent or callback leg) entered the app: answered, or (issue 9)
+   * back from the answering-machine context. `args`: its Stasis arguments, which then carry
+   * AMD's verdict (amd-dialplan.ts).
+   */
+  answered: [args: string[]];
   /** Asterisk's channel state changed (Ringing, Busy, Up…). */
   state: [state: string];
 }

@@ -1,16 +1,20 @@
 // One outbound leg: "dial this endpoint for this call" turned into a typed outcome. Agent legs
-// (N6 transfers) use it now, callback legs (N8) next. Asterisk owns the ring timeout (the
+// (N6 transfers) and callback legs (N8) use it. Asterisk owns the ring timeout (the
 // originate timeout, in whole seconds); the leg is originated into the app under an id chosen
 // here with its role and owning call as Stasis arguments, and its events are held until every
 // listener is on, so a phone that is busy at once is not missed. The cause comes from ARI, or
 // from AMI when ARI's ChannelDestroyed carries none. A guard timer ends a leg whose end never
 // arrives. A dial whose owner goes away (the caller hung up) hangs the leg up and resolves only
 // once the leg is gone: whoever frees the agent afterwards frees an agent with no phone ringing.
+// Issue 9: a dial that asks for answering-machine detection sends the answered leg through
+// AMD() (src/ari/amd-dialplan.ts) and resolves with its verdict; a callee who hangs up while
+// AMD listens did not answer. What a verdict means is the caller's policy, not this module's.
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AmiEvents } from '../ami/ami-monitor.js';
 import type { AriAdapter, ChannelEvents } from '../ari/ari-adapter.js';
+import { amdVerdictOf, type AmdStatus } from '../ari/amd-dialplan.js';
 import type { DialledRole } from '../ari/channel-role.js';
 import { isChannelGone } from '../ari/types.js';
 import { childSignal, type Clock } from '../clock/clock.js';
@@ -32,6 +36,8 @@ const LEG_GRACE_MS = 5000;
 const CAUSE_WAIT_MS = 500;
 /** How long a hang-up waits for the leg's channel to be gone. */
 const GONE_WAIT_MS = 5000;
+/** Past AMD's total analysis time, how long to wait for its verdict before hanging the leg up. */
+const AMD_GRACE_MS = 5000;
 
 export function classifyLeg(cause: number | undefined, ringMs: number, timeoutMs: number): LegOutcome {
   if (cause !== undefined && BUSY.has(cause)) return 'busy';
@@ -57,6 +63,29 @@ export interface DialParams {
    * is told the callee's call before the callee is dialled); default a fresh UUID.
    */
   channelId?: string;
+  /** Issue 9: listen to the answered leg with AMD() before handing it out. */
+  amd?: AmdRequest;
+}
+
+/** Issue 9: answering-machine detection of an answered leg. */
+export interface AmdRequest {
+  /** AMD()'s arguments, comma-separated (src/callbacks/answering-machine.ts). */
+  args: string;
+  /** AMD's total analysis time: its verdict is due by then (plus a grace). */
+  totalMs: number;
+}
+
+/**
+ * AMD's verdict on an answered leg. HANGUP: the callee hung up while AMD listened (the dial's
+ * outcome is then 'no-answer'). UNAVAILABLE: Asterisk has no AMD() (app_amd not loaded), so the
+ * leg was handed out as answered without detection.
+ */
+export interface AmdResult {
+  status: AmdStatus | 'UNAVAILABLE';
+  /** AMDCAUSE (e.g. `LONGGREETING-1500-1500`); '' when there is none. */
+  cause: string;
+  /** From the answer to the verdict: what a person who answered heard as silence. */
+  analysisMs: number;
 }
 
 export interface DialResult {
@@ -67,6 +96,8 @@ export interface DialResult {
   channelId: string;
   /** The live leg, when answered. */
   leg?: AnsweredLeg;
+  /** Issue 9: AMD's verdict, when the dial asked for detection and the leg was answered. */
+  amd?: AmdResult;
 }
 
 /** An answered leg: what the owner may do with it until it is gone. */
@@ -103,9 +134,25 @@ export class OutboundDialer {
     const { ari, clock, logger } = this.deps;
     const channelId = params.channelId ?? randomUUID();
     const started = clock.now();
-    const result = (outcome: LegOutcome, cause?: number, leg?: AnsweredLeg): DialResult => ({
-      outcome, ringMs: clock.now() - started, channelId, ...(cause === undefined ? {} : { cause }), ...(leg ? { leg } : {}),
+    /** Set at the answer: the ring ended there, whatever AMD does afterwards. */
+    let answeredAt: number | undefined;
+    const result = (outcome: LegOutcome, cause?: number, leg?: AnsweredLeg, amd?: AmdResult): DialResult => ({
+      outcome,
+      ringMs: (answeredAt ?? clock.now()) - started,
+      channelId,
+      ...(cause === undefined ? {} : { cause }),
+      ...(leg ? { leg } : {}),
+      ...(amd ? { amd } : {}),
     });
+    if (params.signal.aborted) return result('failed');
+    // Issue 9: AMD where Asterisk has it, else what answers is "connected" (said in the result).
+    let amd = params.amd;
+    let unavailable = false;
+    if (amd && !(await ari.amdAvailable())) {
+      logger.warn({ channelId }, 'Asterisk has no AMD() (app_amd is not loaded): the callee counts as connected without detection');
+      amd = undefined;
+      unavailable = true;
+    }
     if (params.signal.aborted) return result('failed');
     let dialled;
     try {
@@ -151,12 +198,15 @@ export class OutboundDialer {
         events.off('hangup-request', onRequest);
         causes?.off('hangup', onAmiHangup);
         events.off('answered', onAnswer);
+        if (onVerdict) events.off('answered', onVerdict);
+        if (onHungUp) events.off('destroyed', onHungUp);
         events.off('destroyed', onGone);
         params.signal.removeEventListener('abort', onOwnerGone);
         logger.debug({ channelId, outcome: outcome.outcome, cause: outcome.cause }, 'leg dial ended');
         resolve(outcome);
       };
       const onAnswer = () => {
+        answeredAt = clock.now();
         // Everything the answered leg needs is attached in this same tick: no event is lost.
         const leg = new LiveLeg(channelId, events, this.deps);
         if (params.signal.aborted) {
@@ -164,7 +214,51 @@ export class OutboundDialer {
           void leg.hangup().then(() => done(result('failed')));
           return;
         }
-        done(result('answered', undefined, leg));
+        if (amd) {
+          detect(leg, amd);
+          return;
+        }
+        const skipped = unavailable ? { status: 'UNAVAILABLE' as const, cause: '', analysisMs: 0 } : undefined;
+        done(result('answered', undefined, leg, skipped));
+      };
+      // Issue 9: the answered leg goes through AMD(); its return into the app carries the verdict.
+      let onVerdict: ((args: string[]) => void) | undefined;
+      let onHungUp: (() => void) | undefined;
+      const detect = (leg: LiveLeg, request: AmdRequest) => {
+        const analysed = () => clock.now() - answeredAt!;
+        ringGuard.cancel();
+        events.off('destroyed', onGone);
+        // A callee who hangs up while AMD listens never comes back: that is no answer.
+        onHungUp = () => done(result('no-answer', undefined, undefined, { status: 'HANGUP', cause: '', analysisMs: analysed() }));
+        onVerdict = (args: string[]) => {
+          events.off('destroyed', onHungUp!);
+          const verdict = amdVerdictOf(args) ?? { status: 'NOTSURE' as const, cause: '' };
+          const amdResult: AmdResult = { ...verdict, analysisMs: analysed() };
+          logger.debug({ channelId, ...amdResult }, 'answering-machine verdict');
+          if (verdict.status === 'HANGUP' || params.signal.aborted) {
+            const outcome = verdict.status === 'HANGUP' ? 'no-answer' : 'failed';
+            void leg.hangup().then(() => done(result(outcome, undefined, undefined, amdResult)));
+            return;
+          }
+          done(result('answered', undefined, leg, amdResult));
+        };
+        events.once('destroyed', onHungUp);
+        events.once('answered', onVerdict);
+        // AMD decides within its total analysis time; a verdict that never comes (the events
+        // socket was down when the leg came back) must not hold the callback forever.
+        clock.timer(request.totalMs + AMD_GRACE_MS, dialling.signal, () => {
+          logger.warn({ channelId }, 'no answering-machine verdict in time; hanging the leg up');
+          events.off('destroyed', onHungUp!);
+          events.off('answered', onVerdict!);
+          void leg.hangup().then(() => done(result('failed')));
+        });
+        ari.detectMachine(channelId, { amdArgs: request.args, role: params.role, owner: params.owner }).catch((err: unknown) => {
+          if (isChannelGone(err)) return; // hung up already: its end resolves the dial
+          logger.warn({ err: (err as Error).message, channelId }, 'the leg could not be sent to AMD(); hanging it up');
+          events.off('destroyed', onHungUp!);
+          events.off('answered', onVerdict!);
+          void leg.hangup().then(() => done(result('failed')));
+        });
       };
       const onGone = (destroyedCause: number | undefined) => {
         const settle = () => {
@@ -195,16 +289,18 @@ export class OutboundDialer {
         void hangUpUntilGone(this.deps, channelId, events, true).then(() => done(outcome()));
       };
       const onOwnerGone = () => {
-        // The owner (the caller) left while this leg rang: stop the ringing, and say so only once
-        // the leg is gone.
+        // The owner (the caller) left while this leg rang (or AMD listened to it): stop it, and
+        // say so only once the leg is gone.
         events.off('answered', onAnswer);
+        if (onVerdict) events.off('answered', onVerdict);
+        if (onHungUp) events.off('destroyed', onHungUp);
         events.off('destroyed', onGone);
         const at = result('failed');
         hangUpThen(() => at, 'owner gone');
       };
       // Asterisk owns the ring timeout, but a leg whose end never reaches us (seen with a
       // dialplan that indicated busy and kept the line) must not hold the caller forever.
-      clock.timer(params.ringBudgetMs + LEG_GRACE_MS, dialling.signal, () => {
+      const ringGuard = clock.timer(params.ringBudgetMs + LEG_GRACE_MS, dialling.signal, () => {
         logger.warn({ channelId }, 'leg did not end after its ring budget; hanging it up');
         events.off('answered', onAnswer);
         events.off('destroyed', onGone);

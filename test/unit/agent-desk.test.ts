@@ -145,7 +145,7 @@ describe('AriAgentDesk and the outbound leg (N6)', () => {
     const ringing = desk.ring(pool.agent('a1'), offer, 3000, new AbortController().signal);
     await flush();
     const { channelId } = ari.originated[0]!;
-    ari.legs.get(channelId)!.emit('answered');
+    ari.legs.get(channelId)!.emit('answered', []);
     const leg = await ringing;
     expect(leg.outcome).toBe('answered');
     const released = desk.release(leg, 'call-1', true);
@@ -166,7 +166,7 @@ describe('AriAgentDesk and the outbound leg (N6)', () => {
     const ringing = desk.ring(pool.agent('a1'), offer, 3000, new AbortController().signal);
     await flush();
     const events = ari.legs.get(ari.originated[0]!.channelId)!;
-    events.emit('answered');
+    events.emit('answered', []);
     const leg = await ringing;
     events.emit('dtmf', '1');
     expect(await desk.awaitAccept(leg, 10_000, new AbortController().signal)).toBe(true);
@@ -175,7 +175,7 @@ describe('AriAgentDesk and the outbound leg (N6)', () => {
   it('the agent who presses nothing within the accept window declines', async () => {
     const ringing = desk.ring(pool.agent('a1'), offer, 3000, new AbortController().signal);
     await flush();
-    ari.legs.get(ari.originated[0]!.channelId)!.emit('answered');
+    ari.legs.get(ari.originated[0]!.channelId)!.emit('answered', []);
     const leg = await ringing;
     const accepting = desk.awaitAccept(leg, 10_000, new AbortController().signal);
     await clock.advance(10_000);
@@ -186,7 +186,7 @@ describe('AriAgentDesk and the outbound leg (N6)', () => {
     const ringing = desk.ring(pool.agent('a1'), { ...offer, callback: { id: 1, reason: 'dropped', attempt: 1 } }, 3000, new AbortController().signal);
     await flush();
     const { channelId } = ari.originated[0]!;
-    ari.legs.get(channelId)!.emit('answered');
+    ari.legs.get(channelId)!.emit('answered', []);
     const leg = await ringing;
     expect(desk.isLive(leg)).toBe(true);
     await desk.music(leg, true);
