@@ -7,7 +7,10 @@
 // outbound leg module with the hotline's number as caller ID. An answered callee runs the flow
 // from `callbacks.entry` as an outbound call that holds the agent's leg; no answer, busy or a
 // failure is retried `retryMs` later up to `attempts`, then the callback is expired (agents
-// who do not answer cost the callee no attempt: it is tried again a minute later). A claim
+// who do not answer cost the callee no attempt: it is tried again a minute later). Issue 9:
+// an answered callee is first listened to by Asterisk's AMD() (callbacks.answeringMachine); a
+// machine (by default) is hung up at once with nothing played, and the attempt counts as
+// unanswered (outcome `machine`) on the same ladder. A claim
 // left by a controller that died is retaken after `STALE_MS`; the attempt is counted when the
 // dial starts, so a claim that never dialled is not counted. Outside the callback hours (N15)
 // nothing is dialled: what falls due is moved to the next opening. The tick also starts the
@@ -28,6 +31,7 @@ import type { Flow } from '../flow/schema.js';
 import type { Language } from '../prompts/language.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
 import { callbackWhisperPrompts } from '../agents/whisper-prompts.js';
+import { amdDecision, amdRequest } from './answering-machine.js';
 import type { EventData, EventType } from '../store/events.js';
 import type { CallbackRow, CallbackStore } from './callback-store.js';
 import type { RevisitJob } from './revisit-job.js';
@@ -168,6 +172,7 @@ export class CallbackScheduler {
       const attempt = row.attempts + 1;
       // The agent waits on hold music while the callee's phone rings.
       await agents.music(leg, true);
+      const amd = amdRequest(settings.answeringMachine);
       const result: DialResult = await dialer.dial({
         endpoint: settings.dial!.replaceAll('{number}', row.number),
         callerId: flow.hotline.number,
@@ -176,20 +181,28 @@ export class CallbackScheduler {
         owner: `callback-${row.id}`,
         signal: this.deps.signal,
         channelId: calleeId,
+        ...(amd ? { amd } : {}),
       });
+      // Issue 9: what answered, by the flow's answering-machine policy.
+      const decision = result.outcome === 'answered' && result.leg ? amdDecision(settings.answeringMachine, result.amd) : undefined;
+      const outcome = decision?.action === 'retry' ? decision.outcome : result.outcome;
+      // A machine is hung up before anything is played to it (a voicemail would record it).
+      const hungUp = decision?.action === 'retry' ? result.leg?.hangup() : undefined;
       this.record(row, 'callback.attempt', {
-        id: row.id, attempt, agent: claim.agentId, outcome: result.outcome, ringMs: result.ringMs, dueAt, lateMs: startedAt - dueAt,
+        id: row.id, attempt, agent: claim.agentId, outcome, ringMs: result.ringMs, dueAt, lateMs: startedAt - dueAt,
+        ...(result.amd ? { amd: result.amd } : {}),
       });
-      logger.info({ callback: row.id, attempt, outcome: result.outcome }, 'callback attempt');
-      if (result.outcome !== 'answered' || !result.leg) {
+      logger.info({ callback: row.id, attempt, outcome, ...(result.amd ? { amd: result.amd.status } : {}) }, 'callback attempt');
+      await hungUp;
+      if (result.outcome !== 'answered' || !result.leg || decision?.action === 'retry') {
         // The agent hears why the line goes quiet, then is free for the next call.
         await agents.whisper(leg, ['callback.agent-unanswered'], this.agentLanguage(flow, claim.agentId), this.deps.signal);
         const retry = attempt < settings.attempts;
         const retryAt = clock.now() + settings.retryMs;
         const next = retry && retryAt < row.promisedBy ? { status: 'pending' as const, retryAt } : { status: 'expired' as const };
-        store.finishAttempt(row.id, token, result.outcome, next);
+        store.finishAttempt(row.id, token, outcome, next);
         if (next.status === 'expired') {
-          this.record(row, 'callback.expired', { id: row.id, attempts: attempt, promisedBy: row.promisedBy, outcome: result.outcome });
+          this.record(row, 'callback.expired', { id: row.id, attempts: attempt, promisedBy: row.promisedBy, outcome });
         }
         return;
       }

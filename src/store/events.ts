@@ -49,7 +49,18 @@ export interface EventData {
   'callback.refused': { number: string; reason: string };
   'callback.requested': { id: number; number: string; reason: string; promisedBy: number };
   'callback.abandoned': { tries: number };
-  'callback.attempt': { id: number; attempt: number; agent: string; outcome: string; ringMs: number; dueAt: number; lateMs: number };
+  'callback.attempt': {
+    id: number;
+    attempt: number;
+    agent: string;
+    /** answered, no-answer, busy, unreachable, failed; issue 9: machine, not-sure (an answered callee retried by the policy). */
+    outcome: string;
+    ringMs: number;
+    dueAt: number;
+    lateMs: number;
+    /** Issue 9: AMD's verdict on the answered callee (status, AMDCAUSE, analysis time from the answer), when detection ran or was asked for. */
+    amd?: { status: string; cause: string; analysisMs: number };
+  };
   'callback.expired': { id: number; attempts: number; promisedBy: number; outcome: string | null };
   'callback.started': { id: number; attempt: number; reason: string; group: string; agent: string };
   'callback.whisper': { id: number; agent: string; prompts: string[]; heard: boolean };
