@@ -319,8 +319,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   /**
    * Issue 9: whether Asterisk has AMD() (app_amd running), asked once per connection: a
    * dialplan application that is missing hangs up every callee sent to it. False when the
-   * answer is "not loaded"; a failed request counts as loaded (the question is asked again
-   * on the next connection).
+   * answer is "not loaded"; a request that fails otherwise counts as loaded for that dial, and
+   * the question is asked again at the next one.
    */
   amdAvailable(): Promise<boolean> {
     this.amdModule ??= this.request({ method: 'GET', path: ariPath('asterisk', 'modules', 'app_amd.so') }).then(
