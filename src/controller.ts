@@ -10,6 +10,7 @@ import { AriAgentDesk } from './agents/ari-agent-desk.js';
 import { Dispatcher } from './agents/dispatcher.js';
 import { AmiMonitor } from './ami/ami-monitor.js';
 import { createCallbackStore } from './callbacks/callback-store.js';
+import { DEFAULT_PROMISE_MINUTES } from './callbacks/deadlines.js';
 import { AriAdapter } from './ari/ari-adapter.js';
 import { ariHealthReasons } from './ari/ari-health.js';
 import { CallRegistry } from './calls/call-registry.js';
@@ -126,7 +127,8 @@ export async function startController(config: Readonly<Config>, options: Control
     ari, dialer, pool, dispatcher, notifier, clock, logger: logger.child({ part: 'agents' }), signal: life.signal,
   });
 
-  const callbacks = createCallbackStore(db);
+  // N8: the promise per reason is the flow's (SPEC N8's where it says nothing), read per request.
+  const callbacks = createCallbackStore(db, { promiseMinutes: () => ({ ...DEFAULT_PROMISE_MINUTES, ...flow.callbacks.promiseMinutes }) });
   const tickets = createTicketStore(db, () => clock.now(), { timeZone: () => flow.hotline.timezone });
   const callerHistory = createCallerHistory(db, { logger: logger.child({ part: 'caller-history' }) });
   const surveys = createSurveyStore(db);

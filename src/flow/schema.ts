@@ -7,6 +7,7 @@ import { BlacklistPolicy } from '../blacklist/blacklist-policy.js';
 import { ServiceHoursConfig } from '../calendar/service-hours-config.js';
 import { RecordingPolicy } from '../recording/recording-policy.js';
 import { OverloadPolicy } from '../overload/overload-policy.js';
+import { CALLBACK_REASONS } from '../callbacks/deadlines.js';
 import { DEFAULT_ALLOWED_PATTERNS, NumberPatterns } from '../callbacks/number-policy.js';
 import { Language } from '../prompts/language.js';
 import { Ms, PromptId, StepId, WHISPER_PARTS } from './schema-parts.js';
@@ -77,6 +78,15 @@ const CallbackDialling = {
   attempts: z.number().int().min(1).max(10).default(3).describe('N8: attempts before the callback is given up'),
   retryMs: Ms(10_000, 86_400_000).default(600_000).describe('N8: between attempts (no answer, busy, failed)'),
   ringMs: Ms(5000, 120_000).default(30_000).describe("N8: how long the callee's phone rings"),
+  promiseMinutes: z
+    .partialRecord(z.enum(CALLBACK_REASONS), z.number().int().min(1).max(10_080))
+    .optional()
+    .describe("N8: the hotline's promise per reason, in minutes, where it differs from SPEC N8 (line-trouble 3, unanswered-query 30, ...)"),
+  claimTimeoutMs: Ms(10_000, 600_000)
+    .default(120_000)
+    .describe(
+      'N8: a claimed callback whose claim has not been renewed for this long belongs to a controller that died; it is retaken (the working controller renews every third of it)',
+    ),
   revisit: z
     .object({
       group: z
@@ -186,7 +196,7 @@ export const FlowFile = z
         ...CallbackDialling,
       })
       .strict()
-      .default({ allowedPatterns: [...DEFAULT_ALLOWED_PATTERNS], attempts: 3, retryMs: 600_000, ringMs: 30_000 })
+      .default({ allowedPatterns: [...DEFAULT_ALLOWED_PATTERNS], attempts: 3, retryMs: 600_000, ringMs: 30_000, claimTimeoutMs: 120_000 })
       .describe('N7/N8: which numbers the hotline may call back, and how the scheduler calls them back'),
     hours: ServiceHoursConfig,
     blacklist: BlacklistPolicy,
