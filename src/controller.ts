@@ -13,6 +13,7 @@ import { createCallbackStore } from './callbacks/callback-store.js';
 import { DEFAULT_PROMISE_MINUTES } from './callbacks/deadlines.js';
 import { AriAdapter } from './ari/ari-adapter.js';
 import { ariHealthReasons } from './ari/ari-health.js';
+import { RequestLatency } from './ari/request-latency.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { OutboundDialer } from './calls/outbound-leg.js';
 import { createCallHandler, type CallStart } from './calls/handle-call.js';
@@ -95,7 +96,9 @@ export async function startController(config: Readonly<Config>, options: Control
   const registry = new CallRegistry();
   // The service's life: aborted by stop(), it ends every timer that is not a call's.
   const life = new AbortController();
-  const ari = new AriAdapter(config.ari, logger.child({ part: 'ari' }), { clock });
+  // Every ARI request's round trip, timed for the admission (issue 12: shedding on ARI latency).
+  const ariLatency = new RequestLatency(clock);
+  const ari = new AriAdapter(config.ari, logger.child({ part: 'ari' }), { clock, latency: ariLatency });
   const ami = new AmiMonitor(config.ami, logger.child({ part: 'ami' }), clock);
   // One outbound leg module: agent legs now, callback legs next.
   const dialer = new OutboundDialer({ ari, clock, logger: logger.child({ part: 'dial' }), causes: ami, signal: life.signal });
@@ -155,12 +158,15 @@ export async function startController(config: Readonly<Config>, options: Control
   const hours = createHoursService(hoursStore);
   // N11: screens inbound callers before their flow; operators manage it through /api/blacklist.
   const blacklist = createBlacklistStore(db);
-  // Issue 12: past HOTLINE_MAX_CALLS live calls, or with the event loop late by
-  // HOTLINE_MAX_LOOP_DELAY_MS, new callers are shed (answered on time, apologised to).
+  // Issue 12: past HOTLINE_MAX_CALLS live calls, with the event loop late by
+  // HOTLINE_MAX_LOOP_DELAY_MS, or with Asterisk answering ARI late by HOTLINE_MAX_ARI_LATENCY_MS,
+  // new callers are shed (answered on time, apologised to).
   const admission = new Admission({
     maxCalls: config.capacity.maxCalls,
     maxLoopDelayMs: config.capacity.maxLoopDelayMs,
     loopDelay: options.loopDelay ?? nodeLoopDelay(),
+    maxAriLatencyMs: config.capacity.maxAriLatencyMs,
+    ariLatency,
     clock,
     signal: life.signal,
   });

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { childSignal, systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { ariPath, AriStatusError, type AriRequest, type AriTransport } from './ari-request.js';
 import { AriRequester, type RequestFigures, type RequestOptions } from './ari-requester.js';
+import type { RequestLatency } from './request-latency.js';
 import { legArgs, roleOf, stasisArgs, type ChannelRole, type DialledRole } from './channel-role.js';
 import { HeldEmitter } from './held-emitter.js';
 import { EventSocket, type EventSocketEvents } from './event-socket.js';
@@ -123,6 +124,8 @@ export interface AriAdapterOptions {
   clock?: Clock;
   /** Scripted links for tests; by default the events socket and the transports chosen at connect. */
   links?: AriLinks;
+  /** Where every request's round trip is timed (issue 12: shedding on ARI latency). */
+  latency?: RequestLatency;
 }
 
 export class AriAdapter extends EventEmitter<AdapterEvents> {
@@ -175,7 +178,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       this.http = new HttpTransport({ ...settings, maxConnections: settings.httpMaxConnections ?? 50 });
     }
     this.requester = new AriRequester(
-      { clock: this.clock, logger, timeoutMs: settings.requestTimeoutMs ?? 5000 },
+      { clock: this.clock, logger, timeoutMs: settings.requestTimeoutMs ?? 5000, latency: options.latency },
       // While the transport is being chosen, HTTP works with any Asterisk.
       () => this.fixed ?? this.transport ?? this.http!,
     );
@@ -496,7 +499,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     const http = this.http;
     if (!http) throw new Error('no HTTP link to Asterisk');
     const request: AriRequest = { method: 'GET', path: ariPath('recordings', 'stored', name, 'file') };
-    const res = await this.requester.run(request, this.stopController.signal, { timeoutMs: DOWNLOAD_TIMEOUT_MS }, (signal) => http.fetchBinary(request, signal));
+    const res = await this.requester.run(request, this.stopController.signal, { timeoutMs: DOWNLOAD_TIMEOUT_MS, measured: false }, (signal) => http.fetchBinary(request, signal));
     if (res.status === 404) return undefined;
     if (res.status < 200 || res.status >= 300) throw new AriStatusError(request, res.status, res.reason || 'error');
     return res.body;
