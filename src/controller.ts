@@ -1,6 +1,7 @@
 // The composition root: builds every part from the config and wires them together. Nothing
 // else constructs long-lived objects, so there are no singletons and tests can start a whole
 // controller in-process with their own database and flow.
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { AgentNotifier } from './agents/agent-notifier.js';
@@ -96,6 +97,9 @@ export async function startController(config: Readonly<Config>, options: Control
   const registry = new CallRegistry();
   // The service's life: aborted by stop(), it ends every timer that is not a call's.
   const life = new AbortController();
+  // Calls, legs and waits listen on the service's life while they last (one or a few per live
+  // call, removed when they end): bounded by the calls, so Node's leak warning at 11 is noise here.
+  setMaxListeners(0, life.signal);
   // Every ARI request's round trip, timed for the admission (issue 12: shedding on ARI latency).
   const ariLatency = new RequestLatency(clock);
   const ari = new AriAdapter(config.ari, logger.child({ part: 'ari' }), { clock, latency: ariLatency });

@@ -9,7 +9,7 @@
 // the signal of what it is for (ari-requester.ts): a request about a channel ends the moment the
 // channel leaves the application, every other one when the adapter stops. A hang-up that fails
 // is tried again until the channel is gone, so a call is never left ringing in the application.
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { childSignal, systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { ariPath, AriStatusError, type AriRequest, type AriTransport } from './ari-request.js';
@@ -157,7 +157,14 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   private readonly playbacks = new Map<string, { channelId: string; settle: (outcome: PlaybackOutcome) => void }>();
   /** N14: recording waiters by name, with the channel recorded (none for a bridge's). */
   private readonly recordings = new Map<string, { channelId?: string; settle: (outcome: RecordingOutcome) => void }>();
-  private readonly stopController = new AbortController();
+  // Every live channel's life is a child of this signal, each with its listener here (removed
+  // when the channel ends): their number is the channels Asterisk holds, not a leak, and Node's
+  // warning at the 11th would fire on the 11th call.
+  private readonly stopController = (() => {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  })();
   /** Per reconcile in flight: the channels that left while its listing was on its way. */
   private readonly endedWhileListing = new Set<Set<string>>();
 
