@@ -19,6 +19,8 @@ export interface SystemProcess {
   /** Set once the process has exited (its code, or the signal's name). */
   exited(): string | undefined;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or an OOM kill would end it; resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 /** Every process started here, so an interrupted bench can stop them all (by pid). */
@@ -45,6 +47,11 @@ function track(child: ChildProcess, what: string, logFd: number): SystemProcess 
       await gone;
       clearTimeout(timer);
     },
+    async kill() {
+      started.delete(proc);
+      if (exit === undefined) child.kill('SIGKILL');
+      await gone;
+    },
   };
   started.add(proc);
   return proc;
@@ -69,6 +76,8 @@ export interface ControllerHealth {
 }
 
 export interface ControllerProcess extends SystemProcess {
+  /** Its HTTP API, e.g. http://127.0.0.1:41234. */
+  url: string;
   health(): Promise<ControllerHealth | undefined>;
 }
 
@@ -79,6 +88,8 @@ export async function startController(o: {
   logFile: string;
   maxCalls: number;
   logLevel: string;
+  /** More settings, over those above (the e2e tests' flow timings, for one). */
+  env?: Record<string, string>;
 }): Promise<ControllerProcess> {
   const port = await freeTcpPort();
   const logFd = openSync(o.logFile, 'a');
@@ -96,6 +107,7 @@ export async function startController(o: {
       // write rtp.conf; Asterisk's real range is the sandbox's (ensureSandbox).
       RTP_PORTS: String(Math.max(1000, 4 * o.maxCalls)),
       LOG_LEVEL: o.logLevel,
+      ...o.env,
     },
   });
   const proc = track(child, 'the controller', logFd);
@@ -116,7 +128,7 @@ export async function startController(o: {
       throw new Error(`the controller ${exit === undefined ? `was not connected to ARI within ${START_LIMIT_MS / 1000} s` : `exited (${exit})`}; see ${o.logFile}`);
     }
   }
-  return { ...proc, health };
+  return { ...proc, url: base, health };
 }
 
 export async function startBareApp(o: { app: string; ari: Config['ari']; greeting: string[]; menu: string[]; logFile: string }): Promise<SystemProcess> {

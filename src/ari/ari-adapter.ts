@@ -9,12 +9,13 @@
 // the signal of what it is for (ari-requester.ts): a request about a channel ends the moment the
 // channel leaves the application, every other one when the adapter stops. A hang-up that fails
 // is tried again until the channel is gone, so a call is never left ringing in the application.
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { childSignal, systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { ariPath, AriStatusError, type AriRequest, type AriTransport } from './ari-request.js';
 import { AriRequester, type RequestFigures, type RequestOptions } from './ari-requester.js';
 import { AMD_CONTEXT, AMD_EXTENSION, AMD_PARAMS_VARIABLE, AMD_STASIS_VARIABLE } from './amd-dialplan.js';
+import type { RequestLatency } from './request-latency.js';
 import { legArgs, roleOf, stasisArgs, type ChannelRole, type DialledRole } from './channel-role.js';
 import { HeldEmitter } from './held-emitter.js';
 import { EventSocket, type EventSocketEvents } from './event-socket.js';
@@ -124,6 +125,8 @@ export interface AriAdapterOptions {
   clock?: Clock;
   /** Scripted links for tests; by default the events socket and the transports chosen at connect. */
   links?: AriLinks;
+  /** Where every request's round trip is timed (issue 12: shedding on ARI latency). */
+  latency?: RequestLatency;
 }
 
 export class AriAdapter extends EventEmitter<AdapterEvents> {
@@ -163,7 +166,14 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   private readonly playbacks = new Map<string, { channelId: string; settle: (outcome: PlaybackOutcome) => void }>();
   /** N14: recording waiters by name, with the channel recorded (none for a bridge's). */
   private readonly recordings = new Map<string, { channelId?: string; settle: (outcome: RecordingOutcome) => void }>();
-  private readonly stopController = new AbortController();
+  // Every live channel's life is a child of this signal, each with its listener here (removed
+  // when the channel ends): their number is the channels Asterisk holds, not a leak, and Node's
+  // warning at the 11th would fire on the 11th call.
+  private readonly stopController = (() => {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  })();
   /** Per reconcile in flight: the channels that left while its listing was on its way. */
   private readonly endedWhileListing = new Set<Set<string>>();
 
@@ -184,7 +194,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       this.http = new HttpTransport({ ...settings, maxConnections: settings.httpMaxConnections ?? 50 });
     }
     this.requester = new AriRequester(
-      { clock: this.clock, logger, timeoutMs: settings.requestTimeoutMs ?? 5000 },
+      { clock: this.clock, logger, timeoutMs: settings.requestTimeoutMs ?? 5000, latency: options.latency },
       // While the transport is being chosen, HTTP works with any Asterisk.
       () => this.fixed ?? this.transport ?? this.http!,
     );
@@ -549,7 +559,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     const http = this.http;
     if (!http) throw new Error('no HTTP link to Asterisk');
     const request: AriRequest = { method: 'GET', path: ariPath('recordings', 'stored', name, 'file') };
-    const res = await this.requester.run(request, this.stopController.signal, { timeoutMs: DOWNLOAD_TIMEOUT_MS }, (signal) => http.fetchBinary(request, signal));
+    const res = await this.requester.run(request, this.stopController.signal, { timeoutMs: DOWNLOAD_TIMEOUT_MS, measured: false }, (signal) => http.fetchBinary(request, signal));
     if (res.status === 404) return undefined;
     if (res.status < 200 || res.status >= 300) throw new AriStatusError(request, res.status, res.reason || 'error');
     return res.body;

@@ -4,7 +4,8 @@
 // settling. Requests that are safe to repeat (reads, and DELETEs: a hang-up, stopping a
 // playback) are tried again after a short pause when the link failed or timed out; anything
 // else reaches the verb as an error, and the call handler ends the call with its events.
-// It also keeps the figures /health reports: requests in flight, the oldest, recent timeouts.
+// It also keeps the figures /health reports: requests in flight, the oldest, recent timeouts;
+// and times each attempt for the ARI latency the admission sheds on (request-latency.ts).
 import type { Logger } from 'pino';
 import { childSignal, type Clock } from '../clock/clock.js';
 import {
@@ -15,6 +16,7 @@ import {
   type AriRequest,
   type AriTransport,
 } from './ari-request.js';
+import type { RequestLatency } from './request-latency.js';
 
 export interface RequesterOptions {
   clock: Clock;
@@ -23,6 +25,8 @@ export interface RequesterOptions {
   timeoutMs: number;
   /** Pauses before the 2nd, 3rd… attempt of a request that may be repeated. */
   retryPausesMs?: readonly number[];
+  /** Where each attempt's round trip goes (issue 12: shedding on ARI latency). */
+  latency?: RequestLatency;
 }
 
 export interface RequestOptions {
@@ -30,6 +34,11 @@ export interface RequestOptions {
   retry?: boolean;
   /** This request's own limit per attempt (a recording's audio may take longer than a command). */
   timeoutMs?: number;
+  /**
+   * Whether its round trips count as ARI latency (default true). False for a transfer whose
+   * time is its size (a recording's audio), not Asterisk's speed.
+   */
+  measured?: boolean;
 }
 
 /** What /health reads. */
@@ -90,7 +99,7 @@ export class AriRequester {
     const attempts = repeatable ? this.pauses.length + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(request, signal, options.timeoutMs ?? this.options.timeoutMs, send);
+        return await this.attempt(request, signal, options.timeoutMs ?? this.options.timeoutMs, options.measured ?? true, send);
       } catch (err) {
         if (signal.aborted || attempt >= attempts || !worthRepeating(err)) throw err;
         const pauseMs = this.pauses[attempt - 1] ?? 0;
@@ -100,11 +109,18 @@ export class AriRequester {
     }
   }
 
-  private async attempt<T>(request: AriRequest, signal: AbortSignal, timeoutMs: number, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async attempt<T>(
+    request: AriRequest,
+    signal: AbortSignal,
+    timeoutMs: number,
+    measured: boolean,
+    send: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     signal.throwIfAborted();
     const { clock } = this.options;
     const entry = { startedAt: clock.now() };
     this.inFlight.add(entry);
+    const timing = measured ? this.options.latency?.sent() : undefined;
     const attempt = childSignal(signal);
     let timedOut = false;
     clock.timer(timeoutMs, attempt.signal, () => {
@@ -112,8 +128,13 @@ export class AriRequester {
       attempt.abort(new AriTimeoutError(request, timeoutMs));
     });
     try {
-      return await send(attempt.signal);
+      const result = await send(attempt.signal);
+      timing?.end(true);
+      return result;
     } catch (err) {
+      // A round trip to count: an answer (Asterisk's error status is one), or no answer within
+      // the limit (counted at it). Not the caller giving up, nor a broken link (fails at once).
+      timing?.end(timedOut || err instanceof AriStatusError);
       if (timedOut) {
         this.timeouts.push(clock.now());
         this.prune(clock.now());
@@ -125,6 +146,7 @@ export class AriRequester {
       // Ends the timer, and tells a transport still holding the request to let go of it.
       attempt.abort();
       this.inFlight.delete(entry);
+      timing?.end(false);
     }
   }
 

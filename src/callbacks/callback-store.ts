@@ -87,8 +87,8 @@ export interface CallbackStore {
   dueGroups(now: number, staleMs: number): Array<string | null>;
   /** Claims due rows of a group, oldest request first, in one immediate transaction. */
   claimDue(options: ClaimOptions): CallbackRow[];
-  /** The claim is still being worked (agents take a while to ring): not stale. */
-  refreshClaim(id: number, token: string, now: number): void;
+  /** The claim is still being worked (agents take a while to ring, callees to answer): not stale. Renews a claim still held under `token`; false once it is not (finished, cancelled, retaken). */
+  refreshClaim(id: number, token: string, now: number): boolean;
   /** The dial starts: the attempt is counted now (once), under the claim. False when the claim was lost. */
   startAttempt(id: number, token: string, now: number): boolean;
   /** The attempt ended: done, or back to pending at `retryAt`, or expired. Under the claim. */
@@ -121,8 +121,8 @@ export interface CallbackStore {
 }
 
 export interface CallbackStoreOptions {
-  /** Per-reason promise in minutes, when the flow file overrides N8's defaults. */
-  promiseMinutes?: Readonly<Record<CallbackReason, number>>;
+  /** Per-reason promise in minutes, when the flow file overrides N8's defaults (read at each request: a reload applies to the next one). */
+  promiseMinutes?: () => Readonly<Record<CallbackReason, number>>;
 }
 
 const COLUMNS = `id, call_id AS callId, number, reason, grp AS "group", promised_by AS promisedBy, status, attempts,
@@ -132,7 +132,7 @@ const COLUMNS = `id, call_id AS callId, number, reason, grp AS "group", promised
 const SAME_GROUP = `IFNULL(grp, '') = IFNULL(?, '')`;
 
 export function createCallbackStore(db: Database, options: CallbackStoreOptions = {}): CallbackStore {
-  const minutes = options.promiseMinutes ?? DEFAULT_PROMISE_MINUTES;
+  const minutes = () => options.promiseMinutes?.() ?? DEFAULT_PROMISE_MINUTES;
   const insert = db.prepare(
     `INSERT INTO callbacks (call_id, number, reason, grp, promised_by, created_at, next_attempt_at, language, ticket)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
@@ -213,7 +213,7 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
   const add = db.transaction((c: NewCallback): CallbackRow => {
     const group = c.group ?? null;
     const due = Math.max(c.dueAt ?? c.now, c.now);
-    const deadline = promisedBy(c.reason, due, minutes);
+    const deadline = promisedBy(c.reason, due, minutes());
     const ticket = c.ticket ?? null;
     const open = openFor.get(c.number, group) as CallbackRow | undefined;
     // The latest request's language wins: it is how the caller last spoke to the hotline.
@@ -226,7 +226,7 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
     if (!row || row.status !== 'done') return undefined;
     // One open callback per number and group (the unique index): another one already calls back.
     if (openFor.get(row.number, row.group) !== undefined) return undefined;
-    return reopenOne.get(dueAt, promisedBy(row.reason, dueAt, minutes), id) as CallbackRow | undefined;
+    return reopenOne.get(dueAt, promisedBy(row.reason, dueAt, minutes()), id) as CallbackRow | undefined;
   });
   const claimDue = db.transaction(
     (o: ClaimOptions): CallbackRow[] =>
@@ -243,9 +243,7 @@ export function createCallbackStore(db: Database, options: CallbackStoreOptions 
     get: (id) => byId.get(id) as CallbackRow | undefined,
     dueGroups: (now, staleMs) => dueGroups.all(now, now - staleMs) as Array<string | null>,
     claimDue: (o) => claimDue.immediate(o),
-    refreshClaim: (id, token, now) => {
-      refresh.run(now, id, token);
-    },
+    refreshClaim: (id, token, now) => refresh.run(now, id, token).changes === 1,
     startAttempt: (id, token, now) => start.run(now, id, token).changes === 1,
     finishAttempt: (id, token, outcome, next) =>
       finish.run(next.status, outcome, next.retryAt ?? null, id, token).changes === 1,

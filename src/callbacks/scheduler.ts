@@ -11,7 +11,7 @@
 // an answered callee is first listened to by Asterisk's AMD() (callbacks.answeringMachine); a
 // machine (by default) is hung up at once with nothing played, and the attempt counts as
 // unanswered (outcome `machine`) on the same ladder. A claim
-// left by a controller that died is retaken after `STALE_MS`; the attempt is counted when the
+// left by a controller that died is retaken after `claimTimeoutMs`; the attempt is counted when the
 // dial starts, so a claim that never dialled is not counted. Outside the callback hours (N15)
 // nothing is dialled: what falls due is moved to the next opening. The tick also starts the
 // daily revisit job (N16) when its time has come.
@@ -26,7 +26,7 @@ import type { ChannelInfo } from '../ari/types.js';
 import type { CallStart } from '../calls/handle-call.js';
 import type { DialResult, OutboundDialer } from '../calls/outbound-leg.js';
 import type { HoursService } from '../calendar/hours-service.js';
-import type { Clock } from '../clock/clock.js';
+import { childSignal, type Clock } from '../clock/clock.js';
 import type { Flow } from '../flow/schema.js';
 import type { Language } from '../prompts/language.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
@@ -36,7 +36,12 @@ import type { EventData, EventType } from '../store/events.js';
 import type { CallbackRow, CallbackStore } from './callback-store.js';
 import type { RevisitJob } from './revisit-job.js';
 
-/** A claim older than this belongs to a controller that died between claim and dial. */
+/**
+ * The default `callbacks.claimTimeoutMs`: a claim not renewed for this long belongs to a
+ * controller that died between claim and dial. A working controller renews its claims every
+ * third of the timeout (a heartbeat), so a long agent ring, whisper or callee ring never makes
+ * a live claim look dead (which would dial the callee twice).
+ */
 export const STALE_MS = 120_000;
 /** A callback whose agents did not answer is tried again this much later (no attempt counted). */
 export const AGENT_RETRY_MS = 60_000;
@@ -116,23 +121,46 @@ export class CallbackScheduler {
       return;
     }
     if (!flow.callbacks.dial) return; // nobody dials: requests wait for people
-    for (const rowGroup of store.dueGroups(now, STALE_MS)) {
+    const staleMs = flow.callbacks.claimTimeoutMs;
+    for (const rowGroup of store.dueGroups(now, staleMs)) {
       const group = rowGroup ?? flow.callbacks.group ?? null;
       if (group === null) continue;
       const free = this.freeAgents(group);
       const token = randomUUID();
       // N8: a callback whose caller called in and waits in its place is not dialled meanwhile.
       const exclude = this.deps.dispatcher.heldCallbacks();
-      const rows = store.claimDue({ group: rowGroup, now, limit: free, token, staleMs: STALE_MS, exclude });
+      const rows = store.claimDue({ group: rowGroup, now, limit: free, token, staleMs, exclude });
       for (const row of rows) {
-        const work = this.attempt(row, group, token).catch((err: unknown) => {
-          this.deps.logger.error({ err, callback: row.id }, 'callback attempt failed');
-          store.finishAttempt(row.id, token, 'error', { status: 'pending', retryAt: clock.now() + flow.callbacks.retryMs });
-        });
+        const beat = this.heartbeat(row.id, token, staleMs / 3);
+        const work = this.attempt(row, group, token)
+          .catch((err: unknown) => {
+            this.deps.logger.error({ err, callback: row.id }, 'callback attempt failed');
+            store.finishAttempt(row.id, token, 'error', { status: 'pending', retryAt: clock.now() + flow.callbacks.retryMs });
+          })
+          .finally(() => beat.abort());
         this.working.add(work);
         void work.finally(() => this.working.delete(work));
       }
     }
+  }
+
+  /**
+   * Renews a claim every `everyMs` while its attempt works; stops by itself once the claim is no
+   * longer held (the attempt finished it, or an operator cancelled it), or when aborted.
+   */
+  private heartbeat(id: number, token: string, everyMs: number): { abort(): void } {
+    const { clock, store, logger } = this.deps;
+    const beat = childSignal(this.deps.signal);
+    const renew = () => {
+      try {
+        if (!store.refreshClaim(id, token, clock.now())) return beat.abort();
+      } catch (err) {
+        logger.warn({ err, callback: id }, 'callback claim not renewed; trying again'); // a busy database: the next beat retries
+      }
+      clock.timer(everyMs, beat.signal, renew);
+    };
+    clock.timer(everyMs, beat.signal, renew);
+    return beat;
   }
 
   /** Agents of the group free now, minus callers waiting for them (callers on the line come first). */

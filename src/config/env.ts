@@ -58,6 +58,16 @@ const Networks = (name: string, withHostNames: boolean) =>
 
 /** The default HOTLINE_MAX_CALLS: what one 2-core machine held with room to spare (issue 12's bench). */
 export const DEFAULT_MAX_CALLS = 200;
+/** HOTLINE_MAX_ARI_LATENCY_MS when not set (why 500: at the setting in EnvSchema). */
+export const DEFAULT_MAX_ARI_LATENCY_MS = 500;
+
+/**
+ * The ARI latency threshold when HOTLINE_MAX_ARI_LATENCY_MS is not set: the default, but never
+ * above the request timeout (a request waits no longer, so a higher threshold is never met).
+ */
+export function maxAriLatencyFor(requestTimeoutMs: number): number {
+  return Math.min(DEFAULT_MAX_ARI_LATENCY_MS, requestTimeoutMs);
+}
 
 /**
  * Channels with media per call at most: the caller's and, while it talks to an agent on a SIP
@@ -140,11 +150,24 @@ const EnvSchema = z.object({
   // The source address SIP callers come from (Asterisk identifies them by it).
   SIP_MATCH: Networks('SIP_MATCH', true).optional(),
   // Capacity (issue 12): the live calls this controller takes; past it new callers are shed
-  // (src/calls/admission.ts). Asterisk's HTTP session limit and RTP range are sized from it.
+  // (src/overload/admission.ts). Asterisk's HTTP session limit and RTP range are sized from it.
   HOTLINE_MAX_CALLS: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_CALLS),
   // Event-loop delay (p99 over a second) at which new callers are shed too: a controller that
   // late would answer late and leave gaps in every call it has.
   HOTLINE_MAX_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  // ARI latency (the last second's p99 round trip, or the oldest request still unanswered) at
+  // which new callers are shed too: an Asterisk that late makes every call it has late. 500 ms
+  // by default, a decision: a healthy round trip here is a few ms (300 requests sent at once over
+  // the events WebSocket were all answered within 13 ms) and Asterisk's own dialplan answered
+  // with a p99 of 24-40 ms at 100 calls/s in issue 12's bench, so 500 ms is over ten times the
+  // worst healthy figure and no burst of a healthy Asterisk reaches it. Yet it is already felt:
+  // a call's answer is half a second late and its first prompt a second or more (a few requests
+  // in a row), and every pause between prompts grows by a round trip against N5's 5 s of
+  // silence at most.
+  // And it is a tenth of ARI_REQUEST_TIMEOUT_MS's default: callers are shed long before requests
+  // time out and fail calls to their flow's fallback. Unset, it is at most that timeout (see
+  // maxAriLatencyFor).
+  HOTLINE_MAX_ARI_LATENCY_MS: z.coerce.number().int().min(10).max(60_000).optional(),
   // rtp.conf: the first port (even: Asterisk gives each channel an even RTP port and the odd
   // RTCP port after it) and how many; by default enough for HOTLINE_MAX_CALLS (see rtpPortsFor).
   RTP_PORT_START: z.coerce
@@ -166,6 +189,17 @@ const EnvSchema = z.object({
       message:
         `RTP_PORTS ${ports} is too few for HOTLINE_MAX_CALLS ${e.HOTLINE_MAX_CALLS}: a call has up to ${CHANNELS_PER_CALL} channels with media ` +
         `(the caller and an agent's phone), each an RTP and an RTCP port, so at least ${needed} ports`,
+    });
+  }
+  // A request never waits longer than its timeout (a timed-out one counts at it): a higher
+  // threshold could never be reached.
+  if (e.HOTLINE_MAX_ARI_LATENCY_MS !== undefined && e.HOTLINE_MAX_ARI_LATENCY_MS > e.ARI_REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HOTLINE_MAX_ARI_LATENCY_MS'],
+      message:
+        `HOTLINE_MAX_ARI_LATENCY_MS ${e.HOTLINE_MAX_ARI_LATENCY_MS} is above ARI_REQUEST_TIMEOUT_MS ${e.ARI_REQUEST_TIMEOUT_MS}: ` +
+        'no request waits longer than its timeout, so callers would never be shed for ARI latency',
     });
   }
   if (e.RTP_PORT_START + ports - 1 > 65_535) {
@@ -216,6 +250,8 @@ export interface Capacity {
   maxCalls: number;
   /** Event-loop delay (p99 over a second, ms) past which new callers are shed. */
   maxLoopDelayMs: number;
+  /** ARI latency (p99 round trip over a second, or the oldest unanswered request, ms) past which new callers are shed. */
+  maxAriLatencyMs: number;
   /** http.conf sessionlimit. */
   httpSessionLimit: number;
   /** rtp.conf rtpstart..rtpend (inclusive). */
@@ -266,6 +302,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     capacity: Object.freeze({
       maxCalls: e.HOTLINE_MAX_CALLS,
       maxLoopDelayMs: e.HOTLINE_MAX_LOOP_DELAY_MS,
+      maxAriLatencyMs: e.HOTLINE_MAX_ARI_LATENCY_MS ?? maxAriLatencyFor(e.ARI_REQUEST_TIMEOUT_MS),
       httpSessionLimit: httpSessionLimitFor(e.HOTLINE_MAX_CALLS),
       rtp: Object.freeze({ start: e.RTP_PORT_START, end: e.RTP_PORT_START + (e.RTP_PORTS ?? rtpPortsFor(e.HOTLINE_MAX_CALLS)) - 1 }),
     }),

@@ -7,6 +7,7 @@ import { BlacklistPolicy } from '../blacklist/blacklist-policy.js';
 import { ServiceHoursConfig } from '../calendar/service-hours-config.js';
 import { RecordingPolicy } from '../recording/recording-policy.js';
 import { OverloadPolicy } from '../overload/overload-policy.js';
+import { CALLBACK_REASONS } from '../callbacks/deadlines.js';
 import { DEFAULT_ALLOWED_PATTERNS, NumberPatterns } from '../callbacks/number-policy.js';
 import { Language } from '../prompts/language.js';
 import { Ms, PromptId, StepId, WHISPER_PARTS } from './schema-parts.js';
@@ -135,6 +136,15 @@ const CallbackDialling = {
   answeringMachine: AnsweringMachine.default(ANSWERING_MACHINE_DEFAULTS).describe(
     'issue 9: answering-machine detection of an answered callee (Asterisk AMD) and what a machine means; see README "Callbacks that reach a machine"',
   ),
+  promiseMinutes: z
+    .partialRecord(z.enum(CALLBACK_REASONS), z.number().int().min(1).max(10_080))
+    .optional()
+    .describe("N8: the hotline's promise per reason, in minutes, where it differs from SPEC N8 (line-trouble 3, unanswered-query 30, ...)"),
+  claimTimeoutMs: Ms(10_000, 600_000)
+    .default(120_000)
+    .describe(
+      'N8: a claimed callback whose claim has not been renewed for this long belongs to a controller that died; it is retaken (the working controller renews every third of it)',
+    ),
   revisit: z
     .object({
       group: z
@@ -249,6 +259,7 @@ export const FlowFile = z
         attempts: 3,
         retryMs: 600_000,
         ringMs: 30_000,
+        claimTimeoutMs: 120_000,
         answeringMachine: ANSWERING_MACHINE_DEFAULTS,
       })
       .describe('N7/N8: which numbers the hotline may call back, and how the scheduler calls them back'),

@@ -1,10 +1,10 @@
 // Issue 12: the flow file's `overload` section, what a caller hears when the controller sheds
-// the call (more live calls than HOTLINE_MAX_CALLS, or its event loop lagging; see
-// admission.ts). The call is answered on time either way (N1); then:
+// the call (more live calls than HOTLINE_MAX_CALLS, its event loop lagging, or Asterisk
+// answering ARI late; see admission.ts). The call is answered on time either way (N1); then:
 //  - `prompt`, played by Asterisk's entry dialplan (the controller hands the call back to it, so
 //    a shed call costs the controller one request), followed by `unavailable.then`;
-//  - or, with `callback` and while the controller is not itself the problem (capacity, not its
-//    event loop) and has a callback slot free, the controller keeps the call, apologises with
+//  - or, with `callback` and while neither the controller nor Asterisk is the problem (capacity,
+//    not the event loop or ARI latency) and a callback slot is free, the controller keeps the call, apologises with
 //    `callback.prompt` and takes a callback number (N7) before it hangs up.
 import { z } from 'zod';
 import { CALLBACK_REASONS } from '../callbacks/deadlines.js';
@@ -29,7 +29,7 @@ export const OverloadPolicy = z
       .union([OverloadCallback, z.literal(false)])
       .default(false)
       .describe(
-        'N7: offer shed callers a callback instead, while the controller sheds for capacity (not for its own lag) and has a slot free (a tenth of HOTLINE_MAX_CALLS); false: never',
+        'N7: offer shed callers a callback instead, while the controller sheds for capacity (not for its own lag or ARI latency) and has a slot free (a tenth of HOTLINE_MAX_CALLS); false: never',
       ),
   })
   .strict()

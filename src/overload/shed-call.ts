@@ -1,7 +1,7 @@
 // Issue 12: what a caller the controller sheds meets (admission.ts decides who). Never a phone
 // left ringing, never silence: the call is answered inside the ring budget (N1), at the flow's
-// own answer time, and hears why. Three routes, cheapest first when the controller is the
-// problem:
+// own answer time, and hears why. Three routes, cheapest first when the controller or Asterisk
+// is the problem:
 //  - callback: shed for capacity (the controller itself is fine), the flow offers a callback
 //    (`overload.callback`) and a callback slot is free: the controller answers on time,
 //    apologises (`busy.callback`), takes a callback number (N7, the capture-number verb with the
@@ -10,6 +10,9 @@
 //  - dialplan: otherwise the call goes back to the generated entry dialplan's `shed` label (one
 //    ARI request): Asterisk rings on to the same answer time, answers, plays `overload.prompt`
 //    and ends or routes the call as `unavailable.then` says. The controller keeps nothing of it.
+//    Always this way when shed for the event loop or for ARI latency: a late controller or a
+//    late Asterisk must not take on a call it would serve late (a callback capture is a dozen
+//    ARI requests; the hand-back is one).
 //  - controller: a call that did not come from the generated entry (no `shed` label), or whose
 //    hand-back failed, is answered and apologised to by the controller itself.
 // Logged as call.shed (N1: reason, the figures, the route), before anything else of the call.
@@ -41,11 +44,11 @@ export async function shedCall(
 ): Promise<ShedOutcome> {
   const { call, flow, logger } = ctx;
   const offer = flow.overload.callback;
-  // Shed for the controller's own lag, it takes on nothing it can give away.
+  // Shed for the controller's own lag or Asterisk's, it takes on nothing it can give away.
   const slot = offer !== false && shed.reason === 'capacity' && ctx.services.callbacks ? slots.callbackSlot() : undefined;
   const log = (route: 'dialplan' | 'callback' | 'controller') => {
     ctx.record('call.shed', { ...shed, route });
-    logger.warn({ reason: shed.reason, liveCalls: shed.liveCalls, loopDelayMs: shed.loopDelayMs, route }, 'call shed');
+    logger.warn({ reason: shed.reason, liveCalls: shed.liveCalls, loopDelayMs: shed.loopDelayMs, ariLatencyMs: shed.ariLatencyMs, route }, 'call shed');
   };
   try {
     if (!slot && session.canHandBack) {

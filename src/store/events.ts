@@ -10,11 +10,14 @@ export interface EventData {
   'call.adopted': { state: string };
   'call.detached': { step?: string };
   'call.shed': {
-    reason: 'capacity' | 'event-loop';
+    reason: 'capacity' | 'event-loop' | 'ari-latency';
     liveCalls: number;
     maxCalls: number;
     loopDelayMs: number;
     maxLoopDelayMs: number;
+    /** ARI's last-window p99 round trip, or its oldest unanswered request's age when longer. */
+    ariLatencyMs: number;
+    maxAriLatencyMs: number;
     /** dialplan: handed back to the entry's apology; callback: the controller takes a number; controller: its own apology. */
     route: 'dialplan' | 'callback' | 'controller';
   };

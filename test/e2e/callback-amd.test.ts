@@ -22,10 +22,10 @@ const dataOfAll = <T extends keyof EventData>(events: EventRow[], type: T) =>
   events.filter((e) => e.type === type).map((e) => ({ ...(e.data as EventData[T]), ts: e.ts }));
 
 let serial = 0;
-/** A number that reaches the test voicemail (1390XXXXXXX in hotline-test-callees). */
+/** A number that reaches the test voicemail (135XXXXXXXX in hotline-test-callees). */
 function voicemailNumber(): string {
   serial += 1;
-  return `1390${String(Date.now() % 1e5).padStart(5, '0')}${String(serial % 100).padStart(2, '0')}`;
+  return `135${String(Date.now() % 1e6).padStart(6, '0')}${String(serial % 100).padStart(2, '0')}`;
 }
 
 describe('issue 9: callbacks that reach a machine', () => {

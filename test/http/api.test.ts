@@ -90,13 +90,15 @@ describe('GET /health', () => {
       maxCalls: 200,
       loopDelayMs: { p99: 3.2, max: 9.8 },
       maxLoopDelayMs: 200,
+      ariLatencyMs: { p99: 8, max: 31, oldestPending: 2 },
+      maxAriLatencyMs: 500,
       shedding: null,
-      shed: { capacity: 4, 'event-loop': 0 },
+      shed: { capacity: 4, 'event-loop': 0, 'ari-latency': 0 },
       shedCallbacks: 0,
     };
     load = calm;
     expect((await get('/health', {})).body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2, reasons: [], shedding: null, load: calm });
-    load = { ...calm, liveCalls: 200, shedding: { reason: 'capacity', lastShedAt: 1_773_000_000_000 }, shed: { capacity: 5, 'event-loop': 0 } };
+    load = { ...calm, liveCalls: 200, shedding: { reason: 'capacity', lastShedAt: 1_773_000_000_000 }, shed: { capacity: 5, 'event-loop': 0, 'ari-latency': 0 } };
     const res = await get('/health', {});
     load = undefined;
     expect(res.status).toBe(200);
@@ -105,6 +107,32 @@ describe('GET /health', () => {
       shedding: 'capacity',
       reasons: [{ code: 'shedding-capacity' }],
       load: { liveCalls: 200, shed: { capacity: 5 } },
+    });
+  });
+
+  it('issue 12: degraded (still 200) with shedding-ari-latency while callers are shed for a late Asterisk, with its p99, max and oldest pending request', async () => {
+    load = {
+      liveCalls: 40,
+      maxCalls: 200,
+      loopDelayMs: { p99: 3.2, max: 9.8 },
+      maxLoopDelayMs: 200,
+      ariLatencyMs: { p99: 180, max: 240, oldestPending: 1250 },
+      maxAriLatencyMs: 500,
+      shedding: { reason: 'ari-latency', lastShedAt: 1_773_000_000_000 },
+      shed: { capacity: 0, 'event-loop': 0, 'ari-latency': 7 },
+      shedCallbacks: 0,
+    };
+    const res = await get('/health', {});
+    load = undefined;
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'degraded',
+      ari: true,
+      ami: true,
+      activeCalls: 2,
+      reasons: [{ code: 'shedding-ari-latency', detail: 'new callers are shed (ari-latency)' }],
+      shedding: 'ari-latency',
+      load: expect.objectContaining({ ariLatencyMs: { p99: 180, max: 240, oldestPending: 1250 }, maxAriLatencyMs: 500, shed: { capacity: 0, 'event-loop': 0, 'ari-latency': 7 } }) as unknown,
     });
   });
 

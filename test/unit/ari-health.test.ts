@@ -136,7 +136,14 @@ describe('/health through the controller', () => {
         ariRequests: { inFlight: 0, oldestMs: 0, recentTimeouts: 0, timeoutMs: 5000 },
         // Issue 12: nobody is shed while no call is live.
         shedding: null,
-        load: expect.objectContaining({ liveCalls: 0, maxCalls: 200, shedding: null, shed: { capacity: 0, 'event-loop': 0 } }) as unknown,
+        load: expect.objectContaining({
+          liveCalls: 0,
+          maxCalls: 200,
+          ariLatencyMs: { p99: 0, max: 0, oldestPending: 0 },
+          maxAriLatencyMs: 500,
+          shedding: null,
+          shed: { capacity: 0, 'event-loop': 0, 'ari-latency': 0 },
+        }) as unknown,
       });
     } finally {
       await controller.stop();

@@ -6,7 +6,8 @@
 //  - HTTP: one keep-alive agent, never more connections than the bound, a queued request that
 //    is aborted never reaches Asterisk;
 //  - the adapter choosing between them at connect: an Asterisk that answers on the socket gets
-//    REST there, one that ignores it (before 22.4) gets HTTP.
+//    REST there, one that ignores it (before 22.4) gets HTTP;
+//  - either way each request's round trip is timed on the clock (issue 12: ARI latency).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -17,6 +18,7 @@ import { AriLinkError, AriTimeoutError, type AriRequest } from '../../src/ari/ar
 import { AriRequester } from '../../src/ari/ari-requester.js';
 import { EventSocket } from '../../src/ari/event-socket.js';
 import { HttpTransport } from '../../src/ari/http-transport.js';
+import { RequestLatency } from '../../src/ari/request-latency.js';
 import type { AriEvent } from '../../src/ari/types.js';
 import { WebSocketTransport } from '../../src/ari/ws-transport.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
@@ -292,10 +294,34 @@ describe('the adapter chooses the transport at every connect', () => {
   async function adapterOn(asterisk: FakeAsterisk, transport: 'auto' | 'http' | 'websocket' = 'auto') {
     const url = await asterisk.listen();
     const clock = new VirtualClock();
-    const adapter = new AriAdapter({ url, user: 'u', password: 'p', app: 'hotline', transport, requestTimeoutMs: 5000 }, silent, { clock });
+    const latency = new RequestLatency(clock);
+    const adapter = new AriAdapter({ url, user: 'u', password: 'p', app: 'hotline', transport, requestTimeoutMs: 5000 }, silent, { clock, latency });
     cleanups.push(() => asterisk.close(), () => adapter.stop());
-    return { adapter, clock };
+    return { adapter, clock, latency };
   }
+
+  it.each(['websocket', 'http'] as const)('issue 12: over %s, a request’s round trip is timed on the clock, pending until Asterisk answers', async (kind) => {
+    const asterisk = new FakeAsterisk();
+    let answer: (() => void) | undefined;
+    // The listing at connect is held back until the test lets Asterisk answer.
+    asterisk.onHttp = (req, res) => {
+      answer = () => res.end('[]');
+    };
+    asterisk.onRequest = (frame, ws) => {
+      if (frame.uri.startsWith('asterisk/info')) FakeAsterisk.respond(ws, frame, 200, { system: { version: '22.10.1' } });
+      else answer = () => FakeAsterisk.respond(ws, frame, 200, []);
+    };
+    const { adapter, clock, latency } = await adapterOn(asterisk, kind);
+    await adapter.start();
+    await waitFor(() => answer !== undefined);
+    expect(adapter.health().transport).toBe(kind);
+    await clock.advance(120);
+    expect(latency.oldestPendingMs()).toBe(120);
+    answer!();
+    await waitFor(() => latency.oldestPendingMs() === 0);
+    // The probe of the events socket is not an ARI request of a call: only the listing counts.
+    expect(latency.read()).toEqual({ p99Ms: 120, maxMs: 120, samples: 1 });
+  });
 
   it('an Asterisk that answers on the events socket (22.4+) gets every request there, none over HTTP', async () => {
     const asterisk = new FakeAsterisk();

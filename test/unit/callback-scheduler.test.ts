@@ -27,7 +27,7 @@ const ticketRow = (number: string): TicketRow => ({
   number, callId: 'c0', caller: '13800138000', group: 'desk', status: 'open', createdAt: T0 - 86_400_000,
 });
 
-const FLOW = flowFromYaml(`
+const FLOW_YAML = `
 hotline: { name: Test line, number: "4008008000" }
 agents:
   agents:
@@ -45,7 +45,8 @@ callbacks:
 steps:
   start: { verb: hangup }
   greet: { verb: hangup }
-`);
+`;
+const FLOW = flowFromYaml(FLOW_YAML);
 
 let clock: VirtualClock;
 let db: Database;
@@ -331,6 +332,42 @@ describe('N8 callback scheduler', () => {
     ]);
     // The agent was reserved for each attempt and given back after it.
     expect(pool.status('a1').state).toBe('available');
+  });
+
+  it('race: a claim worked longer than claimTimeoutMs (a long callee ring) is renewed, so another controller never retakes and redials it', async () => {
+    // Two controllers on one store; the callee rings 60 s, twice the claim timeout. Without the
+    // heartbeat the second controller's tick retakes the claim at 30 s and dials the callee again.
+    const flow = flowFromYaml(FLOW_YAML.replace('ringMs: 20000', 'ringMs: 60000\n  claimTimeoutMs: 30000'));
+    pool.login('a1');
+    pool.login('a2'); // the second controller has a free agent: only the claim keeps it off the row
+    store.add({ callId: 'c1', number: '13800138000', reason: 'complaint', now: T0 });
+    const a = scheduler([], flow);
+    const b = scheduler([], flow);
+    a.s.tick();
+    for (let t = 0; t < 80_000; t += 1000) {
+      await clock.advance(1000);
+      b.s.tick();
+    }
+    await a.s.idle();
+    await b.s.idle();
+    expect(a.dials).toHaveLength(1);
+    expect(b.dials).toEqual([]);
+    expect(store.get(1)).toMatchObject({ status: 'pending', attempts: 1, outcome: 'no-answer' });
+  });
+
+  it("race: a controller killed after its claim: the row is retaken once the flow's claimTimeoutMs has passed without renewal, and dialled once", async () => {
+    const flow = flowFromYaml(FLOW_YAML.replace('ringMs: 20000', 'ringMs: 20000\n  claimTimeoutMs: 15000'));
+    pool.login('a1');
+    store.add({ callId: 'c1', number: '13800138000', reason: 'complaint', now: T0 });
+    store.claimDue({ group: null, now: T0, limit: 1, token: 'dead', staleMs: 15_000 });
+    const { dials, tickAndWork } = scheduler([], flow);
+    await tickAndWork(14_000); // not stale yet
+    expect(dials).toEqual([]);
+    await clock.advance(2000);
+    await tickAndWork(30_000);
+    expect(dials).toHaveLength(1);
+    expect(dials[0]!.t).toBeGreaterThanOrEqual(16_000 + AGENT_FIRST_MS);
+    expect(store.get(1)).toMatchObject({ attempts: 1 });
   });
 
   it('expired at its deadline when it cannot be reached in time (line trouble: 3 min)', async () => {

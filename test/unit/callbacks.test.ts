@@ -153,8 +153,11 @@ describe('callback store', () => {
     expect(store.list({ limit: 1 }).map((c) => c.id)).toEqual([2]);
   });
 
-  it('uses overridden promise minutes', () => {
-    const store = createCallbackStore(db, { promiseMinutes: { ...DEFAULT_PROMISE_MINUTES, complaint: 60 } });
+  it("uses the flow's promise minutes, read at each request (a flow reload changes the next promise)", () => {
+    let minutes = { ...DEFAULT_PROMISE_MINUTES, complaint: 60 };
+    const store = createCallbackStore(db, { promiseMinutes: () => minutes });
     expect(store.add({ callId: 'c1', number: '13800138000', reason: 'complaint', now: 0 }).promisedBy).toBe(3_600_000);
+    minutes = { ...DEFAULT_PROMISE_MINUTES, complaint: 90 };
+    expect(store.add({ callId: 'c2', number: '13900139000', reason: 'complaint', now: 0 }).promisedBy).toBe(5_400_000);
   });
 });

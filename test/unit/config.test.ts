@@ -34,6 +34,7 @@ const FULL = {
   SIP_MATCH: '192.168.1.20',
   HOTLINE_MAX_CALLS: '500',
   HOTLINE_MAX_LOOP_DELAY_MS: '150',
+  HOTLINE_MAX_ARI_LATENCY_MS: '800',
   RTP_PORT_START: '20000',
   RTP_PORTS: '4000',
 };
@@ -78,7 +79,7 @@ describe('loadConfig', () => {
       flowTimeScale: 1,
       promptCatalogue: 'prompts/other.yaml',
       logLevel: 'debug',
-      capacity: { maxCalls: 500, maxLoopDelayMs: 150, httpSessionLimit: 600, rtp: { start: 20_000, end: 23_999 } },
+      capacity: { maxCalls: 500, maxLoopDelayMs: 150, maxAriLatencyMs: 800, httpSessionLimit: 600, rtp: { start: 20_000, end: 23_999 } },
     });
     expect(Object.isFrozen(config)).toBe(true);
     for (const part of [config.ari, config.ami, config.sip, config.http, config.capacity, config.capacity.rtp]) expect(Object.isFrozen(part)).toBe(true);
@@ -113,7 +114,7 @@ describe('loadConfig', () => {
       promptCatalogue: 'prompts/catalogue.yaml',
       logLevel: 'info',
       // 200 calls: 300 HTTP sessions, and the 1,000 RTP ports of earlier versions (200 × 4 = 800 needed).
-      capacity: { maxCalls: 200, maxLoopDelayMs: 200, httpSessionLimit: 300, rtp: { start: 10_000, end: 10_999 } },
+      capacity: { maxCalls: 200, maxLoopDelayMs: 200, maxAriLatencyMs: 500, httpSessionLimit: 300, rtp: { start: 10_000, end: 10_999 } },
     });
   });
 
@@ -207,10 +208,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...REQUIRED, HOTLINE_MAX_CALLS: '600' }).capacity).toEqual({
       maxCalls: 600,
       maxLoopDelayMs: 200,
+      maxAriLatencyMs: 500,
       httpSessionLimit: 700,
       rtp: { start: 10_000, end: 12_399 },
     });
     expect(loadConfig({ ...REQUIRED, HOTLINE_MAX_CALLS: '1' }).capacity.rtp).toEqual({ start: 10_000, end: 10_999 });
+  });
+
+  it('issue 12: HOTLINE_MAX_ARI_LATENCY_MS is 500 ms unless set, never above the request timeout unless set, and refused above it when set', () => {
+    expect(loadConfig({ ...REQUIRED, HOTLINE_MAX_ARI_LATENCY_MS: '250' }).capacity.maxAriLatencyMs).toBe(250);
+    // A short request timeout lowers the default with it: a request never waits longer.
+    expect(loadConfig({ ...REQUIRED, ARI_REQUEST_TIMEOUT_MS: '300' }).capacity.maxAriLatencyMs).toBe(300);
+    expect(loadConfig({ ...REQUIRED, ARI_REQUEST_TIMEOUT_MS: '300', HOTLINE_MAX_ARI_LATENCY_MS: '300' }).capacity.maxAriLatencyMs).toBe(300);
+    expect(problemsOf({ ...REQUIRED, ARI_REQUEST_TIMEOUT_MS: '300', HOTLINE_MAX_ARI_LATENCY_MS: '301' })).toEqual([
+      'HOTLINE_MAX_ARI_LATENCY_MS: HOTLINE_MAX_ARI_LATENCY_MS 301 is above ARI_REQUEST_TIMEOUT_MS 300: no request waits longer than its timeout, so callers would never be shed for ARI latency',
+    ]);
+    expect(problemsOf({ ...REQUIRED, HOTLINE_MAX_ARI_LATENCY_MS: '9' }).map((p) => p.split(':')[0])).toEqual(['HOTLINE_MAX_ARI_LATENCY_MS']);
+    expect(problemsOf({ ...REQUIRED, HOTLINE_MAX_ARI_LATENCY_MS: 'fast' }).map((p) => p.split(':')[0])).toEqual(['HOTLINE_MAX_ARI_LATENCY_MS']);
   });
 
   it('issue 12: an RTP range too small for the capacity is refused at config time, with the arithmetic', () => {

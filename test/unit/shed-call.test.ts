@@ -1,5 +1,5 @@
 // Issue 12 through the call handler, on the virtual clock with a scripted ARI: past the capacity
-// (or with the event loop late) a new caller is shed before its flow and logged as call.shed;
+// (or with the event loop or ARI late) a new caller is shed before its flow and logged as call.shed;
 // the calls in progress keep their service. The shed caller goes back to the entry dialplan's
 // apology (one request), or, for capacity with a callback offer in the flow and a slot free, is
 // answered on time by the controller and leaves a callback number (N7).
@@ -13,6 +13,7 @@ import { CallRegistry } from '../../src/calls/call-registry.js';
 import { createCallHandler, type CallStart } from '../../src/calls/handle-call.js';
 import type { VirtualClock } from '../../src/clock/virtual-clock.js';
 import type { Flow } from '../../src/flow/schema.js';
+import { RequestLatency } from '../../src/ari/request-latency.js';
 import { Admission } from '../../src/overload/admission.js';
 import type { LoopDelay } from '../../src/overload/loop-delay.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -41,6 +42,7 @@ let rec: ReturnType<typeof memoryRecorder>;
 let callbacks: CallbackStore;
 let admission: Admission;
 let loop: LoopDelay;
+let ariLatency: RequestLatency;
 let flow: Flow;
 let handle: (channel: ChannelInfo, start: CallStart) => Promise<void>;
 
@@ -132,7 +134,15 @@ function setUp(maxCalls: number, withFlow: Flow): void {
   const db = openDatabase(':memory:');
   callbacks = createCallbackStore(db);
   const life = new AbortController();
-  admission = new Admission({ maxCalls, maxLoopDelayMs: 200, loopDelay: { read: () => loop, close: () => undefined }, clock, signal: life.signal });
+  admission = new Admission({
+    maxCalls,
+    maxLoopDelayMs: 200,
+    loopDelay: { read: () => loop, close: () => undefined },
+    maxAriLatencyMs: 500,
+    ariLatency,
+    clock,
+    signal: life.signal,
+  });
   admission.start();
   handle = createCallHandler({
     ari: ari.adapter,
@@ -152,6 +162,7 @@ beforeEach(() => {
   ari = scriptedAri(clock);
   rec = memoryRecorder();
   loop = { p99Ms: 0, maxMs: 0 };
+  ariLatency = new RequestLatency(clock);
 });
 
 const flush = async () => {
@@ -169,7 +180,7 @@ describe('shedding through the call handler (issue 12)', () => {
     expect(ari.log.filter((l) => l.startsWith('ch-2'))).toEqual(['ch-2 continue hotline-inbound,4008008000,shed']);
     expect(rec.typesOf('ch-2')).toEqual(['call.shed']);
     expect(rec.dataOf('ch-2', 'call.shed')).toEqual([
-      { reason: 'capacity', liveCalls: 1, maxCalls: 1, loopDelayMs: 0, maxLoopDelayMs: 200, route: 'dialplan' },
+      { reason: 'capacity', liveCalls: 1, maxCalls: 1, loopDelayMs: 0, maxLoopDelayMs: 200, ariLatencyMs: 0, maxAriLatencyMs: 500, route: 'dialplan' },
     ]);
     // Its record ends when it leaves the controller; the rest (answer, apology, end) is Asterisk's.
     expect(rec.ended.get('ch-2')).toEqual({
@@ -187,7 +198,7 @@ describe('shedding through the call handler (issue 12)', () => {
     await clock.advance(30_000);
     await third;
     expect(rec.typesOf('ch-3')).toContain('greeting.played');
-    expect(admission.status()).toMatchObject({ liveCalls: 0, shed: { capacity: 1, 'event-loop': 0 } });
+    expect(admission.status()).toMatchObject({ liveCalls: 0, shed: { capacity: 1, 'event-loop': 0, 'ari-latency': 0 } });
   });
 
   it('N7: with a callback offer in the flow, a caller shed for capacity is answered on time, apologised to, and leaves a callback number', async () => {
@@ -237,7 +248,7 @@ describe('shedding through the call handler (issue 12)', () => {
     await flush();
     await call;
     expect(rec.dataOf('ch-1', 'call.shed')).toEqual([
-      { reason: 'event-loop', liveCalls: 0, maxCalls: 10, loopDelayMs: 350, maxLoopDelayMs: 200, route: 'dialplan' },
+      { reason: 'event-loop', liveCalls: 0, maxCalls: 10, loopDelayMs: 350, maxLoopDelayMs: 200, ariLatencyMs: 0, maxAriLatencyMs: 500, route: 'dialplan' },
     ]);
     // Recovery: the next window is fine, the next caller is taken.
     loop = { p99Ms: 5, maxMs: 9 };
@@ -246,6 +257,41 @@ describe('shedding through the call handler (issue 12)', () => {
     await clock.advance(30_000);
     await next;
     expect(rec.typesOf('ch-2')).toContain('greeting.played');
+  });
+
+  it('shed for ARI latency: to the dialplan even with a callback offer and a slot free (a late Asterisk takes on no capture), the call in progress keeps its service', async () => {
+    setUp(10, OFFERING);
+    const first = handle(ari.arrive('ch-1', '13900139001'), { adopted: false });
+    await flush();
+    // A request Asterisk has not answered for 700 ms (the scripted ARI itself answers at once).
+    const stuck = ariLatency.sent();
+    await clock.advance(700);
+    const shed = handle(ari.arrive('ch-2', '13800138000'), { adopted: false });
+    await flush();
+    await shed;
+    expect(ari.log.filter((l) => l.startsWith('ch-2'))).toEqual(['ch-2 continue hotline-inbound,4008008000,shed']);
+    expect(rec.dataOf('ch-2', 'call.shed')).toEqual([
+      { reason: 'ari-latency', liveCalls: 1, maxCalls: 10, loopDelayMs: 0, maxLoopDelayMs: 200, ariLatencyMs: 700, maxAriLatencyMs: 500, route: 'dialplan' },
+    ]);
+    expect(admission.status()).toMatchObject({ shedCallbacks: 0, shed: { capacity: 0, 'event-loop': 0, 'ari-latency': 1 } });
+    // Answered at last: the next caller is taken, and the first call ran its flow throughout.
+    stuck.end(false);
+    const next = handle(ari.arrive('ch-3', '13800138001'), { adopted: false });
+    await clock.advance(30_000);
+    await Promise.all([first, next]);
+    expect(rec.typesOf('ch-1')).toEqual(['call.ringing', 'call.answered', 'greeting.played', 'call.hangup', 'call.silence']);
+    expect(rec.typesOf('ch-3')).toContain('greeting.played');
+  });
+
+  it('an adopted call is not shed for ARI latency', async () => {
+    setUp(10, PLAIN);
+    ariLatency.sent();
+    await clock.advance(5000);
+    const adopted = handle(ari.arrive('ch-1', '13900139001'), { adopted: true });
+    await clock.advance(30_000);
+    await adopted;
+    expect(rec.typesOf('ch-1')).not.toContain('call.shed');
+    expect(rec.typesOf('ch-1')).toContain('greeting.played');
   });
 
   it('a caller from another extension (no shed label) is answered on time and apologised to by the controller', async () => {

@@ -22,7 +22,7 @@ export interface HealthStatus {
   ari: boolean;
   ami: boolean;
   activeCalls: number;
-  /** Issue 12: live calls against the capacity, the event loop's delay, and callers shed. */
+  /** Issue 12: live calls against the capacity, the event loop's delay, ARI's latency, and callers shed. */
   load?: AdmissionStatus;
   /** Why the status is 'degraded' (empty when all is well). */
   reasons?: HealthReason[];
@@ -34,12 +34,13 @@ export interface HealthStatus {
  * `status` is 'degraded' when either Asterisk link is down or anything else is wrong, and
  * `reasons` says what (stable codes: ari-not-connected, ari-events-socket-closed,
  * ari-choosing-transport, asterisk-shutting-down, ari-application-replaced, ari-requests-stuck,
- * ami-down, shedding-capacity, shedding-event-loop). While new callers are shed, `shedding` says
- * why (`capacity` or `event-loop`) and `load` has the figures and the counts. The HTTP status is
- * 503 only when ARI is down: without ARI no call is answered, so a monitor or load balancer must
- * act; otherwise calls still flow (maybe slowly, when requests are stuck in an overloaded
- * Asterisk, where restarting the controller would not help; those shed are answered and
- * apologised to) and the body says what is wrong.
+ * ami-down, shedding-capacity, shedding-event-loop, shedding-ari-latency). While new callers are
+ * shed, `shedding` says why (`capacity`, `event-loop` or `ari-latency`) and `load` has the
+ * figures (ARI latency: the last window's p99 and max, the oldest unanswered request) and the
+ * counts. The HTTP status is 503 only when ARI is down: without ARI no call is answered, so a
+ * monitor or load balancer must act; otherwise calls still flow (maybe slowly, when requests
+ * are stuck in an overloaded Asterisk, where restarting the controller would not help; those
+ * shed are answered and apologised to) and the body says what is wrong.
  */
 export function healthRoutes(health: () => HealthStatus): Router {
   const router = Router();

@@ -1,20 +1,24 @@
 // Sees what Asterisk itself reports about every channel: an ARI application subscribed to all
 // event sources (subscribeAll), so a test can check which sound files Asterisk really played to
-// the hotline's channel (N18: sound:hotline/en/... after an English choice), not only what the
-// controller logged.
+// the hotline's channel (N18: sound:hotline/en/... after an English choice), and which channels
+// it created (N8: how many times a callee was dialled), not only what the controller logged.
 import WebSocket from 'ws';
 import { readEnvironment } from '../../../src/config/env.js';
 
-const OBSERVER_APP = 'hotline-test-observer';
+// One application per process: two files' observers on one name would take each other's events.
+const OBSERVER_APP = `hotline-test-observer-${process.pid}`;
 
 interface PlaybackEvent {
   type: string;
   playback?: { id: string; media_uri: string; target_uri: string; state: string };
+  channel?: { id: string; name: string };
+  timestamp?: string;
 }
 
 export class AriObserver {
   private ws: WebSocket | undefined;
   private readonly events: PlaybackEvent[] = [];
+  private readonly created: Array<{ id: string; name: string; at: number }> = [];
 
   async connect(env = readEnvironment()): Promise<void> {
     if (!env.ARI_URL) throw new Error('ARI_URL is not set: start the sandbox (npm run asterisk:up) or set it');
@@ -27,6 +31,7 @@ export class AriObserver {
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a Buffer
       const event = JSON.parse(raw.toString()) as PlaybackEvent;
       if (event.type === 'PlaybackStarted' || event.type === 'PlaybackContinuing') this.events.push(event);
+      if (event.type === 'ChannelCreated' && event.channel) this.created.push({ ...event.channel, at: Date.now() });
     });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -40,6 +45,11 @@ export class AriObserver {
     return this.events
       .filter((e) => e.playback?.target_uri === `channel:${channelId}`)
       .map((e) => e.playback?.media_uri ?? '');
+  }
+
+  /** Channels Asterisk created since connect() whose name starts with `prefix` (e.g. a dialled Local/<number>@context). */
+  channelsCreated(prefix: string): Array<{ id: string; name: string; at: number }> {
+    return this.created.filter((c) => c.name.startsWith(prefix));
   }
 
   close(): void {

@@ -1,0 +1,152 @@
+// A controller killed the way a crash or an OOM kill ends it (SIGKILL: no shutdown code runs)
+// with work in flight; the next controller has only what SQLite and Asterisk hold. The first
+// controller runs in its own process (support/controller-process.ts), the next in this one.
+//  - Issue 12: 50 live calls are all adopted within 0.75 s of the next controller's connection,
+//    none lost: each is served on and ends with its `call.hangup`.
+//  - N8: killed between the claim of a callback and the callee's dial (its agent rung and being
+//    told why), the callback is neither lost nor doubled: the claim is retaken once it is
+//    claimTimeoutMs old, the callee is dialled once and the attempt counted once.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AriObserver } from './support/ari-observer.js';
+import { readDb, until } from './support/db-reader.js';
+import { startControllerProcess, type KillableController } from './support/controller-process.js';
+import { clearLane } from './support/lane.js';
+import { TestCallers, type Caller } from './support/test-caller.js';
+import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
+
+describe('a controller killed with SIGKILL (crash recovery)', () => {
+  const callers = new TestCallers();
+  const observer = new AriObserver();
+  let first: KillableController | undefined;
+  let next: TestController | undefined;
+
+  beforeAll(async () => {
+    await callers.connect();
+    await observer.connect();
+    await clearLane(callers);
+  });
+  afterAll(async () => {
+    await first?.kill();
+    await next?.stop();
+    await clearLane(callers).catch(() => undefined);
+    callers.close();
+    observer.close();
+  });
+
+  it('issue 12 N14: with 50 live calls, the next controller adopts every one within 0.75 s of connecting; none is lost', async () => {
+    const dbFile = join(mkdtempSync(join(tmpdir(), 'hotline-crash-')), 'hotline.db');
+    first = await startControllerProcess('test/fixtures/flows/e2e.yaml', { dbFile });
+    const numbers = Array.from({ length: Number(process.env.CRASH_CALLS ?? 50) }, () => freshCaller());
+    const live: Caller[] = await Promise.all(numbers.map((n) => callers.dial(n)));
+    await Promise.all(live.map((c) => c.answered(30_000)));
+    const db = readDb(dbFile);
+    try {
+      // Killed with all 50 at the menu: answered, greeted, the menu prompt playing or waiting.
+      const inList = numbers.map(() => '?').join(',');
+      const atMenu = `SELECT COUNT(DISTINCT e.call_id) FROM call_events e JOIN calls c ON c.id = e.call_id
+                      WHERE e.type = 'menu.prompted' AND c.caller IN (${inList})`;
+      await until('all 50 at the menu', 30_000, () => db.count(atMenu, ...numbers) === numbers.length);
+      await first.kill();
+      first = undefined;
+
+      let connectedAt = 0;
+      next = await startTestController('test/fixtures/flows/e2e.yaml', { HOTLINE_DB: dbFile }, { onConnect: () => (connectedAt = Date.now()) });
+      const adopted = `SELECT COUNT(DISTINCT e.call_id) FROM call_events e JOIN calls c ON c.id = e.call_id
+                       WHERE e.type = 'call.adopted' AND c.caller IN (${inList})`;
+      await until('all 50 adopted', 10_000, () => db.count(adopted, ...numbers) === numbers.length);
+      const lastAdoptedAt = db.count(
+        `SELECT MAX(e.ts) FROM call_events e JOIN calls c ON c.id = e.call_id WHERE e.type = 'call.adopted' AND c.caller IN (${inList})`,
+        ...numbers,
+      );
+      console.log(`issue 12: ${numbers.length} calls adopted ${lastAdoptedAt - connectedAt} ms after the next controller connected (limit 750 ms)`);
+      expect(lastAdoptedAt - connectedAt).toBeLessThanOrEqual(750);
+
+      // Served on: every caller presses 1 at the menu the next controller plays, and every call
+      // ends with its call.hangup from the next controller.
+      await until('the adopted calls back at the menu', 60_000, () =>
+        db.count(
+          `SELECT COUNT(DISTINCT a.call_id) FROM call_events a JOIN calls c ON c.id = a.call_id
+           WHERE a.type = 'menu.prompted' AND c.caller IN (${inList})
+             AND a.id > (SELECT MAX(b.id) FROM call_events b WHERE b.call_id = a.call_id AND b.type = 'call.adopted')`,
+          ...numbers,
+        ) === numbers.length,
+      );
+      await Promise.all(live.map((c) => c.press('1')));
+      await Promise.all(live.map((c) => c.ended(60_000)));
+      await until('every call ended with call.hangup', 20_000, () =>
+        db.count(
+          `SELECT COUNT(DISTINCT e.call_id) FROM call_events e JOIN calls c ON c.id = e.call_id
+           WHERE e.type = 'call.hangup' AND c.caller IN (${inList})`,
+          ...numbers,
+        ) === numbers.length,
+      );
+      const rows = (await next.calls()).filter((c) => numbers.includes(c.caller));
+      expect(rows).toHaveLength(numbers.length);
+      expect(rows.filter((c) => c.endedAt === null)).toEqual([]);
+      for (const row of rows) {
+        const types = db.events(row.id).map((e) => e.type);
+        // Adopted once, never answered twice; the caller's choice reached the business path.
+        expect(types.filter((t) => t === 'call.adopted')).toHaveLength(1);
+        expect(types.filter((t) => t === 'call.answered')).toHaveLength(1);
+        expect(types.slice(types.indexOf('call.adopted'))).toContain('menu.choice');
+      }
+    } finally {
+      db.close();
+      await next?.stop();
+      next = undefined;
+    }
+  }, 180_000);
+
+  it('N8: killed between the claim and the dial (the agent rung and being told why), the callback is retaken once its claim is claimTimeoutMs old and the callee is dialled once', async () => {
+    const flow = 'test/fixtures/flows/callback-crash.yaml';
+    const dbFile = join(mkdtempSync(join(tmpdir(), 'hotline-crash-')), 'hotline.db');
+    first = await startControllerProcess(flow, { dbFile, env: { FLOW_TIME_SCALE: '1' } });
+    await first.api('POST', '/api/agents/k1/login');
+    const number = freshCaller();
+    const { callback } = await first.api<{ callback: { id: number } }>('POST', '/api/callbacks', { number, reason: 'unanswered-query', group: 'desk' });
+    const db = readDb(dbFile);
+    const callId = `callback-${callback.id}`;
+    const callee = `Local/${number}@hotline-test-callees`;
+    try {
+      // The agent answered and is hearing 回拨: why and the number (about 8 s): the claim is
+      // held, the callee not dialled yet. That is when the controller dies.
+      await until('the agent answered the callback', 30_000, () =>
+        db.events(callId).some((e) => e.type === 'transfer.leg' && e.data.outcome === 'answered') 
+      );
+      await first.kill();
+      first = undefined;
+      const killedAt = Date.now();
+      const claimed = db.callback(callback.id)!;
+      expect(claimed).toMatchObject({ status: 'dialling', attempts: 0 });
+      expect(observer.channelsCreated(callee)).toEqual([]);
+
+      next = await startTestController(flow, { HOTLINE_DB: dbFile, FLOW_TIME_SCALE: '1' });
+      const done = await until('the callback done', 90_000, () => {
+        const row = db.callback(callback.id);
+        return row?.status === 'done' ? row : undefined;
+      });
+      expect(done).toMatchObject({ status: 'done', attempts: 1, outcome: 'answered' });
+      // Asterisk dialled the callee once (a Local channel is two halves: count the ;1 side).
+      const dials = observer.channelsCreated(callee).filter((c) => c.name.endsWith(';1'));
+      expect(dials).toHaveLength(1);
+      // Not retaken before the claim was 15 s old (renewed last when the agent answered).
+      expect(dials[0]!.at - claimed.claimedAt!).toBeGreaterThanOrEqual(15_000);
+      const attempts = db.events(callId).filter((e) => e.type === 'callback.attempt');
+      expect(attempts.map((e) => [e.data.attempt, e.data.outcome])).toEqual([[1, 'answered']]);
+      console.log(
+        `N8 after SIGKILL: callee dialled ${dials[0]!.at - killedAt} ms after the kill, ${dials[0]!.at - claimed.claimedAt!} ms after the claim's last renewal (claimTimeoutMs 15000)`,
+      );
+      // The callee (its ;1 half is the outbound call, under the id the scheduler chose) pressed 1
+      // and is bridged to the agent the next controller reserved.
+      await until('the callee bridged to the agent', 30_000, () =>
+        db.events(dials[0]!.id).some((e) => e.type === 'transfer.bridged' && e.data.agent === 'k1') 
+      );
+    } finally {
+      db.close();
+      await clearLane(callers).catch(() => undefined);
+    }
+  }, 180_000);
+});
