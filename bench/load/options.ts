@@ -14,7 +14,7 @@ const Options = z
     rates: csv(z.coerce.number().int().min(1).max(1000)).default([20, 50, 100, 150]).describe('calls per second, one run of each system per rate'),
     seconds: z.coerce.number().int().min(1).max(600).default(20).describe('how long SIPp places calls at each rate'),
     hold: z.coerce.number().int().min(1).max(120).default(10).describe('how long each caller stays after the answer, s'),
-    repetitions: z.coerce.number().int().min(1).max(10).default(2).describe('every rate and system again, in another order'),
+    repetitions: z.coerce.number().int().min(1).max(10).default(1).describe('every rate and system again, in another order (2 for a verdict that must hold twice: about 17.5 min here)'),
     settle: z.coerce.number().int().min(0).max(300).default(30).describe('after a run, how long until its channels still up are counted, s'),
     systems: csv(z.enum(SYSTEMS as [SystemName, ...SystemName[]])).default([...SYSTEMS]).describe('which systems to run'),
     maxCalls: z.coerce.number().int().min(1).max(10_000).default(1200).describe("the controller's HOTLINE_MAX_CALLS: past it callers are shed"),

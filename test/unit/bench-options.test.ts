@@ -7,12 +7,12 @@ import { parseOptions, UsageError } from '../../bench/load/options.js';
 import { schedule } from '../../bench/load/schedule.js';
 
 describe('parseOptions (bench:load)', () => {
-  it('defaults to the issue’s bench: 20, 50, 100, 150 calls/s, 20 s each, two repetitions, all three systems', () => {
+  it('defaults to the issue’s bench: 20, 50, 100, 150 calls/s, 20 s each, one repetition (under 15 min from a fresh clone), all three systems', () => {
     expect(parseOptions([])).toEqual({
       rates: [20, 50, 100, 150],
       seconds: 20,
       hold: 10,
-      repetitions: 2,
+      repetitions: 1,
       settle: 30,
       systems: ['controller', 'dialplan', 'bare'],
       maxCalls: 1200,
