@@ -5,8 +5,10 @@ import { defineConfig } from 'vitest/config';
 // entry (SIP callers through hotline-inbound, the demo's default application) run alone after
 // them. Unit tests go first, so their CPU does not disturb measured call timings.
 // asterisk-restart restarts the shared Asterisk, so it runs alone too (it waits until Asterisk
-// answers again before it ends).
-const ALONE = ['test/e2e/sip-call.test.ts', 'test/e2e/demo.test.ts', 'test/e2e/asterisk-restart.test.ts'];
+// answers again before it ends). crash-recovery's 50 callers and second controller made a
+// parallel file's agent ring end 1.2 s late (4,234 ms for a 3 s limit), and its own adoption
+// figure is measured against 0.75 s: it runs alone.
+const ALONE = ['test/e2e/sip-call.test.ts', 'test/e2e/demo.test.ts', 'test/e2e/asterisk-restart.test.ts', 'test/e2e/crash-recovery.test.ts'];
 
 export default defineConfig({
   test: {

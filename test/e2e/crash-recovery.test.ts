@@ -134,7 +134,11 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
       expect(dials).toHaveLength(1);
       // Not retaken before the claim was 15 s old (renewed last when the agent answered).
       expect(dials[0]!.at - claimed.claimedAt!).toBeGreaterThanOrEqual(15_000);
-      const attempts = db.events(callId).filter((e) => e.type === 'callback.attempt');
+      // Events are written in batches: the row can be done before its attempt event is in.
+      const attempts = await until('the attempt logged', 5000, () => {
+        const logged = db.events(callId).filter((e) => e.type === 'callback.attempt');
+        return logged.length > 0 ? logged : undefined;
+      });
       expect(attempts.map((e) => [e.data.attempt, e.data.outcome])).toEqual([[1, 'answered']]);
       console.log(
         `N8 after SIGKILL: callee dialled ${dials[0]!.at - killedAt} ms after the kill, ${dials[0]!.at - claimed.claimedAt!} ms after the claim's last renewal (claimTimeoutMs 15000)`,
