@@ -1,8 +1,13 @@
 // CPU per call, function by function: each hot spot of the 50 calls/s profile (issue 12) measured
 // before and after its fix, side by side in the same run (ops/s, more is better). The "before"
 // versions are copies of the replaced code, kept here only to be measured. `npm run bench:cpu`.
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { AMI_EVENTS } from '../src/ami/ami-events.js';
+import { AmiMonitor } from '../src/ami/ami-monitor.js';
 import { localDate, localTime } from '../src/calendar/local-time.js';
+import { systemClock } from '../src/clock/clock.js';
+import { createLogger } from '../src/log/logger.js';
 
 const MIN_MS = Number(process.env.BENCH_MS ?? 500);
 
@@ -92,4 +97,109 @@ const cases: Case[] = [
   },
 ];
 
+// ---- AMI: every call-class event vs. only those the monitor reads (manager.conf eventfilter) ----
+//
+// A model of one bench call's caller leg as AMI sends it to a user reading system,call: a channel
+// snapshot (~20 headers) per event. The real count varies with talk bursts and legs; the figure
+// is the parsing cost per call through asterisk-manager and the AmiMonitor, socket included.
+
+function amiEvent(name: string, id: number, extra: Record<string, string> = {}): string {
+  const headers: Record<string, string> = {
+    Event: name,
+    Privilege: 'call,all',
+    Channel: `PJSIP/sipp-${String(id).padStart(8, '0')}`,
+    ChannelState: '6',
+    ChannelStateDesc: 'Up',
+    CallerIDNum: '13800138000',
+    CallerIDName: '<unknown>',
+    ConnectedLineNum: '<unknown>',
+    ConnectedLineName: '<unknown>',
+    Language: 'zh',
+    AccountCode: '',
+    Context: 'hotline-inbound',
+    Exten: '4000',
+    Priority: '3',
+    Uniqueid: `1767000000.${id}`,
+    Linkedid: `1767000000.${id}`,
+    ...extra,
+  };
+  return `${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n\r\n`;
+}
+
+const CALL_EVENTS = [
+  'Newchannel',
+  'Newstate',
+  'NewConnectedLine',
+  'Newstate',
+  'NewCallerid',
+  'ChannelTalkingStart',
+  'ChannelTalkingStop',
+  'ChannelTalkingStart',
+  'ChannelTalkingStop',
+  'HangupRequest',
+  'SoftHangupRequest',
+  'Hangup',
+];
+const kept = new Set<string>(AMI_EVENTS);
+
+function amiStream(calls: number, filtered: boolean): string {
+  let out = '';
+  for (let id = 0; id < calls; id++) {
+    for (const name of CALL_EVENTS) {
+      if (filtered && !kept.has(name)) continue;
+      out += amiEvent(name, id, name === 'Hangup' ? { Cause: '16', 'Cause-txt': 'Normal Clearing' } : name.endsWith('Request') ? { Cause: '16' } : {});
+    }
+  }
+  return out + amiEvent('Hangup', calls, { Uniqueid: 'end', Cause: '16', 'Cause-txt': 'Normal Clearing' });
+}
+
+/** Calls per second the AmiMonitor gets through, the stream written by a local fake Asterisk. */
+async function amiCallsPerSecond(filtered: boolean, calls: number, rounds: number): Promise<number> {
+  const stream = amiStream(calls, filtered);
+  let client: net.Socket | undefined;
+  const server = net.createServer((socket) => {
+    client = socket;
+    socket.write('Asterisk Call Manager/11.0.0\r\n');
+    socket.on('data', (d) => {
+      const id = /actionid: (\S+)/i.exec(String(d))?.[1] ?? '';
+      socket.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
+      socket.write('Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: Fully Booted\r\n\r\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const monitor = new AmiMonitor({ host: '127.0.0.1', port, user: 'bench', secret: 'bench' }, createLogger({ level: 'silent' }), systemClock);
+  await new Promise<void>((resolve) => {
+    monitor.once('up', resolve);
+    monitor.start();
+  });
+  let total = 0;
+  for (let r = 0; r < rounds + 1; r++) {
+    const done = new Promise<void>((resolve) => {
+      const onHangup = (id: string) => {
+        if (id !== 'end') return;
+        monitor.off('hangup', onHangup);
+        resolve();
+      };
+      monitor.on('hangup', onHangup);
+    });
+    const start = performance.now();
+    client?.write(stream);
+    await done;
+    if (r > 0) total += performance.now() - start; // round 0 warms up
+  }
+  monitor.stop();
+  client?.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return ((calls * rounds) / total) * 1000;
+}
+
 report(cases);
+if (!process.argv[2] || 'ami: calls parsed'.includes(process.argv[2])) {
+  const before = await amiCallsPerSecond(false, 500, 6);
+  const after = await amiCallsPerSecond(true, 500, 6);
+  const name = `ami: calls parsed (${CALL_EVENTS.length} -> ${CALL_EVENTS.filter((e) => kept.has(e)).length} events)`;
+  console.log(`${name.padEnd(44)}  ${fmt(before)}  ${fmt(after)}  ×${(after / before).toFixed(1)}`);
+}
