@@ -5,6 +5,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { AMI_EVENTS } from '../src/ami/ami-events.js';
 import { AmiMonitor } from '../src/ami/ami-monitor.js';
+import { ChannelWaiters } from '../src/ari/channel-waiters.js';
 import { localDate, localTime } from '../src/calendar/local-time.js';
 import { systemClock } from '../src/clock/clock.js';
 import { createLogger } from '../src/log/logger.js';
@@ -195,6 +196,58 @@ async function amiCallsPerSecond(filtered: boolean, calls: number, rounds: numbe
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return ((calls * rounds) / total) * 1000;
 }
+
+// ---- ARI adapter: a channel ends with 500 live calls, each playing (and one in 5 recorded) ----
+
+const LIVE = 500;
+type Settle = (outcome: string) => void;
+
+/** The adapter's waiters before the index: every channel end scans every live call's. */
+class ScannedWaiters {
+  readonly playbacks = new Map<string, { channelId: string; settle: Settle }>();
+  readonly recordings = new Map<string, { channelId?: string; settle: Settle }>();
+  settlePlaybacksOf(channelId: string): void {
+    for (const [playbackId, waiter] of [...this.playbacks]) {
+      if (waiter.channelId === channelId) {
+        this.playbacks.delete(playbackId);
+        waiter.settle('gone');
+      }
+    }
+    for (const [name, waiter] of [...this.recordings]) {
+      if (waiter.channelId !== channelId) continue;
+      this.recordings.delete(name);
+      waiter.settle('gone');
+    }
+  }
+}
+
+const noop: Settle = () => undefined;
+const scanned = new ScannedWaiters();
+const indexed = { playbacks: new ChannelWaiters<string>(), recordings: new ChannelWaiters<string>() };
+for (let c = 0; c < LIVE; c++) {
+  scanned.playbacks.set(`pb-${c}`, { channelId: `ch-${c}`, settle: noop });
+  indexed.playbacks.add(`pb-${c}`, `ch-${c}`, noop);
+  if (c % 5 === 0) {
+    scanned.recordings.set(`rec-${c}`, { channelId: `ch-${c}`, settle: noop });
+    indexed.recordings.add(`rec-${c}`, `ch-${c}`, noop);
+  }
+}
+
+cases.push({
+  name: `ari: a channel ends, ${LIVE} live calls`,
+  // Each op ends one call's channel and starts the next call's playback, so 500 stay live.
+  before: (i) => {
+    const c = i % LIVE;
+    scanned.settlePlaybacksOf(`ch-${c}`);
+    scanned.playbacks.set(`pb-${c}`, { channelId: `ch-${c}`, settle: noop });
+  },
+  after: (i) => {
+    const c = i % LIVE;
+    indexed.playbacks.settleChannel(`ch-${c}`, 'gone');
+    indexed.recordings.settleChannel(`ch-${c}`, 'gone');
+    indexed.playbacks.add(`pb-${c}`, `ch-${c}`, noop);
+  },
+});
 
 report(cases);
 if (!process.argv[2] || 'ami: calls parsed'.includes(process.argv[2])) {
