@@ -6,6 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { AMI_EVENTS } from '../src/ami/ami-events.js';
 import { AmiMonitor } from '../src/ami/ami-monitor.js';
 import { ChannelWaiters } from '../src/ari/channel-waiters.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { createCallerHistory } from '../src/store/caller-history.js';
+import { MIGRATIONS, runMigrations } from '../src/store/migrations.js';
 import { localDate, localTime } from '../src/calendar/local-time.js';
 import { systemClock } from '../src/clock/clock.js';
 import { createLogger } from '../src/log/logger.js';
@@ -248,6 +251,41 @@ cases.push({
     indexed.playbacks.add(`pb-${c}`, `ch-${c}`, noop);
   },
 });
+
+// ---- N12 caller history: the schema before migration 15 vs. after, same rows ----
+//
+// A day of the load bench: 20,000 calls from its one SIPp number, one in 10 reaching an agent,
+// and 20,000 calls from 10,000 other numbers. Asked for the bench's number and for another's.
+
+function historyAt(version: number) {
+  const db = new BetterSqlite3(':memory:');
+  runMigrations(db, { migrations: MIGRATIONS.slice(0, version) });
+  const history = createCallerHistory(db);
+  const day = Date.UTC(2026, 4, 1);
+  for (let n = 0; n < 20_000; n++) {
+    history.noteCall({ id: `bench-${n}`, caller: '13800138000', startedAt: day + n * 20 });
+    if (n % 10 === 0) history.noteBridged(`bench-${n}`, 'billing');
+    history.noteCall({ id: `other-${n}`, caller: `139${String(n % 10_000).padStart(8, '0')}`, startedAt: day + n * 20 + 7 });
+  }
+  return { history, day };
+}
+
+const oldHistory = historyAt(14);
+const newHistory = historyAt(15);
+const ask = (h: typeof oldHistory, caller: string) => (i: number) =>
+  h.history.earlierToday(caller, h.day, { id: `asking-${i}`, startedAt: h.day + 400_000 + (i % 1000) });
+cases.push(
+  {
+    name: 'N12: earlierToday, the bench number',
+    before: ask(oldHistory, '13800138000'),
+    after: ask(newHistory, '13800138000'),
+  },
+  {
+    name: 'N12: earlierToday, a number of 2 calls',
+    before: ask(oldHistory, '13900000042'),
+    after: ask(newHistory, '13900000042'),
+  },
+);
 
 report(cases);
 if (!process.argv[2] || 'ami: calls parsed'.includes(process.argv[2])) {
