@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { AMI_EVENTS } from '../src/ami/ami-events.js';
 import { AmiMonitor } from '../src/ami/ami-monitor.js';
 import { ChannelWaiters } from '../src/ari/channel-waiters.js';
+import { ChannelGoneError } from '../src/ari/types.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { createCallerHistory } from '../src/store/caller-history.js';
 import { MIGRATIONS, runMigrations } from '../src/store/migrations.js';
@@ -286,6 +287,30 @@ cases.push(
     after: ask(newHistory, '13900000042'),
   },
 );
+
+// ---- ChannelGoneError: with a stack trace vs. without, made 12 frames deep ----
+
+class ChannelGoneErrorBefore extends Error {
+  constructor(
+    readonly channelId: string,
+    readonly operation: string,
+    detail: string,
+  ) {
+    super(`channel ${channelId} gone during ${operation}: ${detail}`);
+    this.name = 'ChannelGoneError';
+  }
+}
+
+/** Makes an error `depth` frames down, as the adapter does under the events socket's dispatch. */
+function deep(depth: number, make: () => Error): Error {
+  return depth === 0 ? make() : deep(depth - 1, make);
+}
+
+cases.push({
+  name: 'ChannelGoneError, 12 frames deep',
+  before: (i) => deep(12, () => new ChannelGoneErrorBefore(`ch-${i}`, 'request', 'it left the application')),
+  after: (i) => deep(12, () => new ChannelGoneError(`ch-${i}`, 'request', 'it left the application')),
+});
 
 report(cases);
 if (!process.argv[2] || 'ami: calls parsed'.includes(process.argv[2])) {
