@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import AsteriskManager from 'asterisk-manager';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
+import type { AmiEventName } from './ami-events.js';
 
 export interface AmiSettings {
   host: string;
@@ -73,27 +74,30 @@ export class AmiMonitor extends EventEmitter<AmiEvents> {
     this.manager = manager;
     manager.on('error', (err) => this.logger.debug({ err: err.message }, 'AMI socket error'));
     manager.on('managerevent', (event) => {
+      // Names typed as AmiEventName: reading an event Asterisk is not asked to send (ami-events.ts)
+      // does not compile.
+      const is = (name: AmiEventName) => event.event === name;
       // FullyBooted is sent to every client right after a successful login.
-      if (event.event === 'FullyBooted' && !this.connected) {
+      if (is('FullyBooted') && !this.connected) {
         this.connected = true;
         this.shutdownSeen = false;
         this.delay = 500;
         this.logger.info('AMI connected');
         this.emit('up');
-      } else if (event.event === 'Hangup') {
+      } else if (is('Hangup')) {
         const cause = Number(event.cause);
         if (typeof event.uniqueid === 'string' && Number.isInteger(cause)) {
           const causeText = event['cause-txt'];
           this.emit('hangup', event.uniqueid, cause, typeof causeText === 'string' ? causeText : '');
         }
-      } else if (event.event === 'HangupRequest' || event.event === 'SoftHangupRequest') {
+      } else if (is('HangupRequest') || is('SoftHangupRequest')) {
         if (typeof event.uniqueid !== 'string') return;
-        const soft = event.event === 'SoftHangupRequest';
+        const soft = is('SoftHangupRequest');
         const cause = event.cause === undefined ? undefined : Number(event.cause);
         const known = cause !== undefined && Number.isInteger(cause) ? cause : undefined;
         this.emit('hangup-request', event.uniqueid, soft, known);
         if (soft && known === SOFTHANGUP_SHUTDOWN) this.shuttingDown();
-      } else if (event.event === 'Shutdown') {
+      } else if (is('Shutdown')) {
         this.logger.warn({ restart: event.restart }, 'Asterisk is shutting down: calls in progress will end');
         this.shuttingDown();
       }

@@ -17,6 +17,7 @@ import { AriRequester, type RequestFigures, type RequestOptions } from './ari-re
 import { AMD_CONTEXT, AMD_EXTENSION, AMD_PARAMS_VARIABLE, AMD_STASIS_VARIABLE } from './amd-dialplan.js';
 import type { RequestLatency } from './request-latency.js';
 import { legArgs, roleOf, stasisArgs, type ChannelRole, type DialledRole } from './channel-role.js';
+import { ChannelWaiters } from './channel-waiters.js';
 import { HeldEmitter } from './held-emitter.js';
 import { EventSocket, type EventSocketEvents } from './event-socket.js';
 import { HttpTransport } from './http-transport.js';
@@ -163,9 +164,9 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   /** Issue 9: whether Asterisk runs app_amd, asked once per connection (undefined: not yet). */
   private amdModule: Promise<boolean> | undefined;
   /** Playback waiters, with the channel they play on: a channel that ends settles its waiters. */
-  private readonly playbacks = new Map<string, { channelId: string; settle: (outcome: PlaybackOutcome) => void }>();
+  private readonly playbacks = new ChannelWaiters<PlaybackOutcome>();
   /** N14: recording waiters by name, with the channel recorded (none for a bridge's). */
-  private readonly recordings = new Map<string, { channelId?: string; settle: (outcome: RecordingOutcome) => void }>();
+  private readonly recordings = new ChannelWaiters<RecordingOutcome>();
   // Every live channel's life is a child of this signal, each with its listener here (removed
   // when the channel ends): their number is the channels Asterisk holds, not a leak, and Node's
   // warning at the 11th would fire on the 11th call.
@@ -250,10 +251,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     this.stopController.abort(new Error('the ARI adapter stopped'));
     this.socket.stop();
     this.http?.close();
-    for (const { settle } of this.playbacks.values()) settle('gone');
-    this.playbacks.clear();
-    for (const { settle } of this.recordings.values()) settle({ state: 'gone' });
-    this.recordings.clear();
+    this.playbacks.settleAll('gone');
+    this.recordings.settleAll({ state: 'gone' });
   }
 
   /** Why a channel is in the app: a leg this controller dialled, or an inbound caller. */
@@ -356,7 +355,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
    */
   async play(channelId: string, media: string[], playbackId: string): Promise<{ finished: Promise<PlaybackOutcome> }> {
     if (!this.channels.has(channelId)) throw new ChannelGoneError(channelId, 'play', 'not in the app');
-    const finished = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, { channelId, settle: resolve }));
+    const finished = new Promise<PlaybackOutcome>((resolve) => this.playbacks.add(playbackId, channelId, resolve));
     try {
       await this.channelOp('play', channelId, { method: 'POST', path: ariPath('channels', channelId, 'play'), query: { media, playbackId } });
     } catch (err) {
@@ -369,7 +368,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
 
   async stopPlayback(playbackId: string): Promise<void> {
     // Ends with the playback's channel: once it has left there is nothing to stop.
-    const signal = this.signalFor(this.playbacks.get(playbackId)?.channelId);
+    const signal = this.signalFor(this.playbacks.channelOf(playbackId));
     try {
       await this.request({ method: 'DELETE', path: ariPath('playbacks', playbackId) }, signal);
     } catch (err) {
@@ -494,9 +493,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
    */
   async record(target: { channelId: string } | { bridgeId: string }, params: RecordParams): Promise<{ finished: Promise<RecordingOutcome> }> {
     const channelId = 'channelId' in target ? target.channelId : undefined;
-    const finished = new Promise<RecordingOutcome>((resolve) =>
-      this.recordings.set(params.name, { ...(channelId === undefined ? {} : { channelId }), settle: resolve }),
-    );
+    const finished = new Promise<RecordingOutcome>((resolve) => this.recordings.add(params.name, channelId, resolve));
     const options = {
       name: params.name,
       format: params.format,
@@ -781,21 +778,12 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
 
   /** A channel left: its playbacks will never finish, and its recordings have ended. */
   private settlePlaybacksOf(channelId: string): void {
-    for (const [playbackId, waiter] of [...this.playbacks]) {
-      if (waiter.channelId === channelId) this.settlePlayback(playbackId, 'gone');
-    }
-    for (const [name, waiter] of [...this.recordings]) {
-      if (waiter.channelId !== channelId) continue;
-      this.recordings.delete(name);
-      waiter.settle({ state: 'gone' });
-    }
+    this.playbacks.settleChannel(channelId, 'gone');
+    this.recordings.settleChannel(channelId, { state: 'gone' });
   }
 
   private settleRecording(recording: LiveRecordingInfo, failed: boolean): void {
-    const waiter = this.recordings.get(recording.name);
-    if (!waiter) return;
-    this.recordings.delete(recording.name);
-    waiter.settle({
+    this.recordings.settle(recording.name, {
       state: failed || recording.state === 'failed' ? 'failed' : 'done',
       ...(typeof recording.duration === 'number' ? { durationS: recording.duration } : {}),
       ...(recording.cause ? { cause: recording.cause } : {}),
@@ -839,9 +827,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   }
 
   private settlePlayback(playbackId: string, outcome: PlaybackOutcome): void {
-    const waiter = this.playbacks.get(playbackId);
-    this.playbacks.delete(playbackId);
-    waiter?.settle(outcome);
+    this.playbacks.settle(playbackId, outcome);
   }
 
   /**

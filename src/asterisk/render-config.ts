@@ -4,6 +4,7 @@
 // may only read the events the controller uses, and every value is checked again where it is
 // written (config-text.ts): a `;` or a line break cannot reach a file.
 import { AMD_ARG, AMD_CONTEXT, AMD_EXTENSION, AMD_PARAMS_VARIABLE, AMD_STASIS_VARIABLE } from '../ari/amd-dialplan.js';
+import { AMI_EVENTS } from '../ami/ami-events.js';
 import { INBOUND_TALK_DETECT_ARG } from '../ari/channel-role.js';
 import { isIPv6 } from 'node:net';
 import { listItems, stripBrackets } from '../config/addresses.js';
@@ -225,6 +226,19 @@ password_format = plain
  */
 export const AMI_READ = 'system,call';
 
+/**
+ * One include filter per event the monitor reads (AMI_EVENTS): Asterisk then drops every other
+ * event of those classes before it is written to the socket, so the controller no longer parses a
+ * dozen unused events per channel. In manager.conf rather than a Filter action after each login:
+ * it applies from the first event of every (re)connection with no window, and the Filter action
+ * needs the system write class, which this user does not have. The name() form (Asterisk 22.1+,
+ * 21.6+, 20.11+) matches the event name exactly by hash; the legacy `eventfilter = Event: Hangup`
+ * is a regex over the whole event, which HangupRequest also matches. An Asterisk too old for the
+ * form does not apply the filter, and the monitor works as before on all events. The FullyBooted
+ * sent right after a login bypasses filters; the one sent when Asterisk finishes booting does not.
+ */
+export const AMI_EVENT_FILTERS = AMI_EVENTS.map((name) => `eventfilter(action(include),name(${name})) =`);
+
 function managerConf(config: Config, check: Checker): string {
   return `${header('manager.conf: AMI')}[general]
 enabled = yes
@@ -241,6 +255,8 @@ ${listItems(config.ami.permit)
   .join('\n')}
 ; read only what the controller listens to; no write class: its only action is Login
 read = ${AMI_READ}
+; only the events the controller reads (src/ami/ami-monitor.ts AMI_EVENTS)
+${AMI_EVENT_FILTERS.join('\n')}
 `;
 }
 

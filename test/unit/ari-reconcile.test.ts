@@ -177,4 +177,23 @@ describe('playback waiters', () => {
     socket.send({ type: 'StasisEnd', channel: channel('c2') });
     expect(await finished).toBe('gone');
   });
+
+  it('a channel leaving settles its own playbacks only; the others still end on their PlaybackFinished', async () => {
+    const { adapter, socket, answerListing } = await setup();
+    socket.open();
+    await answerListing([]);
+    socket.send({ type: 'StasisStart', channel: channel('c3') });
+    socket.send({ type: 'StasisStart', channel: channel('c4') });
+    const mine = await Promise.all([adapter.play('c3', ['sound:x'], 'pb-3a'), adapter.play('c3', ['sound:y'], 'pb-3b')]);
+    const other = await adapter.play('c4', ['sound:x'], 'pb-4');
+    const outcomes: string[] = [];
+    void other.finished.then((o) => outcomes.push(`pb-4 ${o}`));
+    socket.send({ type: 'StasisEnd', channel: channel('c3') });
+    expect(await Promise.all(mine.map((p) => p.finished))).toEqual(['gone', 'gone']);
+    await settle();
+    expect(outcomes).toEqual([]);
+    socket.send({ type: 'PlaybackFinished', playback: { id: 'pb-4', state: 'done', target_uri: 'channel:c4' } });
+    await settle();
+    expect(outcomes).toEqual(['pb-4 done']);
+  });
 });

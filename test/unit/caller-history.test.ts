@@ -154,4 +154,46 @@ describe('N12 and the batching recorder', () => {
       old.close();
     }
   });
+
+  it('the per-call queries read indexes only: the count a covering index, the group the index of calls that reached an agent, no sort', () => {
+    // The store's own statements, caught as it prepares them, so the plans are of its SQL.
+    const prepared: string[] = [];
+    const spy = new Proxy(db, {
+      get: (target, key) =>
+        key === 'prepare'
+          ? (sql: string) => {
+              prepared.push(sql);
+              return target.prepare(sql);
+            }
+          : (Reflect.get(target, key) as unknown),
+    });
+    createCallerHistory(spy);
+    const selects = prepared.filter((sql) => /^\s*SELECT/i.test(sql));
+    expect(selects).toHaveLength(2);
+    const plans = selects.map((sql) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('13800138000', DAY, DAY + 1, 'now') as { detail: string }[]).map((row) => row.detail),
+    );
+    expect(plans).toEqual([
+      ['SEARCH caller_calls USING COVERING INDEX caller_calls_caller (caller=? AND started_at>? AND started_at<?)'],
+      ['SEARCH caller_calls USING INDEX caller_calls_grouped (caller=? AND started_at>? AND started_at<?)'],
+    ]);
+  });
+
+  it('migration 15 keeps the answers of a database filled before it', () => {
+    const old = new BetterSqlite3(':memory:');
+    try {
+      runMigrations(old, { migrations: MIGRATIONS.slice(0, 14) });
+      db = old;
+      call('early', '13800138000', DAY + 10, 'billing');
+      call('later', '13800138000', DAY + 100_000, '');
+      call('plain', '13800138000', DAY + 200_000);
+      const before = createCallerHistory(old).earlierToday('13800138000', DAY, NOW);
+      expect(runMigrations(old, { migrations: MIGRATIONS.slice(0, 15) })).toEqual([15]);
+      expect(createCallerHistory(old).earlierToday('13800138000', DAY, NOW)).toEqual(before);
+      expect(before).toEqual({ calls: 3, lastGroup: 'billing' });
+    } finally {
+      old.close();
+      db = openDatabase(':memory:');
+    }
+  });
 });

@@ -1,6 +1,7 @@
 // Local time in the hotline's time zone (N12 "earlier today", N13 ticket dates, N2/N10/N15).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clockMinutes, dayStart, localDate, localTime } from '../../src/calendar/local-time.js';
+import { clockMinutes, dayStart, localDate, localTime, utcOffsetMs } from '../../src/calendar/local-time.js';
 
 describe('dayStart', () => {
   it('is local midnight in the time zone, not the server\'s', () => {
@@ -38,5 +39,54 @@ describe('localDate and localTime', () => {
 
   it('clockMinutes reads HH:MM', () => {
     expect([clockMinutes('00:00'), clockMinutes('05:30'), clockMinutes('23:59')]).toEqual([0, 330, 1439]);
+  });
+});
+
+describe('formatters kept per zone', () => {
+  // More zones than the memo holds (32), so entries are evicted and rebuilt while the run goes on.
+  const zones = Intl.supportedValuesOf('timeZone').filter((_, i) => i % 9 === 0).slice(0, 45);
+  const fresh = (atMs: number, timeZone: string) => {
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+    }).formatToParts(atMs);
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    return { year: Number(get('year')), month: Number(get('month')), day: Number(get('day')), hour: Number(get('hour')), minute: Number(get('minute')), second: Number(get('second')), weekday: get('weekday') };
+  };
+
+  it('give what a formatter built for the call would, in any order of zones and instants', () => {
+    expect(zones.length).toBeGreaterThan(32);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...zones), fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) })), { minLength: 1, maxLength: 60 }),
+        (asks) => {
+          for (const [zone, at] of asks) {
+            const f = fresh(at, zone);
+            const pad = (n: number) => String(n).padStart(2, '0');
+            expect(localDate(at, zone)).toEqual({ year: f.year, month: f.month, day: f.day });
+            expect(localTime(at, zone)).toEqual({
+              date: `${f.year}-${pad(f.month)}-${pad(f.day)}`,
+              minutes: f.hour * 60 + f.minute,
+              weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(f.weekday),
+            });
+            const wall = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second);
+            expect(utcOffsetMs(at, zone)).toBe(wall - (at - (at % 1000)));
+          }
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('refuses an unknown zone every time, keeping nothing for it', () => {
+    expect(() => localTime(0, 'Mars/Olympus_Mons')).toThrow(RangeError);
+    expect(() => localTime(0, 'Mars/Olympus_Mons')).toThrow(RangeError);
   });
 });

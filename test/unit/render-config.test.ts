@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { AMI_EVENTS } from '../../src/ami/ami-events.js';
 import {
   AMI_READ,
   ASTERISK_MODULES,
@@ -137,6 +138,7 @@ describe('manager.conf: the AMI user only reads', () => {
       ['deny', '::/0'],
       ['permit', '127.0.0.1/255.255.255.255'],
       ['read', 'system,call'],
+      ...AMI_EVENTS.map((name): [string, string] => [`eventfilter(action(include),name(${name}))`, '']),
     ]);
     expect(AMI_READ).toBe('system,call');
     expect(file('manager.conf')).not.toMatch(/^\s*write\s*=/m);
@@ -146,6 +148,18 @@ describe('manager.conf: the AMI user only reads', () => {
       ['port', '5038'],
       ['bindaddr', '127.0.0.1'],
     ]);
+  });
+
+  it('asks Asterisk for exactly the events the monitor reads, by name, so no other event of its classes reaches the controller', () => {
+    const monitor = readFileSync(`${root}src/ami/ami-monitor.ts`, 'utf8');
+    const read = new Set([...monitor.matchAll(/\bis\('(\w+)'\)/g)].map((m) => m[1]));
+    // Every event the monitor branches on goes through is(), typed to AMI_EVENTS.
+    expect(monitor.match(/event\.event\b/g)).toHaveLength(1);
+    expect([...read].sort()).toEqual([...AMI_EVENTS].sort());
+    const filters = settings(file('manager.conf'), 'hotline-ami')
+      .filter(([key]) => key.startsWith('eventfilter'))
+      .map(([key, value]) => [/^eventfilter\(action\(include\),name\((\w+)\)\)$/.exec(key)?.[1], value]);
+    expect(filters).toEqual(['FullyBooted', 'Shutdown', 'Hangup', 'HangupRequest', 'SoftHangupRequest'].map((name) => [name, '']));
   });
 
   it('a list of permits becomes one permit line each', () => {
@@ -188,7 +202,7 @@ describe('credentials and addresses are checked where they are written', () => {
   });
 
   it('every line of every generated file is a comment, a section, a directive or one setting', () => {
-    const line = /^(|;.*|\[[A-Za-z0-9._-]+\]|#tryinclude [a-z_]+\.conf|[A-Za-z0-9_.]+ =>? [^;\n]*?( ; [^\n]*)?|exten => .*| same => .*|\s+; .*)$/;
+    const line = /^(|;.*|\[[A-Za-z0-9._-]+\]|#tryinclude [a-z_]+\.conf|[A-Za-z0-9_.]+ =>? [^;\n]*?( ; [^\n]*)?|exten => .*| same => .*|\s+; .*|eventfilter\(action\(include\),name\([A-Za-z]+\)\) =)$/;
     for (const [name, text] of Object.entries(files)) {
       for (const l of text.split('\n')) expect(line.test(l), `${name}: ${JSON.stringify(l)}`).toBe(true);
     }
