@@ -2,6 +2,7 @@
 // with the signal of what it is for; reads and hang-ups are tried again, the rest fail to the
 // verb; a request about a channel ends the moment the channel leaves; a hang-up that fails is
 // tried again until the channel is gone. All on the virtual clock with a scripted Asterisk.
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -131,6 +132,21 @@ describe('AriRequester: timeouts, signals, repeats', () => {
     await clock.advance(10_000);
     expect(transport.sent).toHaveLength(1);
     expect(clock.pending).toBe(0);
+  });
+
+  it('a request that is answered leaves no listener on the caller\'s signal and no timer, and its attempt signal is let go, not aborted', async () => {
+    const seen: AbortSignal[] = [];
+    const transport = new ScriptedTransport().on('GET channels', (_req, signal) => {
+      seen.push(signal);
+      return [];
+    });
+    const { clock, requester: r } = requester(transport);
+    const call = new AbortController();
+    for (let i = 0; i < 20; i++) await r.call(GET, call.signal);
+    expect(getEventListeners(call.signal, 'abort')).toHaveLength(0);
+    expect(clock.pending).toBe(0);
+    expect(seen.map((s) => [s.aborted, getEventListeners(s, 'abort').length])).toEqual(seen.map(() => [false, 0]));
+    expect(r.figures().inFlight).toBe(0);
   });
 
   it('recent timeouts are counted for one timeout period, then forgotten', async () => {
