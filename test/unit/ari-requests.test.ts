@@ -210,6 +210,22 @@ describe('AriAdapter: requests about a channel end with it', () => {
     expect(ring.error).toBeInstanceOf(AriTimeoutError);
   });
 
+  it('live channels do not listen on the stop signal one by one: 500 of them add no listener there', async () => {
+    const transport = new ScriptedTransport();
+    const { adapter, socket, clock } = await connectedAdapter(transport);
+    const stop = (adapter as unknown as { stopController: AbortController }).stopController.signal;
+    const before = getEventListeners(stop, 'abort').length;
+    for (let i = 0; i < 500; i++) socket.send({ type: 'StasisStart', channel: caller(`live-${i}`) });
+    expect(getEventListeners(stop, 'abort')).toHaveLength(before);
+    for (let i = 0; i < 500; i++) socket.send({ type: 'StasisEnd', channel: caller(`live-${i}`) });
+    await clock.runAll(); // the ended channels' grace timers (3 s) listen there until they fire
+    expect(getEventListeners(stop, 'abort')).toHaveLength(before);
+    const lives = (adapter as unknown as { lives: { size: number } }).lives;
+    expect(lives.size).toBe(1); // c1, still in the app
+    adapter.stop();
+    expect(lives.size).toBe(0);
+  });
+
   it('stop() ends every request in flight at once', async () => {
     const transport = new ScriptedTransport().on('POST channels/:id/answer', () => never()).on('POST bridges', () => never());
     const { adapter, clock } = await connectedAdapter(transport);
