@@ -1,6 +1,7 @@
 // CPU per call, function by function: each hot spot of the 50 calls/s profile (issue 12) measured
 // before and after its fix, side by side in the same run (ops/s, more is better). The "before"
 // versions are copies of the replaced code, kept here only to be measured. `npm run bench:cpu`.
+import { setMaxListeners } from 'node:events';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { AMI_EVENTS } from '../src/ami/ami-events.js';
@@ -11,7 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { createCallerHistory } from '../src/store/caller-history.js';
 import { MIGRATIONS, runMigrations } from '../src/store/migrations.js';
 import { localDate, localTime } from '../src/calendar/local-time.js';
-import { systemClock } from '../src/clock/clock.js';
+import { childSignal, ChildSignals, doneReason, systemClock } from '../src/clock/clock.js';
 import { createLogger } from '../src/log/logger.js';
 
 const MIN_MS = Number(process.env.BENCH_MS ?? 500);
@@ -310,6 +311,64 @@ cases.push({
   name: 'ChannelGoneError, 12 frames deep',
   before: (i) => deep(12, () => new ChannelGoneErrorBefore(`ch-${i}`, 'request', 'it left the application')),
   after: (i) => deep(12, () => new ChannelGoneError(`ch-${i}`, 'request', 'it left the application')),
+});
+
+// ---- signals: a channel's life and a request's attempt, with 500 live channels ----
+
+/** The adapter's stop signal with 500 live channels, and 150 ending ones' grace timers (3 s at 50 calls/s). */
+function stopSignalWith500(made: 'listeners' | 'fan-out') {
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const fanOut = new ChildSignals(stop.signal);
+  const child = made === 'listeners' ? () => childSignal(stop.signal) : () => fanOut.child();
+  for (let c = 0; c < LIVE; c++) child();
+  for (let c = 0; c < 150; c++) systemClock.timer(60_000, stop.signal, () => undefined);
+  return { stop: stop.signal, child };
+}
+const oldStop = stopSignalWith500('listeners');
+const newStop = stopSignalWith500('fan-out');
+const channelComesAndGoes = (s: typeof oldStop) => () => {
+  // Its life (adopt), then its end: the life aborted, a grace timer on the stop signal.
+  const life = s.child();
+  life.abort();
+  systemClock.timer(2000, s.stop, () => undefined).cancel();
+};
+cases.push({
+  name: 'signals: a channel comes and goes, 500 live',
+  before: channelComesAndGoes(oldStop),
+  after: channelComesAndGoes(newStop),
+});
+
+cases.push({
+  name: "signals: a wait ends, Error('done') reason",
+  before: () => new AbortController().abort(new Error('done')),
+  after: () => new AbortController().abort(doneReason()),
+});
+
+/** What a transport does with an attempt's signal: listens while the request is out. */
+function transportHolds(signal: AbortSignal): void {
+  const onAbort = () => undefined;
+  signal.addEventListener('abort', onAbort, { once: true });
+  signal.removeEventListener('abort', onAbort);
+}
+const channelLife = new AbortController().signal;
+cases.push({
+  name: "signals: one request's attempt",
+  before: () => {
+    const attempt = childSignal(channelLife);
+    systemClock.timer(5000, attempt.signal, () => attempt.abort(new Error('timeout')));
+    transportHolds(attempt.signal);
+    attempt.abort();
+  },
+  after: () => {
+    const attempt = new AbortController();
+    const onCaller = () => attempt.abort(channelLife.reason);
+    channelLife.addEventListener('abort', onCaller, { once: true });
+    const timer = systemClock.timer(5000, attempt.signal, () => attempt.abort(new Error('timeout')));
+    transportHolds(attempt.signal);
+    timer.cancel();
+    channelLife.removeEventListener('abort', onCaller);
+  },
 });
 
 report(cases);

@@ -11,7 +11,7 @@
 // is tried again until the channel is gone, so a call is never left ringing in the application.
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { childSignal, systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import { childSignal, ChildSignals, systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { ariPath, AriStatusError, type AriRequest, type AriTransport } from './ari-request.js';
 import { AriRequester, type RequestFigures, type RequestOptions } from './ari-requester.js';
 import { AMD_CONTEXT, AMD_EXTENSION, AMD_PARAMS_VARIABLE, AMD_STASIS_VARIABLE } from './amd-dialplan.js';
@@ -167,14 +167,17 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   private readonly playbacks = new ChannelWaiters<PlaybackOutcome>();
   /** N14: recording waiters by name, with the channel recorded (none for a bridge's). */
   private readonly recordings = new ChannelWaiters<RecordingOutcome>();
-  // Every live channel's life is a child of this signal, each with its listener here (removed
-  // when the channel ends): their number is the channels Asterisk holds, not a leak, and Node's
-  // warning at the 11th would fire on the 11th call.
+  // Every request not about a channel and each ending channel's grace timer listen here while
+  // they last: their number follows the load, not a leak, and Node's warning at the 11th would be
+  // noise. The live channels' lives are children through `lives` (one listener for all of them),
+  // which keeps this list short: EventTarget walks it on every add and remove.
   private readonly stopController = (() => {
     const controller = new AbortController();
     setMaxListeners(0, controller.signal);
     return controller;
   })();
+  /** Children of the stop signal, one per live channel. */
+  private readonly lives = new ChildSignals(this.stopController.signal);
   /** Per reconcile in flight: the channels that left while its listing was on its way. */
   private readonly endedWhileListing = new Set<Set<string>>();
 
@@ -398,7 +401,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     const held = new HeldEmitter();
     const events = held as unknown as ChannelEvents;
     this.channels.set(params.channelId, events);
-    this.channelLife.set(params.channelId, childSignal(this.stopController.signal));
+    this.channelLife.set(params.channelId, this.lives.child());
     this.originated.set(params.channelId, params.role);
     this.dialling.add(params.channelId);
     try {
@@ -464,7 +467,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     const held = new HeldEmitter();
     const events = held as unknown as ChannelEvents;
     this.channels.set(snoopId, events);
-    this.channelLife.set(snoopId, childSignal(this.stopController.signal));
+    this.channelLife.set(snoopId, this.lives.child());
     this.originated.set(snoopId, 'snoop');
     this.dialling.add(snoopId);
     try {
@@ -761,7 +764,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
 
   private adopt(channel: ChannelInfo, adopted: boolean): void {
     this.channels.set(channel.id, new EventEmitter());
-    this.channelLife.set(channel.id, childSignal(this.stopController.signal));
+    this.channelLife.set(channel.id, this.lives.child());
     this.emit('call', channel, adopted);
   }
 

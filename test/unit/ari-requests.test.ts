@@ -2,6 +2,7 @@
 // with the signal of what it is for; reads and hang-ups are tried again, the rest fail to the
 // verb; a request about a channel ends the moment the channel leaves; a hang-up that fails is
 // tried again until the channel is gone. All on the virtual clock with a scripted Asterisk.
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -133,6 +134,21 @@ describe('AriRequester: timeouts, signals, repeats', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('a request that is answered leaves no listener on the caller\'s signal and no timer, and its attempt signal is let go, not aborted', async () => {
+    const seen: AbortSignal[] = [];
+    const transport = new ScriptedTransport().on('GET channels', (_req, signal) => {
+      seen.push(signal);
+      return [];
+    });
+    const { clock, requester: r } = requester(transport);
+    const call = new AbortController();
+    for (let i = 0; i < 20; i++) await r.call(GET, call.signal);
+    expect(getEventListeners(call.signal, 'abort')).toHaveLength(0);
+    expect(clock.pending).toBe(0);
+    expect(seen.map((s) => [s.aborted, getEventListeners(s, 'abort').length])).toEqual(seen.map(() => [false, 0]));
+    expect(r.figures().inFlight).toBe(0);
+  });
+
   it('recent timeouts are counted for one timeout period, then forgotten', async () => {
     const transport = new ScriptedTransport().on('POST channels/:id/answer', () => never());
     const { clock, requester: r } = requester(transport);
@@ -192,6 +208,22 @@ describe('AriAdapter: requests about a channel end with it', () => {
     const ring = track(adapter.ring('c1'));
     await clock.advance(TIMEOUT);
     expect(ring.error).toBeInstanceOf(AriTimeoutError);
+  });
+
+  it('live channels do not listen on the stop signal one by one: 500 of them add no listener there', async () => {
+    const transport = new ScriptedTransport();
+    const { adapter, socket, clock } = await connectedAdapter(transport);
+    const stop = (adapter as unknown as { stopController: AbortController }).stopController.signal;
+    const before = getEventListeners(stop, 'abort').length;
+    for (let i = 0; i < 500; i++) socket.send({ type: 'StasisStart', channel: caller(`live-${i}`) });
+    expect(getEventListeners(stop, 'abort')).toHaveLength(before);
+    for (let i = 0; i < 500; i++) socket.send({ type: 'StasisEnd', channel: caller(`live-${i}`) });
+    await clock.runAll(); // the ended channels' grace timers (3 s) listen there until they fire
+    expect(getEventListeners(stop, 'abort')).toHaveLength(before);
+    const lives = (adapter as unknown as { lives: { size: number } }).lives;
+    expect(lives.size).toBe(1); // c1, still in the app
+    adapter.stop();
+    expect(lives.size).toBe(0);
   });
 
   it('stop() ends every request in flight at once', async () => {
