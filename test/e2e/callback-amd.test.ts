@@ -99,7 +99,12 @@ describe('issue 9: callbacks that reach a machine', () => {
     // Second (last) attempt, due at nextAttemptAt: a machine again, so the callback expires.
     const expired = await callbackOf(number, (c) => c.status === 'expired', RETRY_MS + 90_000);
     expect(expired).toMatchObject({ attempts: 2, outcome: 'machine' });
-    events = await ctx.hotline.events(callId);
+    // Events are written in batches: the row can be expired before its events are in.
+    for (let i = 0; i < 50; i++) {
+      events = await ctx.hotline.events(callId);
+      if (events.some((e) => e.type === 'callback.expired')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const attempts = dataOfAll(events, 'callback.attempt');
     expect(attempts.map((a) => [a.attempt, a.outcome, a.amd?.status])).toEqual([
       [1, 'machine', 'MACHINE'],
