@@ -8,7 +8,12 @@ export async function waitForEvent(hotline: TestController, caller: string, type
   for (;;) {
     const call = (await hotline.calls()).find((c) => c.caller === caller);
     if (call && (await hotline.events(call.id)).some((e) => e.type === type)) return call.id;
-    if (Date.now() > until) throw new Error(`no ${type} event for ${caller} within ${timeoutMs} ms`);
+    if (Date.now() > until) {
+      // Say what the call did log (or that there is no call at all): a flaky failure is then read
+      // from the CI output, not guessed at.
+      const seen = call ? `its events: ${types(await hotline.events(call.id)).join(', ') || 'none'}` : 'no call row for that caller';
+      throw new Error(`no ${type} event for ${caller} within ${timeoutMs} ms (${seen})`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
