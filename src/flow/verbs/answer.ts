@@ -22,9 +22,14 @@ const run: VerbRunner<AnswerStep> = async (ctx, step) => {
     cadenceOffMs: ring.cadence.offMs,
     answerAfterRings: ring.answerAfterRings,
   });
-  await call.ring();
   const plan = planAnswer(ring, call.createdAt, clock.now());
-  if (plan.waitMs > 0) await clock.sleep(plan.waitMs, call.signal);
+  // Ringback only when there is a ring to hear: a flow that answers at once (or a call whose
+  // target has passed) would pay an ARI round trip, and a 180 Asterisk must send, before the
+  // answer, for nothing (issue 12: every request counts at 100 calls a second).
+  if (plan.waitMs > 0) {
+    await call.ring();
+    await clock.sleep(plan.waitMs, call.signal);
+  }
   await call.answer();
   const delayMs = clock.now() - call.createdAt;
   // From the first word: a caller who talks over the greeting is there (N3).
