@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   console.log(
     `bench: ${runs.length} runs (${options.repetitions} × rates ${options.rates.join(', ')} × ${options.systems.join(', ')}), ` +
       `${options.seconds} s of calls each, callers hang up ${options.hold} s after the answer; about ${Math.ceil(estimateS / 60)} min ` +
-      `(each run bounded at ${sippBoundS(options.seconds, holdMs)} s)`,
+      `(each run bounded at ${sippBoundS(options.seconds, holdMs)} s); the controller and the bare app at ${options.priority} CPU priority`,
   );
 
   ensureSipp();
@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     flowFile: FLOW_FILE,
     maxCalls: options.maxCalls,
     logLevel: options.logLevel,
+    priority: options.priority,
     seconds: options.seconds,
     holdMs,
     settleS: options.settle,

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { SYSTEMS, type SystemName } from './dialplan.js';
+import { PRIORITIES } from './priority.js';
 
 // A comma-separated flag as a list of items.
 const csv = <T extends z.ZodType>(item: T) =>
@@ -18,6 +19,10 @@ const Options = z
     settle: z.coerce.number().int().min(0).max(300).default(30).describe('after a run, how long until its channels still up are counted, s'),
     systems: csv(z.enum(SYSTEMS as [SystemName, ...SystemName[]])).default([...SYSTEMS]).describe('which systems to run'),
     maxCalls: z.coerce.number().int().min(1).max(10_000).default(1200).describe("the controller's HOTLINE_MAX_CALLS: past it callers are shed"),
+    priority: z
+      .enum(PRIORITIES)
+      .default('realtime')
+      .describe("the CPU priority of the controller and the bare app (README: CPU priority): normal, high (nice -10) or realtime (SCHED_RR 1)"),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info').describe("the controller's LOG_LEVEL (its log goes to a file)"),
     out: z.string().min(1).default('reports/bench-load.json').describe('the JSON report'),
   })
@@ -32,6 +37,7 @@ const FLAGS = {
   settle: 'settle',
   systems: 'systems',
   'max-calls': 'maxCalls',
+  priority: 'priority',
   'log-level': 'logLevel',
   out: 'out',
 } as const satisfies Record<string, keyof BenchOptions>;

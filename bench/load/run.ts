@@ -17,6 +17,7 @@ import type { RunSpec } from './schedule.js';
 import { runSipp, type SippRunOutput } from './sipp.js';
 import { answering, parseShortMessages, parseSippStats, type SippCounts } from './sipp-results.js';
 import { round1, spread } from './stats.js';
+import type { Priority } from './priority.js';
 import { startBareApp, startController, type ControllerProcess, type SystemProcess } from './systems.js';
 import type { Config } from '../../src/config/env.js';
 
@@ -46,6 +47,8 @@ export interface BenchContext {
   flowFile: string;
   maxCalls: number;
   logLevel: string;
+  /** The CPU priority of the controller and the bare app. */
+  priority: Priority;
   seconds: number;
   holdMs: number;
   settleS: number;
@@ -116,9 +119,9 @@ export async function runOnce(spec: RunSpec, ctx: BenchContext): Promise<{ resul
   let proc: SystemProcess | undefined;
   try {
     if (system === 'controller') {
-      proc = controller = await startController({ app: BENCH_APPS.controller, flowFile: ctx.flowFile, dbFile, logFile, maxCalls: ctx.maxCalls, logLevel: ctx.logLevel });
+      proc = controller = await startController({ app: BENCH_APPS.controller, flowFile: ctx.flowFile, dbFile, logFile, maxCalls: ctx.maxCalls, logLevel: ctx.logLevel, priority: ctx.priority });
     } else if (system === 'bare') {
-      proc = await startBareApp({ app: BENCH_APPS.bare, ari: ctx.ari, ...ctx.media, logFile });
+      proc = await startBareApp({ app: BENCH_APPS.bare, ari: ctx.ari, ...ctx.media, logFile, priority: ctx.priority });
     }
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });

@@ -4,10 +4,11 @@
 // is the process doing the work (no npx or tsx launcher in between), and both are stopped by
 // that pid: SIGTERM, then SIGKILL if it has not exited within the grace.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Config } from '../../src/config/env.js';
 import type { AdmissionStatus } from '../../src/overload/admission.js';
+import { atPriority, type Priority } from './priority.js';
 
 const STOP_GRACE_MS = 15_000;
 const START_LIMIT_MS = 60_000;
@@ -57,6 +58,15 @@ function track(child: ChildProcess, what: string, logFd: number): SystemProcess 
   return proc;
 }
 
+/**
+ * The Node flags `npm start` runs the controller with (package.json `config.nodeFlags`), so the
+ * bench measures the controller as it is deployed.
+ */
+export function controllerNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { config?: { nodeFlags?: string } };
+  return (pkg.config?.nodeFlags ?? '').split(/\s+/).filter((f) => f !== '');
+}
+
 async function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -88,12 +98,14 @@ export async function startController(o: {
   logFile: string;
   maxCalls: number;
   logLevel: string;
+  priority: Priority;
   /** More settings, over those above (the e2e tests' flow timings, for one). */
   env?: Record<string, string>;
 }): Promise<ControllerProcess> {
   const port = await freeTcpPort();
   const logFd = openSync(o.logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const [command, ...args] = atPriority(o.priority, [process.execPath, ...controllerNodeFlags(), '--import', 'tsx', 'src/main.ts']);
+  const child = spawn(command!, args, {
     stdio: ['ignore', logFd, logFd],
     env: {
       ...process.env,
@@ -131,9 +143,17 @@ export async function startController(o: {
   return { ...proc, url: base, health };
 }
 
-export async function startBareApp(o: { app: string; ari: Config['ari']; greeting: string[]; menu: string[]; logFile: string }): Promise<SystemProcess> {
+export async function startBareApp(o: {
+  app: string;
+  ari: Config['ari'];
+  greeting: string[];
+  menu: string[];
+  logFile: string;
+  priority: Priority;
+}): Promise<SystemProcess> {
   const logFd = openSync(o.logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load/bare-app.ts'], {
+  const [command, ...args] = atPriority(o.priority, [process.execPath, '--import', 'tsx', 'bench/load/bare-app.ts']);
+  const child = spawn(command!, args, {
     stdio: ['ignore', 'pipe', logFd],
     env: {
       ...process.env,

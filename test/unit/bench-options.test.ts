@@ -4,7 +4,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SYSTEMS, type SystemName } from '../../bench/load/dialplan.js';
 import { parseOptions, UsageError } from '../../bench/load/options.js';
+import { atPriority } from '../../bench/load/priority.js';
 import { schedule } from '../../bench/load/schedule.js';
+import { controllerNodeFlags } from '../../bench/load/systems.js';
 
 describe('parseOptions (bench:load)', () => {
   it('defaults to the issue’s bench: 20, 50, 100, 150 calls/s, 20 s each, one repetition (under 15 min from a fresh clone), all three systems', () => {
@@ -16,6 +18,7 @@ describe('parseOptions (bench:load)', () => {
       settle: 30,
       systems: ['controller', 'dialplan', 'bare'],
       maxCalls: 1200,
+      priority: 'realtime',
       logLevel: 'info',
       out: 'reports/bench-load.json',
     });
@@ -24,6 +27,18 @@ describe('parseOptions (bench:load)', () => {
   it('reads a smoke run’s flags', () => {
     const o = parseOptions(['--rates', '5', '--seconds', '10', '--repetitions', '1', '--systems', 'dialplan, controller', '--max-calls=300']);
     expect(o).toMatchObject({ rates: [5], seconds: 10, repetitions: 1, systems: ['dialplan', 'controller'], maxCalls: 300 });
+    expect(parseOptions(['--priority', 'normal']).priority).toBe('normal');
+  });
+
+  it('starts the ARI systems at the priority asked for, the same command otherwise (README: CPU priority)', () => {
+    const argv = ['/usr/bin/node', '--import', 'tsx', 'src/main.ts'];
+    expect(atPriority('normal', argv)).toEqual(argv);
+    expect(atPriority('high', argv)).toEqual(['nice', '-n', '-10', ...argv]);
+    expect(atPriority('realtime', argv)).toEqual(['chrt', '--rr', '1', ...argv]);
+  });
+
+  it('runs the controller with the Node flags npm start gives it (package.json config.nodeFlags)', () => {
+    expect(controllerNodeFlags()).toEqual(['--max-semi-space-size=2']);
   });
 
   it('names every bad flag, and refuses unknown ones and positionals', () => {
@@ -36,11 +51,12 @@ describe('parseOptions (bench:load)', () => {
       }
       throw new Error('accepted');
     };
-    const bad = message(['--rates', '20,fast', '--seconds', '0', '--systems', 'asterisk', '--max-calls=-1']);
+    const bad = message(['--rates', '20,fast', '--seconds', '0', '--systems', 'asterisk', '--max-calls=-1', '--priority', 'nice']);
     expect(bad).toMatch(/^--rates: /m);
     expect(bad).toMatch(/^--seconds: /m);
     expect(bad).toMatch(/^--systems: /m);
     expect(bad).toMatch(/^--max-calls: /m);
+    expect(bad).toMatch(/^--priority: /m);
     expect(bad).toContain('usage: npm run bench:load -- [flags]');
     expect(message(['--rate', '5'])).toMatch(/Unknown option '--rate'/);
     expect(message(['5'])).toMatch(/positional/);

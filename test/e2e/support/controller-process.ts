@@ -20,6 +20,8 @@ export async function startControllerProcess(flowFile: string, o: { dbFile: stri
     logFile: join(dirname(o.dbFile), 'controller.log'),
     maxCalls: 200,
     logLevel: 'warn',
+    // A test's few calls do not saturate the machine (bench/load/priority.ts).
+    priority: 'normal',
     env: o.env ?? {},
   });
   const token = readEnvironment().API_TOKEN ?? '';
