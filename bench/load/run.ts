@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asteriskPid, type AriRest, isChannelOf } from './asterisk.js';
 import { readStore } from './controller-db.js';
-import { BENCH_APPS, BENCH_ENTRIES, type SystemName } from './dialplan.js';
-import { dialplanInstalled, installDialplan, type BenchDialplan } from './install-dialplan.js';
+import { BENCH_APPS, BENCH_ENTRIES, type BenchDialplan, type SystemName } from './dialplan.js';
+import { dialplanInstalled, installDialplan } from './install-dialplan.js';
 import { sampleProcess, type ProcSample } from './proc.js';
 import type { RunResult } from './results.js';
 import type { RunSpec } from './schedule.js';
@@ -109,7 +109,7 @@ export async function runOnce(spec: RunSpec, ctx: BenchContext): Promise<{ resul
   const errors: string[] = [];
   const tag = `rep${repetition}-${rate}cps-${system}`;
   if (!(await dialplanInstalled(system))) {
-    console.log('bench: the bench dialplan was gone (a dialplan reload?): adding it again');
+    console.log('bench: the bench dialplan was gone (the sandbox regenerated?): writing it again');
     await installDialplan(ctx.dialplan);
   }
   const dir = mkdtempSync(join(tmpdir(), `bench-load-${tag}-`));
@@ -155,7 +155,7 @@ export async function runOnce(spec: RunSpec, ctx: BenchContext): Promise<{ resul
     const end = { proc: proc ? sampleProcess(proc.pid) : undefined, asterisk: astPid ? sampleProcess(astPid) : undefined };
     if (proc?.exited() !== undefined) errors.push(`the ${system} process exited during the run (${proc.exited()})`);
     if (!(await dialplanInstalled(system).catch(() => false))) {
-      errors.push("the bench dialplan was gone after the run (a dialplan reload elsewhere?): this run's failures may be that");
+      errors.push("the bench dialplan was gone after the run (the sandbox regenerated elsewhere?): this run's failures may be that");
     }
     if (sipp.timedOut) errors.push('SIPp was stopped by the run bound');
 

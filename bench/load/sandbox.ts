@@ -2,10 +2,12 @@
 // an RTP range and HTTP session limit wide enough for its callers. Asterisk is never restarted
 // here (another run may be using it): a sandbox that is down is started with the bench's
 // settings, one that runs is regenerated with them (docker/sandbox.sh up: Asterisk reloads) only
-// when it is too small, and if a reload cannot widen it the bench stops and says what to do.
+// when it is too small or older than the include of the bench's dialplan file, and if a reload
+// cannot widen it the bench stops and says what to do.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BENCH_DIALPLAN_FILE } from '../../src/asterisk/render-config.js';
 import { DEFAULT_MAX_CALLS } from '../../src/config/env.js';
 import { asteriskCli, parseRtpRange, SANDBOX_ROOT } from './asterisk.js';
 
@@ -45,13 +47,22 @@ async function liveRtpPorts(): Promise<number> {
   return range.end - range.start + 1;
 }
 
+const generated = (file: string): string => {
+  try {
+    return readFileSync(join(SANDBOX_ROOT, 'etc/asterisk', file), 'utf8');
+  } catch {
+    return '';
+  }
+};
+
 /** http.conf's sessionlimit as generated (Asterisk shows no live value); 100 is its default. */
 function sessionLimitInFile(): number {
-  try {
-    return Number(/^sessionlimit\s*=\s*(\d+)/m.exec(readFileSync(join(SANDBOX_ROOT, 'etc/asterisk/http.conf'), 'utf8'))?.[1] ?? 100);
-  } catch {
-    return 100;
-  }
+  return Number(/^sessionlimit\s*=\s*(\d+)/m.exec(generated('http.conf'))?.[1] ?? 100);
+}
+
+/** Whether extensions.conf includes the bench's dialplan file (one generated before that does not). */
+function includesBenchDialplan(): boolean {
+  return generated('extensions.conf').includes(`#tryinclude ${BENCH_DIALPLAN_FILE}`);
 }
 
 export interface SandboxState {
@@ -67,8 +78,12 @@ export async function ensureSandbox(needs: SandboxNeeds): Promise<SandboxState> 
   const up = running();
   if (up) {
     const have = { rtpPorts: await liveRtpPorts(), sessionLimit: sessionLimitInFile() };
-    if (have.rtpPorts >= want.rtpPorts && have.sessionLimit >= want.sessionLimit) return { ...have, action: 'none' };
-    console.log(`bench: the sandbox has ${have.rtpPorts} RTP ports and ${have.sessionLimit} HTTP sessions; regenerating it for ${want.rtpPorts} and ${want.sessionLimit}`);
+    const included = includesBenchDialplan();
+    if (have.rtpPorts >= want.rtpPorts && have.sessionLimit >= want.sessionLimit && included) return { ...have, action: 'none' };
+    console.log(
+      `bench: the sandbox has ${have.rtpPorts} RTP ports and ${have.sessionLimit} HTTP sessions${included ? '' : ", and its extensions.conf does not include the bench's dialplan file"}; ` +
+        `regenerating it for ${want.rtpPorts} and ${want.sessionLimit}`,
+    );
   }
   // The settings go through the environment, which wins over hotline.env (src/config/env.ts):
   // hotline.env is the operator's and stays as it is. RTP_PORTS must hold 4 × HOTLINE_MAX_CALLS;

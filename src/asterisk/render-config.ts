@@ -337,8 +337,19 @@ ${amdContext()}
 ; Site-specific contexts (e.g. agent phones reached through Local channels) go in
 ; extensions_local.conf next to this file: it is kept across regenerations.
 #tryinclude extensions_local.conf
+
+; The load bench's entries (npm run bench:load), there only while it runs. A file rather than
+; extensions added with the CLI: its entry keeps its labels (a caller the controller sheds goes
+; back to \`${SHED_LABEL}\`), and a dialplan reload keeps them.
+#tryinclude ${BENCH_DIALPLAN_FILE}
 `;
 }
+
+/**
+ * The file the load bench (bench/load/install-dialplan.ts) writes next to extensions.conf while
+ * it runs and deletes at its end; absent, the include is skipped.
+ */
+export const BENCH_DIALPLAN_FILE = 'extensions_bench.conf';
 
 /**
  * One entry context: the hotline number handed to the ARI application `app`, with the fallback.

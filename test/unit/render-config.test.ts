@@ -8,6 +8,7 @@ import {
   AMI_READ,
   ASTERISK_MODULES,
   AsteriskConfigError,
+  BENCH_DIALPLAN_FILE,
   renderAsteriskConfig,
 } from '../../src/asterisk/render-config.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
@@ -206,6 +207,18 @@ describe('credentials and addresses are checked where they are written', () => {
     for (const [name, text] of Object.entries(files)) {
       for (const l of text.split('\n')) expect(line.test(l), `${name}: ${JSON.stringify(l)}`).toBe(true);
     }
+  });
+});
+
+describe('extensions.conf: the included files', () => {
+  it("ends with the site's extensions_local.conf, then the load bench's file: whole contexts after everything generated", () => {
+    const text = file('extensions.conf');
+    const directives = text.split('\n').filter((l) => l.startsWith('#'));
+    expect(directives).toEqual(['#tryinclude extensions_local.conf', `#tryinclude ${BENCH_DIALPLAN_FILE}`]);
+    // Nothing generated after it: a line there would land in the included file's last context.
+    expect(text.trimEnd().endsWith(`#tryinclude ${BENCH_DIALPLAN_FILE}`)).toBe(true);
+    // Not a *_local.conf, which docker/sandbox.sh up keeps: a file left by a killed bench goes with the next regeneration.
+    expect(BENCH_DIALPLAN_FILE).not.toMatch(/_local\.conf$/);
   });
 });
 
