@@ -5,41 +5,13 @@
 // only if every repetition does.
 import { describe, expect, it } from 'vitest';
 import type { SystemName } from '../../bench/load/dialplan.js';
-import type { RunResult } from '../../bench/load/results.js';
 import { formatVerdicts, GOALS, type RuleResult, verdicts } from '../../bench/load/verdict.js';
+import { benchRun, type RunOverrides } from './support/bench-run.js';
 
-type Overrides = Partial<Omit<RunResult, 'sipp'>> & { sipp?: Partial<RunResult['sipp']> };
-
-function run(system: SystemName, o: Overrides = {}): RunResult {
-  const { sipp, ...rest } = o;
-  return {
-    repetition: 1,
-    rate: 20,
-    system,
-    startedAt: '2026-11-30T00:00:00.000Z',
-    durationS: 30,
-    sipp: { attempted: 400, successful: 400, failed: 0, failures: {}, answered: 400, refused: {}, unanswered: 0, exitCode: 0, timedOut: false, ...sipp },
-    answerDelayMs: 0,
-    answerMs: { count: 400, p50: 2, p95: 4, p99: 5, max: 6 },
-    stuck: 0,
-    errors: [],
-    ...(system === 'controller'
-      ? {
-          process: { cpuMs: 2000, cpuMsPerCall: 5, rssBaseMb: 90, rssPeakMb: 95, kbPerLiveCall: 25, peakLiveCalls: 200 },
-          loopDelayMs: { p99: 4, max: 12, windows: 60 },
-          store: { calls: 400, events: 2400, missingRows: 0, missingHangups: 0, unfinished: 0, shed: {} },
-        }
-      : system === 'bare'
-        ? { process: { cpuMs: 1600, cpuMsPerCall: 4, rssBaseMb: 60, rssPeakMb: 62 } }
-        : {}),
-    ...rest,
-  };
-}
-
-const trio = (o: Partial<Record<SystemName, Overrides>> = {}, repetition = 1, rate = 20) => [
-  run('controller', { repetition, rate, ...o.controller }),
-  run('dialplan', { repetition, rate, ...o.dialplan }),
-  run('bare', { repetition, rate, ...o.bare }),
+const trio = (o: Partial<Record<SystemName, RunOverrides>> = {}, repetition = 1, rate = 20) => [
+  benchRun('controller', { repetition, rate, ...o.controller }),
+  benchRun('dialplan', { repetition, rate, ...o.dialplan }),
+  benchRun('bare', { repetition, rate, ...o.bare }),
 ];
 
 const rule = (list: ReturnType<typeof verdicts>, name: RuleResult['rule'], rate = 20) => list.find((v) => v.rate === rate)!.rules.find((r) => r.rule === name)!;
@@ -69,7 +41,7 @@ describe('verdicts (bench:load, issue 12 goals)', () => {
       { stuck: 1 },
       { store: { calls: 399, events: 2400, missingRows: 1, missingHangups: 0, unfinished: 0, shed: {} } },
       { store: { calls: 400, events: 2399, missingRows: 0, missingHangups: 1, unfinished: 1, shed: {} } },
-    ] satisfies Overrides[]) {
+    ] satisfies RunOverrides[]) {
       expect(rule(verdicts(trio({ controller })), 'no loss').status).toBe('FAIL');
     }
   });
