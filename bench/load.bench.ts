@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       const a = result.answerMs;
       console.log(
         `  rep ${spec.repetition}, ${spec.rate} calls/s, ${spec.system}: ${result.sipp.attempted} attempted, ${result.sipp.answered} answered, ` +
-          `${result.sipp.failed} failed, INVITE→200 p99 ${a.p99 ?? '–'} ms (${result.durationS} s)${result.errors.length ? `; ${result.errors.join('; ')}` : ''}`,
+          `${result.sipp.failed} failed, ${result.sipp.endedByHotline} hung up by the hotline, INVITE→200 p99 ${a.p99 ?? '–'} ms (${result.durationS} s)${result.errors.length ? `; ${result.errors.join('; ')}` : ''}`,
       );
     } catch (err) {
       console.error(`  rep ${spec.repetition}, ${spec.rate} calls/s, ${spec.system}: ${(err as Error).message}`);
@@ -167,7 +167,7 @@ function failedRun(spec: RunSpec, error: string): RunResult {
     ...spec,
     startedAt: new Date().toISOString(),
     durationS: 0,
-    sipp: { attempted: 0, successful: 0, failed: 0, failures: {}, answered: 0, refused: {}, unanswered: 0, exitCode: null, timedOut: false },
+    sipp: { attempted: 0, successful: 0, failed: 0, failures: {}, answered: 0, refused: {}, unanswered: 0, endedByCaller: 0, endedByHotline: 0, exitCode: null, timedOut: false },
     answerDelayMs: 0,
     answerMs: { count: 0, p50: undefined, p95: undefined, p99: undefined, max: undefined },
     stuck: null,

@@ -14,6 +14,7 @@ export interface RunResult {
   sipp: {
     attempted: number;
     successful: number;
+    /** SIPp's FailedCall: no answer, refused, timed out, an unexpected message; a call the hotline hung up is not one. */
     failed: number;
     /** SIPp's failure reasons (FailedUnexpectedMessage, ...), non-zero only. */
     failures: Record<string, number>;
@@ -21,6 +22,13 @@ export interface RunResult {
     /** Final answers other than 200, by status (488: Asterisk's RTP ports ran out). */
     refused: Record<string, number>;
     unanswered: number;
+    /** Answered calls the caller hung up first, its hold over (SIPp sent the first BYE). */
+    endedByCaller: number;
+    /**
+     * Answered calls the hotline hung up first (SIPp received the first BYE and answered it): not
+     * failed, but not held either; the controller's shed callers (answer, apology, BYE) are these.
+     */
+    endedByHotline: number;
     exitCode: number | null;
     /** SIPp was stopped by the run's bound (its own -timeout or the bench's kill). */
     timedOut: boolean;

@@ -1,13 +1,14 @@
 // What a SIPp run of the bench leaves behind, read back: its statistics file (-trace_stat: the
 // counts of calls attempted, succeeded and failed, and why) and its short message log
 // (-trace_shortmsg: one line per SIP message with a microsecond time stamp, from which every
-// call's INVITE→200 time is taken; SIPp's own response times count whole milliseconds only).
+// call's INVITE→200 time is taken, SIPp's own response times counting whole milliseconds only,
+// and who hung up an answered call first: the caller or the hotline).
 
 /** The counts of a run, from the last line of SIPp's statistics file (cumulative columns). */
 export interface SippCounts {
   /** Calls SIPp placed (OutgoingCall). */
   attempted: number;
-  /** Calls whose whole scenario passed: answered, held, hung up (SuccessfulCall). */
+  /** Calls whose whole scenario passed: answered, then hung up by the caller after its hold or by the hotline (SuccessfulCall). */
   successful: number;
   /** Calls that failed, for whatever reason (FailedCall). */
   failed: number;
@@ -45,12 +46,18 @@ export interface SippCall {
   invitedAt: number;
   /** The first final response to the INVITE: its status code and when it came. */
   final?: { status: number; at: number };
+  /**
+   * Who sent the call's first BYE: the caller (SIPp sent it: its hold ran out) or the hotline
+   * (SIPp received it: e.g. a shed caller's apology ended). None: no BYE in the log.
+   */
+  firstBye?: { by: 'caller' | 'hotline'; at: number };
 }
 
 /**
  * Reads `-trace_shortmsg` output: tab-separated date, time, epoch seconds, S(ent) or R(eceived),
- * Call-ID, CSeq and the message's first line. Retransmitted INVITEs and repeated 200s keep the
- * first time.
+ * Call-ID, CSeq and the message's first line. Retransmitted INVITEs, repeated 200s and
+ * retransmitted BYEs keep the first time; the 200 OK that answers a BYE is not a BYE. The log is
+ * in the order SIPp handled the messages, so the first BYE line of a call is the first BYE.
  */
 export function parseShortMessages(text: string): SippCall[] {
   const calls = new Map<string, SippCall>();
@@ -58,9 +65,16 @@ export function parseShortMessages(text: string): SippCall[] {
     const fields = line.split('\t');
     if (fields.length < 7) continue;
     const [, , epoch, direction, callId, cseq, firstLine] = fields as [string, string, string, string, string, string, string];
-    if (!/\bINVITE$/.test(cseq.trim())) continue;
     const at = Number(epoch) * 1000;
     if (!Number.isFinite(at)) continue;
+    if (/\bBYE$/.test(cseq.trim())) {
+      const call = calls.get(callId);
+      if (call && !call.firstBye && firstLine.startsWith('BYE ') && (direction === 'S' || direction === 'R')) {
+        call.firstBye = { by: direction === 'S' ? 'caller' : 'hotline', at };
+      }
+      continue;
+    }
+    if (!/\bINVITE$/.test(cseq.trim())) continue;
     if (direction === 'S' && firstLine.startsWith('INVITE ')) {
       if (!calls.has(callId)) calls.set(callId, { callId, invitedAt: at });
       continue;
@@ -82,17 +96,29 @@ export interface Answering {
   refused: Record<string, number>;
   /** INVITEs that got no final response at all. */
   unanswered: number;
+  /** Answered calls the caller hung up first (its hold ran out: SIPp sent the first BYE). */
+  endedByCaller: number;
+  /**
+   * Answered calls the hotline hung up first (SIPp received the first BYE and answered it: a
+   * completed call, not a failed one), e.g. the callers the controller shed: answered, apology, BYE.
+   */
+  endedByHotline: number;
 }
 
-/** The answer times "beyond the configured answer delay" (issue 12), and what else came back. */
+/** The answer times "beyond the configured answer delay" (issue 12), what else came back, and who hung up. */
 export function answering(calls: readonly SippCall[], answerDelayMs: number): Answering {
   const answerMs: number[] = [];
   const refused: Record<string, number> = {};
   let unanswered = 0;
+  const endedBy = { caller: 0, hotline: 0 };
   for (const call of calls) {
     if (!call.final) unanswered++;
-    else if (call.final.status === 200) answerMs.push(call.final.at - call.invitedAt - answerDelayMs);
-    else refused[call.final.status] = (refused[call.final.status] ?? 0) + 1;
+    else if (call.final.status !== 200) refused[call.final.status] = (refused[call.final.status] ?? 0) + 1;
+    else {
+      answerMs.push(call.final.at - call.invitedAt - answerDelayMs);
+      // Only an answered call is hung up; a BYE before the answer is a failure SIPp counts.
+      if (call.firstBye && call.firstBye.at >= call.final.at) endedBy[call.firstBye.by]++;
+    }
   }
-  return { answered: answerMs.length, answerMs, refused, unanswered };
+  return { answered: answerMs.length, answerMs, refused, unanswered, endedByCaller: endedBy.caller, endedByHotline: endedBy.hotline };
 }

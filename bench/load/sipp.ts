@@ -1,13 +1,14 @@
 // One SIPp run of the bench: `rate` calls a second for `seconds`, each caller answered, silent
-// (no RTP) and gone `holdMs` after the answer (bench/load/caller.xml). Bounded twice: SIPp's own
+// (no RTP) and gone `holdMs` after the answer unless the hotline hangs up first
+// (bench/load/caller.xml, written into the run's directory with its hold). Bounded twice: SIPp's own
 // -timeout, and a kill by the bench a little after it. Its SIP and media ports are free ones, so
 // SIPp callers of a test run elsewhere on the machine (port 5070, media 6000) are not in the way.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { withoutHoldTimeouts, writeCallerScenario } from './caller-scenario.js';
 
-export const SCENARIO = resolve('bench/load/caller.xml');
 /** A caller waits this long for each answer before SIPp fails (and cancels) the call. */
 export const RECV_TIMEOUT_MS = 30_000;
 
@@ -30,7 +31,7 @@ export interface SippRunOutput {
   endedAt: number;
   stats: string;
   shortMessages: string;
-  /** SIPp's error log and stderr, the first few KB. */
+  /** SIPp's error log (less its warnings for callers whose hold ran out) and stderr, the first few KB. */
   errors: string;
 }
 
@@ -65,10 +66,11 @@ export async function runSipp(o: SippRunOptions): Promise<SippRunOutput> {
   const files = { stats: join(o.dir, 'stats.csv'), short: join(o.dir, 'short.log'), errors: join(o.dir, 'errors.log') };
   const boundS = sippBoundS(o.seconds, o.holdMs);
   const calls = o.rate * o.seconds;
+  const scenario = writeCallerScenario(o.dir, o.holdMs);
   const args = [
-    '127.0.0.1:5060', '-sf', SCENARIO, '-s', o.number, '-i', '127.0.0.1', '-p', String(sipPort), '-mp', String(mediaPort),
+    '127.0.0.1:5060', '-sf', scenario, '-s', o.number, '-i', '127.0.0.1', '-p', String(sipPort), '-mp', String(mediaPort),
     '-r', String(o.rate), '-rp', '1000', '-m', String(calls), '-l', String(o.rate * (Math.ceil(o.holdMs / 1000) + RECV_TIMEOUT_MS / 1000 + 5)),
-    '-d', String(o.holdMs), '-recv_timeout', String(RECV_TIMEOUT_MS), '-nostdin', '-timeout', `${boundS}s`, '-timeout_error',
+    '-recv_timeout', String(RECV_TIMEOUT_MS), '-nostdin', '-timeout', `${boundS}s`, '-timeout_error',
     '-trace_stat', '-stf', files.stats, '-fd', '1', '-trace_shortmsg', '-shortmessage_file', files.short, '-trace_err', '-error_file', files.errors,
   ];
   const startedAt = Date.now();
@@ -90,7 +92,7 @@ export async function runSipp(o: SippRunOptions): Promise<SippRunOutput> {
   clearTimeout(kill);
   runningSipp.delete(child);
   const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
-  const errors = `${read(files.errors).slice(0, 4096)}${stderr}`.trim();
+  const errors = `${withoutHoldTimeouts(read(files.errors)).slice(0, 4096)}${stderr}`.trim();
   return {
     exitCode,
     // Stopped by SIPp's own -timeout (which then exits with an error) or killed by the bench.

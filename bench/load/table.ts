@@ -12,6 +12,8 @@ export const COLUMNS = [
   'attempted',
   'answered',
   'failed',
+  // Answered calls the hotline hung up before the caller's hold ran out: not in `failed`.
+  'hotline BYE',
   'INVITE→200 p50 / p95 / p99 ms',
   'stuck after settle',
   'CPU ms/call',
@@ -32,6 +34,7 @@ export function tableRow(r: RunResult): string[] {
     String(r.sipp.attempted),
     String(r.sipp.answered),
     String(r.sipp.failed),
+    String(r.sipp.endedByHotline),
     slash(num(r.answerMs.p50, 1), num(r.answerMs.p95, 1), num(r.answerMs.p99, 1)),
     num(r.stuck),
     num(r.process?.cpuMsPerCall, 2),

@@ -42,18 +42,38 @@ interface Trio {
 type Check = { ok: boolean; text: string } | { na: string };
 
 const ms = (n: number | undefined) => (n === undefined ? '?' : `${n} ms`);
+const show = (n: number | null | undefined) => (n === null || n === undefined ? '?' : String(n));
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+/** A system's hang-ups before its callers' hold ran out (the table's "hotline BYE"), as a clause; none: nothing to say. */
+const hungUp = (r: RunResult) => (r.sipp.endedByHotline > 0 ? `hung up ${r.sipp.endedByHotline} callers before their hold` : undefined);
 
 const RULES: Record<RuleResult['rule'], (t: Trio, g: Goals) => Check> = {
-  // At a rate where the dialplan fails no call, the controller fails none, strands none and loses no event.
+  // At a rate where the dialplan fails no call, the controller fails none, strands none and loses
+  // no event; and it serves every caller: a caller it sheds is answered, hears the apology and is
+  // hung up by the hotline, which SIPp counts as a completed call, but the flow did not serve it.
   'no loss': ({ controller: c, dialplan: d }) => {
     if (!c) return { na: 'controller not run' };
     if (!d) return { na: 'dialplan not run' };
-    if (d.sipp.failed > 0) return { na: `the dialplan failed ${d.sipp.failed}` };
+    // The floor hangs up on nobody before the hold (its prompts outlast it): where it does, its
+    // callers were not all served either (SIPp failed them before the caller took the hotline's BYE).
+    if (d.sipp.failed > 0 || d.sipp.endedByHotline > 0) {
+      return { na: [`the dialplan failed ${d.sipp.failed}`, hungUp(d)].filter(Boolean).join(', ') };
+    }
     const s = c.store;
-    const figures = [c.sipp.failed, c.stuck, s?.missingRows, s?.missingHangups];
+    const shed = s ? sum(s.shed) : undefined;
+    // Hung up by the hotline without a call.shed: the flow ended the call before the caller's hold.
+    const unshed = shed === undefined ? undefined : Math.max(0, c.sipp.endedByHotline - shed);
+    const figures = [c.sipp.failed, shed, c.stuck, s?.missingRows, s?.missingHangups, unshed];
     const ok = figures.every((n) => n === 0);
-    const show = (n: number | null | undefined) => (n === null || n === undefined ? '?' : String(n));
-    return { ok, text: `failed ${show(c.sipp.failed)}, stuck ${show(c.stuck)}, no row ${show(s?.missingRows)}, no hangup ${show(s?.missingHangups)}` };
+    const text = [
+      `failed ${show(c.sipp.failed)}`,
+      `shed ${show(shed)}${shed ? ' (answered, apology, hung up by the hotline)' : ''}`,
+      `stuck ${show(c.stuck)}`,
+      `no row ${show(s?.missingRows)}`,
+      `no hangup ${show(s?.missingHangups)}`,
+    ];
+    if (c.sipp.endedByHotline !== (shed ?? 0)) text.push(`hotline BYE ${c.sipp.endedByHotline}${unshed ? ` (${unshed} not shed)` : ''}`);
+    return { ok, text: text.join(', ') };
   },
   p99: ({ controller: c, dialplan: d }, g) => {
     if (!c) return { na: 'controller not run' };
@@ -81,9 +101,11 @@ const RULES: Record<RuleResult['rule'], (t: Trio, g: Goals) => Check> = {
     const mine = c.process?.cpuMsPerCall;
     const theirs = b.process?.cpuMsPerCall;
     const limit = theirs === undefined ? undefined : Math.round(g.cpuFactor * theirs * 100) / 100;
+    // The bare app hangs up when its prompts end, after the hold: if it hung up first, its calls were shorter.
+    const bareHungUp = hungUp(b);
     return {
       ok: mine !== undefined && limit !== undefined && mine <= limit,
-      text: `${ms(mine)} per call vs ${g.cpuFactor} × ${ms(theirs)} = ${ms(limit)}`,
+      text: `${ms(mine)} per call vs ${g.cpuFactor} × ${ms(theirs)} = ${ms(limit)}${bareHungUp ? ` (the bare app ${bareHungUp}: shorter calls)` : ''}`,
     };
   },
 };

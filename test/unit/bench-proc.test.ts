@@ -1,12 +1,13 @@
 // npm run bench:load's small readers: /proc figures of another process (bench/load/proc.ts),
 // Asterisk's RTP range and which channels are a system's (bench/load/asterisk.ts), the ports and
-// sessions it asks the sandbox for (bench/load/sandbox.ts), and its Markdown table.
+// sessions it asks the sandbox for (bench/load/sandbox.ts), and its Markdown table with its columns.
 import { describe, expect, it } from 'vitest';
 import { isChannelOf, parseRtpRange } from '../../bench/load/asterisk.js';
 import { BENCH_ENTRIES } from '../../bench/load/dialplan.js';
 import { parseProcStatTicks, parseVmRssKb, sampleProcess } from '../../bench/load/proc.js';
 import { sandboxSettings } from '../../bench/load/sandbox.js';
-import { markdownTable } from '../../bench/load/table.js';
+import { COLUMNS, markdownTable, resultsTable, tableRow } from '../../bench/load/table.js';
+import { benchRun } from './support/bench-run.js';
 
 describe('/proc readers (bench:load)', () => {
   it('takes utime + stime (fields 14 and 15), even when the command name holds spaces and parentheses', () => {
@@ -62,5 +63,31 @@ describe('markdownTable (bench:load)', () => {
     expect(markdownTable(['a', 'system'], [['12345', 'bare'], ['1', 'controller']])).toBe(
       ['| a     | system     |', '|-------|------------|', '| 12345 | bare       |', '| 1     | controller |'].join('\n'),
     );
+  });
+});
+
+describe('the results table (bench:load)', () => {
+  const cell = (row: string[], column: (typeof COLUMNS)[number]) => row[COLUMNS.indexOf(column)];
+
+  it('has a "hotline BYE" column beside "failed": answered calls the hotline hung up first, not failures', () => {
+    expect(COLUMNS.indexOf('hotline BYE')).toBe(COLUMNS.indexOf('failed') + 1);
+    const shedding = benchRun('controller', {
+      rate: 100,
+      sipp: { attempted: 2000, successful: 2000, failed: 0, answered: 2000, endedByCaller: 1010, endedByHotline: 990 },
+      store: { calls: 2000, events: 11_010, missingRows: 0, missingHangups: 0, unfinished: 0, shed: { controller: 990 } },
+    });
+    const row = tableRow(shedding);
+    expect(row).toHaveLength(COLUMNS.length);
+    expect([cell(row, 'attempted'), cell(row, 'answered'), cell(row, 'failed'), cell(row, 'hotline BYE'), cell(row, 'shed')]).toEqual(['2000', '2000', '0', '990', '990']);
+    // The floor and the bare app have no store, but their hotline BYE is SIPp's: 0 when all is well, shown when not.
+    expect(cell(tableRow(benchRun('dialplan')), 'hotline BYE')).toBe('0');
+    expect(cell(tableRow(benchRun('bare', { sipp: { endedByHotline: 4 } })), 'hotline BYE')).toBe('4');
+    expect(cell(tableRow(benchRun('dialplan')), 'shed')).toBe('–');
+  });
+
+  it('puts the column in the Markdown table', () => {
+    const [header, , first] = resultsTable([benchRun('controller', { sipp: { endedByHotline: 3 } })]).split('\n');
+    expect(header).toMatch(/\| failed \| hotline BYE \| INVITE→200/);
+    expect(first).toMatch(/\| 0 +\| 3 +\| 2\.0 \/ 4\.0 \/ 5\.0 /);
   });
 });
