@@ -579,8 +579,15 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     }
   }
 
+  /**
+   * Every channel Asterisk has. Over HTTP whatever the transport: Asterisk 22.10 writes a
+   * WebSocket message into a buffer on its thread's stack (ast_websocket_write allocates the
+   * whole frame with alloca), so a listing of a few thousand channels sent over the events socket
+   * overflowed that stack and Asterisk died with a segfault in res_http_websocket.so (load bench,
+   * 150 calls/s: the controller reconnected and reconciled with ~2,000 channels up).
+   */
   async listChannels(): Promise<ChannelInfo[]> {
-    return (await this.request({ method: 'GET', path: 'channels' })) as ChannelInfo[];
+    return (await this.request({ method: 'GET', path: 'channels' }, undefined, this.http ? { transport: this.http } : undefined)) as ChannelInfo[];
   }
 
   /** A request for the service (not about one channel): it ends when the adapter stops. */

@@ -34,6 +34,8 @@ export interface RequestOptions {
   retry?: boolean;
   /** This request's own limit per attempt (a recording's audio may take longer than a command). */
   timeoutMs?: number;
+  /** This request's own transport, over the one in force (a listing too big for the events socket). */
+  transport?: AriTransport;
   /**
    * Whether its round trips count as ARI latency (default true). False for a transfer whose
    * time is its size (a recording's audio), not Asterisk's speed.
@@ -70,7 +72,7 @@ export class AriRequester {
   /** The request's JSON answer; rejects with AriStatusError, AriTimeoutError, AriLinkError or the signal's reason. */
   call(request: AriRequest, signal: AbortSignal, options: RequestOptions = {}): Promise<unknown> {
     // Judged inside the attempt: Asterisk's own 5xx on a repeatable request is tried again.
-    return this.withRetry(request, signal, options, async (attempt) => judge(request, await this.transport().send(request, attempt)));
+    return this.withRetry(request, signal, options, async (attempt) => judge(request, await (options.transport ?? this.transport()).send(request, attempt)));
   }
 
   /**

@@ -231,6 +231,8 @@ describe('addresses', () => {
       ['sessionlimit', '300'],
     ]);
     expect(settings(file('pjsip.conf'), 'transport-udp')).toContainEqual(['bind', '127.0.0.1:5060']);
+    // Issue 12: a controller that has not read for 100 ms (Asterisk's default) is not dead.
+    expect(settings(file('ari.conf'), 'general')).toContainEqual(['websocket_write_timeout', '1000']);
     expect(settings(file('rtp.conf'), 'general')).toEqual([
       ['rtpstart', '10000'],
       ['rtpend', '10999'],
