@@ -294,12 +294,22 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
    * Issue 12: sends a channel on in the dialplan at a label of an extension (a shed caller to the
    * generated entry's apology). The channel leaves the app: StasisEnd follows.
    */
-  continueAt(channelId: string, target: { context: string; extension: string; label: string }): Promise<void> {
-    return this.channelOp('continue', channelId, {
+  async continueAt(channelId: string, target: { context: string; extension: string; label: string }): Promise<void> {
+    const request: AriRequest = {
       method: 'POST',
       path: ariPath('channels', channelId, 'continue'),
       query: { context: target.context, extension: target.extension, label: target.label },
-    });
+    };
+    // Not bound to the channel's life in the app, unlike other channel requests: the StasisEnd
+    // this request itself causes can come before its answer (158 of 924 shed callers at 100
+    // calls/s in the load bench), and only the answer says whether the caller went on in the
+    // dialplan (204) or had hung up first (404). The request's own timeout still bounds it.
+    try {
+      await this.request(request);
+    } catch (err) {
+      if (isGoneError(err)) throw new ChannelGoneError(channelId, 'continue', (err as Error).message);
+      throw err;
+    }
   }
 
   /**
