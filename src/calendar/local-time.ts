@@ -47,17 +47,17 @@ function memoFormatter(key: string, build: () => Intl.DateTimeFormat): Intl.Date
   return fmt;
 }
 
+/** A Gregorian date in Latin digits whatever the zone's locale: what dateFormatter and wallFormatter read. */
+const GREGORIAN_DATE: Intl.DateTimeFormatOptions = {
+  calendar: 'gregory',
+  numberingSystem: 'latn',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+};
+
 function dateFormatter(timeZone: string): Intl.DateTimeFormat {
-  return memoFormatter(`date ${timeZone}`, () =>
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      calendar: 'gregory',
-      numberingSystem: 'latn',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-    }),
-  );
+  return memoFormatter(`date ${timeZone}`, () => new Intl.DateTimeFormat('en-US', { timeZone, ...GREGORIAN_DATE }));
 }
 
 function timeFormatter(timeZone: string): Intl.DateTimeFormat {
@@ -130,11 +130,7 @@ function wallFormatter(timeZone: string): Intl.DateTimeFormat {
   return memoFormatter(`wall ${timeZone}`, () =>
     new Intl.DateTimeFormat('en-US', {
       timeZone,
-      calendar: 'gregory',
-      numberingSystem: 'latn',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
+      ...GREGORIAN_DATE,
       hour: 'numeric',
       minute: 'numeric',
       second: 'numeric',

@@ -84,18 +84,20 @@ describe('GET /health', () => {
     expect(res.body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2, reasons: [] });
   });
 
+  /** The load figures of a controller that sheds nobody. */
+  const calm: AdmissionStatus = {
+    liveCalls: 12,
+    maxCalls: 200,
+    loopDelayMs: { p99: 3.2, max: 9.8 },
+    maxLoopDelayMs: 200,
+    ariLatencyMs: { p99: 8, max: 31, oldestPending: 2 },
+    maxAriLatencyMs: 500,
+    shedding: null,
+    shed: { capacity: 4, 'event-loop': 0, 'ari-latency': 0 },
+    shedCallbacks: 0,
+  };
+
   it('issue 12: degraded (still 200) with the reason while callers are shed, with the load figures', async () => {
-    const calm: AdmissionStatus = {
-      liveCalls: 12,
-      maxCalls: 200,
-      loopDelayMs: { p99: 3.2, max: 9.8 },
-      maxLoopDelayMs: 200,
-      ariLatencyMs: { p99: 8, max: 31, oldestPending: 2 },
-      maxAriLatencyMs: 500,
-      shedding: null,
-      shed: { capacity: 4, 'event-loop': 0, 'ari-latency': 0 },
-      shedCallbacks: 0,
-    };
     load = calm;
     expect((await get('/health', {})).body).toEqual({ status: 'ok', ari: true, ami: true, activeCalls: 2, reasons: [], shedding: null, load: calm });
     load = { ...calm, liveCalls: 200, shedding: { reason: 'capacity', lastShedAt: 1_773_000_000_000 }, shed: { capacity: 5, 'event-loop': 0, 'ari-latency': 0 } };
@@ -112,15 +114,11 @@ describe('GET /health', () => {
 
   it('issue 12: degraded (still 200) with shedding-ari-latency while callers are shed for a late Asterisk, with its p99, max and oldest pending request', async () => {
     load = {
+      ...calm,
       liveCalls: 40,
-      maxCalls: 200,
-      loopDelayMs: { p99: 3.2, max: 9.8 },
-      maxLoopDelayMs: 200,
       ariLatencyMs: { p99: 180, max: 240, oldestPending: 1250 },
-      maxAriLatencyMs: 500,
       shedding: { reason: 'ari-latency', lastShedAt: 1_773_000_000_000 },
       shed: { capacity: 0, 'event-loop': 0, 'ari-latency': 7 },
-      shedCallbacks: 0,
     };
     const res = await get('/health', {});
     load = undefined;
