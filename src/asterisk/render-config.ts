@@ -10,7 +10,7 @@ import { isIPv6 } from 'node:net';
 import { listItems, stripBrackets } from '../config/addresses.js';
 import { configTextProblem, type TextKind, userSectionProblem } from '../config/config-text.js';
 import type { Config } from '../config/env.js';
-import { fallbackPlan, type FallbackPlan } from '../flow/ring-budget.js';
+import { fallbackPlan, shedPlan, type FallbackPlan } from '../flow/ring-budget.js';
 import type { Flow } from '../flow/schema.js';
 
 export type AsteriskFiles = Record<string, string>;
@@ -320,6 +320,20 @@ function rtpConf(config: Config): string {
 ; an agent's phone), for HOTLINE_MAX_CALLS ${config.capacity.maxCalls}. Past the range every new caller gets 488.
 rtpstart = ${start}
 rtpend = ${end}
+; No ICE: SIP callers, phones and trunks here negotiate plain RTP (pjsip.conf sets no ice_support).
+; With it on, every RTP instance builds an ICE session and gathers host candidates for nothing.
+icesupport = no
+`;
+}
+
+/**
+ * No call detail records: the controller's event log (N14) is the record of every call, and no
+ * CDR backend is loaded. With CDRs on (Asterisk's default), the core still builds one for every
+ * channel from its every state change, and discards it.
+ */
+function cdrConf(): string {
+  return `${header('cdr.conf')}[general]
+enable = no
 `;
 }
 
@@ -396,6 +410,7 @@ function entryContextChecked(context: string, app: string, flow: Flow, check: Ch
   const busy = `${language}/${check.text('overload.prompt (flow file)', flow.overload.prompt, 'name')}`;
   const appName = check.text('ARI_APP', app, 'name');
   const plan: FallbackPlan = fallbackPlan(flow.ring);
+  const shed: FallbackPlan = shedPlan(flow.ring);
   const waited = `\${${WAITED_VARIABLE}}`;
   const route =
     unavailable.then === 'hangup'
@@ -426,13 +441,13 @@ exten => ${number},1,NoOp(hotline call)
  same => n,Playback(hotline/${prompt})
 ${route}
  ; Shed by the controller (issue 12: more calls than HOTLINE_MAX_CALLS, or the controller lagging):
- ; it sends the call here as soon as it sees it. Ring on to the same answer time, then apologise.
- same => n(${SHED_LABEL}),Ringing()
- same => n(shedwait),GotoIf($[${waited} >= ${plan.retries}]?shedanswer)
+ ; it sends the call here as soon as it sees it. Ring on to the flow's answer time (${seconds(shed.answerAtMs)} s), then apologise.
+ same => n(${SHED_LABEL}),${shed.answerAtMs > 0 ? 'Ringing()' : 'NoOp(the flow answers at once: no ringback)'}
+ same => n(shedwait),GotoIf($[${waited} >= ${shed.retries}]?shedanswer)
  same => n,Set(${WAITED_VARIABLE}=$[${waited} + 1])
- same => n,Wait(${seconds(plan.retryEveryMs)})
+ same => n,Wait(${seconds(shed.retryEveryMs)})
  same => n,Goto(shedwait)
- same => n(shedanswer),Wait(${seconds(plan.remainderMs)})
+ same => n(shedanswer),Wait(${seconds(shed.remainderMs)})
  same => n,Answer()
  same => n,Playback(hotline/${busy})
 ${route}
@@ -452,6 +467,7 @@ export function renderAsteriskConfig(config: Config, flow: Flow): AsteriskFiles 
     'musiconhold.conf': musiconholdConf(),
     'pjsip.conf': pjsipConf(config, check),
     'rtp.conf': rtpConf(config),
+    'cdr.conf': cdrConf(),
     'extensions.conf': extensionsConf(config, flow, check),
     'amd.conf': amdConf(flow),
   };

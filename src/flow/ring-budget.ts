@@ -68,7 +68,22 @@ export interface FallbackPlan {
 
 export function fallbackPlan(ring: Ring): FallbackPlan {
   const targetMs = ring.answerAfterRings * cycleMs(ring);
-  const answerAtMs = Math.max(0, Math.min(Math.max(targetMs, ring.cadence.onMs), limitMs(ring) - FALLBACK_MARGIN_MS));
+  return stepsTo(Math.max(0, Math.min(Math.max(targetMs, ring.cadence.onMs), limitMs(ring) - FALLBACK_MARGIN_MS)));
+}
+
+/**
+ * The timing of the entry's `shed` label (issue 12), in the same steps: the flow's own answer
+ * target, with no first ring added. The fallback rings out the first burst to give a restarting
+ * controller its chance; a shed caller was taken by a controller that decided, so waiting longer
+ * than the flow would have is a second of ringing for nothing (the whole first burst when the
+ * flow answers at once).
+ */
+export function shedPlan(ring: Ring): FallbackPlan {
+  const targetMs = ring.answerAfterRings * cycleMs(ring);
+  return stepsTo(Math.max(0, Math.min(targetMs, limitMs(ring) - FALLBACK_MARGIN_MS)));
+}
+
+function stepsTo(answerAtMs: number): FallbackPlan {
   const retries = Math.floor(answerAtMs / STASIS_RETRY_MS);
   return { answerAtMs, retryEveryMs: STASIS_RETRY_MS, retries, remainderMs: answerAtMs - retries * STASIS_RETRY_MS };
 }

@@ -12,7 +12,7 @@ import { createCallFacts } from '../../src/calls/call-facts.js';
 import { CallSession, type SessionAri } from '../../src/calls/call-session.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { loadFlow } from '../../src/flow/load-flow.js';
-import { fallbackPlan } from '../../src/flow/ring-budget.js';
+import { shedPlan } from '../../src/flow/ring-budget.js';
 import type { Flow, Ring } from '../../src/flow/schema.js';
 import { loadCatalogue } from '../../src/prompts/catalogue.js';
 import {
@@ -73,9 +73,10 @@ describe('the bench dialplan file (bench:load)', () => {
     expect(file).toContain(` same => n(stasis),Stasis(${BENCH_APPS.controller},talk-detect)`);
   });
 
-  it('a caller sent to `shed` there rings on to the answer time, is answered and hears the flow’s overload prompt', () => {
+  it('a caller sent to `shed` there is answered at the flow’s answer time (at once, no ringback) and hears the flow’s overload prompt', () => {
     const run = runExtension(parseExtension(file, context, number), () => 'FAILED', { start: SHED_LABEL, vars: { HOTLINE_WAITED: '0' } });
-    expect(run).toMatchObject({ by: 'fallback', answeredAt: fallbackPlan(benchFlow.ring).answerAtMs, stasisAt: [] });
+    expect(shedPlan(benchFlow.ring).answerAtMs).toBe(0);
+    expect(run).toMatchObject({ by: 'fallback', answeredAt: 0, ringingAt: [], stasisAt: [] });
     expect(run.played).toEqual([`hotline/${benchFlow.hotline.language}/${benchFlow.overload.prompt}`]);
   });
 

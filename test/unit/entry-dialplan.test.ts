@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { entryContext, SHED_LABEL, WAITED_VARIABLE } from '../../src/asterisk/render-config.js';
-import { cycleMs, fallbackPlan, FALLBACK_MARGIN_MS, limitMs, STASIS_RETRY_MS } from '../../src/flow/ring-budget.js';
+import { cycleMs, fallbackPlan, FALLBACK_MARGIN_MS, limitMs, shedPlan, STASIS_RETRY_MS } from '../../src/flow/ring-budget.js';
 import type { Flow, Ring } from '../../src/flow/schema.js';
 import { parseExtension, runExtension, type StasisAt } from './support/dialplan.js';
 import { flowFromYaml } from './support/fake-call.js';
@@ -176,12 +176,24 @@ describe('the entry dialplan: a caller the controller sheds (issue 12)', () => {
     expect(shedAt(flow, 0, 0).played).toEqual(['hotline/zh-CN/unavailable']);
   });
 
-  it('N1: for every ring the schema allows, a shed caller is answered at the fallback time, inside the budget', () => {
+  it('N1: a flow that answers at once has its shed callers answered at once too, with no ringback (not after the first ring, as the fallback)', () => {
+    const atOnce = withRing(shipped, { ...shipped.ring, answerAfterRings: 0 });
+    expect(shedAt(atOnce, 0, 0)).toMatchObject({ by: 'fallback', ringingAt: [], answeredAt: 0, played: ['hotline/zh-CN/busy'] });
+    // The fallback for a controller that is away still rings out the first burst, waiting for it.
+    expect(fallbackPlan(atOnce.ring).answerAtMs).toBe(atOnce.ring.cadence.onMs);
+  });
+
+  it("N1: for every ring the schema allows, a shed caller is answered at the flow's own answer time, inside the budget", () => {
     fc.assert(
       fc.property(fc.integer({ min: 100, max: 5000 }), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 2 }), (onMs, offMs, answerAfterRings) => {
         const flow = withRing(shipped, { cadence: { onMs, offMs }, answerAfterRings });
-        const plan = fallbackPlan(flow.ring);
-        expect(shedAt(flow, 0, 0).answeredAt).toBe(plan.answerAtMs);
+        const target = answerAfterRings * cycleMs(flow.ring);
+        const run = shedAt(flow, 0, 0);
+        expect(run.answeredAt).toBe(Math.max(0, Math.min(target, limitMs(flow.ring) - FALLBACK_MARGIN_MS)));
+        expect(run.answeredAt).toBe(shedPlan(flow.ring).answerAtMs);
+        expect(run.answeredAt).toBeLessThanOrEqual(limitMs(flow.ring));
+        // Ringback exactly when there is a ring to hear.
+        expect(run.ringingAt).toEqual(run.answeredAt! > 0 ? [0] : []);
       }),
     );
   });

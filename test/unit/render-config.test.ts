@@ -236,7 +236,14 @@ describe('addresses', () => {
     expect(settings(file('rtp.conf'), 'general')).toEqual([
       ['rtpstart', '10000'],
       ['rtpend', '10999'],
+      // No endpoint negotiates ICE: no ICE session built for every RTP instance.
+      ['icesupport', 'no'],
     ]);
+  });
+
+  it('no call detail records: the event log is the record (N14), and Asterisk builds none to discard', () => {
+    expect(settings(file('cdr.conf'), 'general')).toEqual([['enable', 'no']]);
+    expect(file('modules.conf')).not.toMatch(/cdr_/);
   });
 
   it('IPv6: pjsip.conf brackets the transport address, http.conf takes the bare one', () => {
