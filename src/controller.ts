@@ -35,6 +35,7 @@ import { listenHttp } from './http/listen.js';
 import { loadCatalogue } from './prompts/catalogue.js';
 import { createCallQueries } from './store/call-queries.js';
 import { createCallerHistory } from './store/caller-history.js';
+import { createResumePoints } from './store/resume-points.js';
 import { openDatabase } from './store/database.js';
 import { createSqliteRecorder } from './store/sqlite-recorder.js';
 import type { EventData, EventType } from './store/events.js';
@@ -176,6 +177,8 @@ export async function startController(config: Readonly<Config>, options: Control
   });
   const handleCall = createCallHandler({
     ari, recorder, registry, clock, logger, agents, callbacks, tickets, callerHistory, surveys, blacklist, hours, recordings, admission, currentFlow: () => flow, signal: life.signal,
+    // An adopted call resumes at the step it was in (written through the recorder).
+    resumePoints: createResumePoints(db),
   });
   const running = new Set<Promise<void>>();
   const runCall = (channel: ChannelInfo, start: CallStart): Promise<void> => {

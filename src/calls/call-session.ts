@@ -336,9 +336,28 @@ export class CallSession implements CallPort {
     }
   }
 
+  /** The bridge this call's transfers use: one at a time, named after the call. */
+  private get bridgeId(): string {
+    return `call-${this.id}`;
+  }
+
+  /**
+   * An adopted call may sit in the bridge a controller that crashed made for it (a bridge the
+   * application made may outlive its connection; the agent leg was hung up as an orphan): the bridge goes, so
+   * the next transfer can make it again under the same id. None (404) is the usual case. A
+   * failure is logged, not thrown: the flow can still run.
+   */
+  async leaveStaleBridge(): Promise<void> {
+    try {
+      await this.ari.destroyBridge(this.bridgeId);
+    } catch (err) {
+      if (!this.signal.aborted) this.logger.warn({ err }, 'removing the bridge an earlier controller left failed');
+    }
+  }
+
   async bridge(leg: BridgeLeg, signal: AbortSignal, options: BridgeOptions = {}): Promise<'caller' | 'leg'> {
     this.signal.throwIfAborted();
-    const bridgeId = `call-${this.id}`;
+    const bridgeId = this.bridgeId;
     await this.ari.createBridge(bridgeId);
     let talking = false;
     let recording: LiveRecording | undefined;

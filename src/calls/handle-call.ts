@@ -14,6 +14,7 @@ import type { Services } from '../flow/services.js';
 import { dayStart } from '../calendar/local-time.js';
 import type { CallerHistory } from '../store/caller-history.js';
 import type { EventData, EventType, Recorder } from '../store/events.js';
+import type { ResumePoints } from '../store/resume-points.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
 import type { SurveyStore } from '../surveys/survey-store.js';
 import type { Recordings } from '../recording/call-recording.js';
@@ -21,6 +22,7 @@ import type { BlacklistStore } from '../blacklist/blacklist-store.js';
 import { refuseCall, screenCall } from '../blacklist/screen-call.js';
 import { createCallFacts, type CallbackCall, type CallDirection } from './call-facts.js';
 import { CallSession } from './call-session.js';
+import { carryFacts, resumeAdopted } from './resume.js';
 import { isDropped, recoverDroppedCall } from '../callbacks/dropped-call.js';
 import type { CallRegistry } from './call-registry.js';
 import type { Admission, Ticket } from '../overload/admission.js';
@@ -49,6 +51,8 @@ export interface CallHandlerDeps {
   blacklist?: BlacklistStore;
   /** Issue 12: admits or sheds new inbound callers before the flow; without it every caller is taken. */
   admission?: Admission;
+  /** Where adopted calls were in their flow (written through the recorder); without it they start over. */
+  resumePoints?: ResumePoints;
 }
 
 /** How a call enters the flow. */
@@ -68,6 +72,20 @@ export type CallHandler = (channel: ChannelInfo, start: CallStart) => Promise<vo
 // How long to wait after the flow for the channel's end and a hang-up cause that ARI did not
 // carry (AMI's Hangup follows a plain BYE within milliseconds).
 const CAUSE_WAIT_MS = 500;
+
+/**
+ * Before an adopted call's flow: a bridge the old controller left it in goes (its agent leg was
+ * hung up when the call was adopted), so the caller hears the flow and a transfer can bridge it
+ * again under the same id. A call resumed past its answer step gets what that step gives an
+ * answered call: voice heard from here on (N3), in the flow.
+ */
+async function adoptInFlow(call: CallSession, resumed: boolean): Promise<void> {
+  if (!call.answered) return;
+  await call.leaveStaleBridge();
+  if (!resumed) return;
+  await call.detectTalk();
+  call.enter('in-flow');
+}
 
 export function createCallHandler(deps: CallHandlerDeps): CallHandler {
   // One read-only bundle for every call; the flow was checked against it at load.
@@ -136,7 +154,14 @@ async function handleCall(
   };
   const ctx: FlowContext = { call, flow, clock, logger, record, facts, services };
   logger.info({ called: call.called, adopted, direction }, 'call started');
-  if (adopted) record('call.adopted', { state: channel.state });
+  // Adopted after a crash or a restart: back to the step the call was in, with its facts.
+  const resume = adopted ? await resumeAdopted(deps.resumePoints, call, flow, logger) : undefined;
+  if (resume) {
+    const { resumedAt, reason, recorded } = resume;
+    record('call.adopted', {
+      state: channel.state, resumedAt, ...(reason === undefined ? {} : { reason }), ...(recorded === undefined ? {} : { recorded }),
+    });
+  }
   if (callback) {
     record('callback.started', {
       id: callback.id, attempt: callback.attempt, reason: callback.reason, group: callback.group, agent: callback.claim.agentId,
@@ -164,7 +189,16 @@ async function handleCall(
       const { handedBack } = await shedCall(ctx, call, admit.shed, admission);
       if (!handedBack) await call.hangup();
     } else {
-      await (refusal ? refuseCall(ctx, refusal) : runFlow(ctx, startAt ?? flow.start));
+      if (refusal) {
+        await refuseCall(ctx, refusal);
+      } else {
+        if (adopted) await adoptInFlow(call, Boolean(resume?.resumedAt));
+        await runFlow(ctx, startAt ?? resume?.startAt ?? flow.start, {
+          // Each step entered is the call's resume point; the recorder writes it with its batch.
+          onStep: (stepId) => recorder.callStep(call.id, stepId, carryFacts(facts)),
+          resumed: Boolean(resume?.resumedAt),
+        });
+      }
       await call.hangup();
     }
   } catch (err) {

@@ -107,12 +107,21 @@ export interface VerbSpec<S extends StepSchema> {
    * nothing takes the first target (or the call ends when there is none), no implicit targets.
    */
   graph?: (step: StepType<S>, flow: FlowShape) => Partial<GraphFacts>;
+  /**
+   * How the step runs when a call adopted after a crash or a restart resumes at it: the
+   * controller that ran it stopped somewhere inside it. Default: the runner, from the step's
+   * start (the caller hears its prompt again). A step whose effect must not happen twice (a
+   * ticket created, a rating stored) says here how to go on after it.
+   */
+  resume?: VerbRunner<StepType<S>>;
 }
 
 export interface VerbDefinition<S extends StepSchema = StepSchema> {
   readonly verb: StepType<S>['verb'];
   readonly schema: S;
   readonly run: VerbRunner<StepType<S>>;
+  /** The runner of a step an adopted call resumes at (see VerbSpec.resume). */
+  readonly resume: VerbRunner<StepType<S>>;
   readonly needs: readonly ServiceName[];
   targets(step: StepType<S>): TargetRef[];
   prompts(step: StepType<S>): PromptRef[];
@@ -132,6 +141,7 @@ export function defineVerb<S extends StepSchema>(spec: VerbSpec<S>): VerbDefinit
     verb: spec.verb,
     schema: spec.schema,
     run: spec.run,
+    resume: spec.resume ?? spec.run,
     needs: Object.freeze([...(spec.needs ?? [])]),
     targets,
     prompts: spec.prompts ?? none,

@@ -7,7 +7,17 @@ import { definitionOf } from './verbs/index.js';
 // A flow that loops without a wait (a menu always waits) would spin: cap the steps of one call.
 const MAX_STEPS = 1000;
 
-export async function runFlow(ctx: FlowContext, startAt: string): Promise<void> {
+export interface RunOptions {
+  /** Told each step as it is entered, before it runs: the call's resume point (handle-call). */
+  onStep?: (stepId: string) => void;
+  /**
+   * The call was adopted after a crash or a restart and resumes at `startAt`: that first step
+   * runs its verb's `resume` (a step whose effect must not happen twice), later ones their runner.
+   */
+  resumed?: boolean;
+}
+
+export async function runFlow(ctx: FlowContext, startAt: string, options: RunOptions = {}): Promise<void> {
   let stepId: string | undefined = startAt;
   for (let count = 0; stepId !== undefined; count++) {
     if (count >= MAX_STEPS) throw new Error(`flow ran ${MAX_STEPS} steps without ending`);
@@ -15,6 +25,8 @@ export async function runFlow(ctx: FlowContext, startAt: string): Promise<void> 
     const step: Step | undefined = ctx.flow.steps[stepId];
     if (!step) throw new Error(`unknown step '${stepId}'`);
     ctx.logger.debug({ step: stepId, verb: step.verb satisfies Verb }, 'step');
-    stepId = await definitionOf(step).run(ctx, step, stepId);
+    options.onStep?.(stepId);
+    const definition = definitionOf(step);
+    stepId = await (options.resumed && count === 0 ? definition.resume : definition.run)(ctx, step, stepId);
   }
 }

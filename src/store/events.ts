@@ -7,7 +7,14 @@ export interface EventData {
   'call.ringing': { cadenceOnMs: number; cadenceOffMs: number; answerAfterRings: number };
   'call.answered': { delayMs: number; targetMs: number; rings: number; withinBudget: boolean };
   'call.answer-breach': { delayMs: number; limitMs: number };
-  'call.adopted': { state: string };
+  'call.adopted': {
+    state: string;
+    /** The step the flow resumed at; null: it started over at the flow's start, for `reason`. */
+    resumedAt: string | null;
+    reason?: AdoptedAtStartReason;
+    /** The step the call was in, when it could not be resumed there (unknown-step, unreadable). */
+    recorded?: string;
+  };
   'call.detached': { step?: string };
   'call.shed': {
     reason: 'capacity' | 'event-loop' | 'ari-latency';
@@ -101,6 +108,14 @@ export interface EventData {
 }
 
 export type EventType = keyof EventData;
+
+/**
+ * Why an adopted call starts its flow over: no resume point was written (the crash came before
+ * the first batch, or the call never entered a flow), its step is not in the flow now (the flow
+ * changed), the call was not answered yet (nothing was heard but ringback), the stored point
+ * could not be read or its facts not understood.
+ */
+export type AdoptedAtStartReason = 'no-resume-point' | 'unknown-step' | 'not-answered' | 'unreadable';
 
 export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'call.ringing': 'N1',
@@ -208,6 +223,11 @@ export interface Recorder {
   callAnswered(callId: string, answeredAt: number, delayMs: number): void;
   callEnded(callId: string, end: CallEnd): void;
   event<T extends EventType>(callId: string, type: T, data: EventData[T], ts?: number): void;
+  /**
+   * The call entered `step`: its resume point, with the facts a resumed step needs (stored as
+   * JSON; pass a fresh object, it is serialised when written). An adopted call resumes there.
+   */
+  callStep(callId: string, step: string, facts: Readonly<Record<string, unknown>>): void;
   flush(): void;
   close(): void;
 }

@@ -424,6 +424,19 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE grp IS NOT NULL AND grp <> '';
     `,
   },
+  {
+    version: 16,
+    name: 'resume point of a live call',
+    // An adopted call (the controller crashed or restarted) resumes where it was, not at the
+    // flow's first step: the step it last entered, and the facts its later steps read (language,
+    // menu keys, ticket, recording consent, group, agent) as JSON. Columns of the calls row,
+    // updated through the batching recorder: one statement per batch and call at most, no event
+    // row per step (issue 12 counts CPU per call).
+    up: `
+      ALTER TABLE calls ADD COLUMN resume_step TEXT;
+      ALTER TABLE calls ADD COLUMN resume_facts TEXT CHECK (resume_facts IS NULL OR json_valid(resume_facts));
+    `,
+  },
 ];
 
 export interface RunMigrationsOptions {

@@ -51,7 +51,17 @@ type Row =
       maxGapMs: number | null;
       maxDeadAirMs: number | null;
     }
-  | { kind: 'event'; callId: string; ts: number; type: EventType; rule: string | null; data: string };
+  | { kind: 'event'; callId: string; ts: number; type: EventType; rule: string | null; data: string }
+  | StepRow;
+
+// The facts are serialised when the row is written: a call's later step replaces them in the
+// buffer, and only the last one of a batch is worth the JSON.
+interface StepRow {
+  kind: 'call.step';
+  callId: string;
+  step: string;
+  facts: Readonly<Record<string, unknown>>;
+}
 
 const MAX_RETRY_DELAY_MS = 5000;
 
@@ -72,6 +82,7 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
     `UPDATE calls SET ended_at = ?, hangup_by = ?, hangup_cause = ?, outcome = ?, max_gap_ms = ?, max_dead_air_ms = ?
      WHERE id = ?`,
   );
+  const stepCall = db.prepare('UPDATE calls SET resume_step = ?, resume_facts = ? WHERE id = ?');
   const insertEvent = db.prepare(
     'INSERT INTO call_events (call_id, ts, type, rule, data) VALUES (?, ?, ?, ?, ?)',
   );
@@ -88,6 +99,8 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
         ).changes;
       case 'event':
         return insertEvent.run(row.callId, row.ts, row.type, row.rule, row.data).changes;
+      case 'call.step':
+        return stepCall.run(row.step, serialize(row.callId, row.kind, row.facts), row.callId).changes;
     }
   }
 
@@ -101,7 +114,7 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
     for (const row of rows) {
       try {
         const changes = apply(row);
-        if (changes === 0 && (row.kind === 'call.answer' || row.kind === 'call.end')) result.missingCall.push(row);
+        if (changes === 0 && row.kind !== 'call.start' && row.kind !== 'event') result.missingCall.push(row);
       } catch (err) {
         // A constraint failure aborts only its statement; the transaction goes on. Retrying such a
         // row would fail forever and hold back every row behind it, so it is set aside. Any other
@@ -117,6 +130,9 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
   });
 
   let buffer: Row[] = [];
+  // Each call's resume point still in the buffer: a later step of the call updates that row in
+  // place, so a call costs one UPDATE per batch however many steps it went through meanwhile.
+  const pendingSteps = new Map<string, StepRow>();
   let timer: TimerHandle | undefined;
   // Owned by the recorder: close() aborts it, so no timer outlives the recorder.
   const lifetime = new AbortController();
@@ -163,6 +179,7 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
     }
     // The transaction runs synchronously, so nothing was buffered meanwhile.
     buffer = [];
+    pendingSteps.clear();
     counts.batches += 1;
     counts.written += rows.length - result.rejected.length;
     counts.rejected += result.rejected.length;
@@ -181,7 +198,8 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
   function push(row: Row, urgent: boolean): void {
     buffer.push(row);
     if (buffer.length > maxBuffered) {
-      buffer.shift();
+      const dropped = buffer.shift();
+      if (dropped?.kind === 'call.step' && pendingSteps.get(dropped.callId) === dropped) pendingSteps.delete(dropped.callId);
       counts.dropped += 1;
       if (!dropLogged) {
         dropLogged = true;
@@ -200,7 +218,7 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
     }
   }
 
-  function serialize(callId: string, type: EventType, data: unknown): string {
+  function serialize(callId: string, type: EventType | StepRow['kind'], data: unknown): string {
     try {
       const json = JSON.stringify(data);
       if (json !== undefined) return json;
@@ -253,6 +271,18 @@ export function createSqliteRecorder(db: Database, options: SqliteRecorderOption
         { kind: 'event', callId, ts: ts ?? clock.now(), type, rule: EVENT_RULES[type], data: serialize(callId, type, data) },
         false,
       );
+    },
+
+    callStep(callId: string, step: string, facts: Readonly<Record<string, unknown>>): void {
+      const pending = pendingSteps.get(callId);
+      if (pending) {
+        pending.step = step;
+        pending.facts = facts;
+        return;
+      }
+      const row: StepRow = { kind: 'call.step', callId, step, facts };
+      pendingSteps.set(callId, row);
+      push(row, false);
     },
 
     flush(): void {

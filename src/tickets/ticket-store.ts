@@ -30,6 +30,8 @@ export interface TicketStore {
   setStatus(number: string, status: TicketStatus): TicketRow | undefined;
   /** The caller's newest ticket that is still open or in progress (for the agent whisper). */
   openFor(caller: string): TicketRow | undefined;
+  /** The newest ticket the call created (a call adopted after a crash must not create another). */
+  newestOfCall(callId: string): TicketRow | undefined;
   /** Every status the ticket had, oldest first (empty for an unknown number). */
   history(number: string): TicketChange[];
 }
@@ -75,6 +77,10 @@ export function createTicketStore(db: Database, now: () => number, options: Tick
      ORDER BY created_at DESC, number DESC LIMIT 1`,
   );
 
+  // No index on call_id: read only when an adopted call resumes at a create-ticket step, while
+  // an index would cost every ticket's insert.
+  const newestOfCall = db.prepare(`SELECT ${COLUMNS} FROM tickets WHERE call_id = ? ORDER BY created_at DESC, number DESC LIMIT 1`);
+
   // IMMEDIATE takes the write lock before reading the last number: another connection cannot
   // hand out the same one in between.
   const create = db.transaction(({ callId, caller, group }: NewTicket): TicketRow => {
@@ -112,6 +118,10 @@ export function createTicketStore(db: Database, now: () => number, options: Tick
 
     openFor(caller: string): TicketRow | undefined {
       return newestOpen.get(caller) as TicketRow | undefined;
+    },
+
+    newestOfCall(callId: string): TicketRow | undefined {
+      return newestOfCall.get(callId) as TicketRow | undefined;
     },
   };
 }

@@ -2,7 +2,8 @@
 // with work in flight; the next controller has only what SQLite and Asterisk hold. The first
 // controller runs in its own process (support/controller-process.ts), the next in this one.
 //  - Issue 12: 50 live calls are all adopted within 0.75 s of the next controller's connection,
-//    none lost: each is served on and ends with its `call.hangup`.
+//    none lost: each is served on and ends with its `call.hangup`. Each resumes where it was
+//    (in the menu): the next controller plays the menu prompt again, never the greeting.
 //  - N8: killed between the claim of a callback and the callee's dial (its agent rung and being
 //    told why), the callback is neither lost nor doubled: the claim is retaken once it is
 //    claimTimeoutMs old, the callee is dialled once and the attempt counted once.
@@ -87,11 +88,20 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
       expect(rows).toHaveLength(numbers.length);
       expect(rows.filter((c) => c.endedAt === null)).toEqual([]);
       for (const row of rows) {
-        const types = db.events(row.id).map((e) => e.type);
+        const events = db.events(row.id);
+        const types = events.map((e) => e.type);
         // Adopted once, never answered twice; the caller's choice reached the business path.
         expect(types.filter((t) => t === 'call.adopted')).toHaveLength(1);
         expect(types.filter((t) => t === 'call.answered')).toHaveLength(1);
-        expect(types.slice(types.indexOf('call.adopted'))).toContain('menu.choice');
+        const afterAdoption = types.slice(types.indexOf('call.adopted'));
+        expect(afterAdoption).toContain('menu.choice');
+        // Resumed at the menu the caller was in: greeted once, by the first controller. The event
+        // log says so, and so does what Asterisk itself played to the channel.
+        expect(events.find((e) => e.type === 'call.adopted')?.data).toMatchObject({ resumedAt: 'main-menu' });
+        expect(afterAdoption[1]).toBe('menu.prompted');
+        expect(afterAdoption).not.toContain('greeting.played');
+        expect(types.filter((t) => t === 'greeting.played')).toHaveLength(1);
+        expect(observer.mediaPlayedTo(row.id).filter((m) => m.endsWith('/greeting.body'))).toHaveLength(1);
       }
     } finally {
       db.close();

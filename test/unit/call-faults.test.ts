@@ -34,6 +34,7 @@ function memoryRecorder() {
   const recorder: Recorder = {
     callStarted: () => undefined,
     callAnswered: () => undefined,
+    callStep: () => undefined,
     callEnded: (id, end) => void ended.set(id, end),
     event: (callId, type, data) => void events.push({ callId, type, data }),
     flush: () => undefined,

@@ -227,6 +227,7 @@ beforeEach(async () => {
   const recorder: Recorder = {
     callStarted: () => undefined,
     callAnswered: () => undefined,
+    callStep: () => undefined,
     callEnded: (id, end) => void ended.set(id, end),
     event: (callId, type, data) => void events.push({ callId, type, data }),
     flush: () => undefined,

@@ -2,6 +2,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runFlow } from '../../src/flow/run-flow.js';
 import type { Flow } from '../../src/flow/schema.js';
+import { openDatabase } from '../../src/store/database.js';
+import { createTicketStore } from '../../src/tickets/ticket-store.js';
 import { advance, FakeCall, flowFromYaml, makeContext, newTestClock } from './support/fake-call.js';
 
 // Saturday 2026-03-07 09:00 in Shanghai: a weekend morning.
@@ -187,5 +189,58 @@ steps:
     const { call, done } = start(flow, new FakeCall({ answered: true }));
     await expect(done).rejects.toThrow('flow ran 1000 steps without ending');
     expect(call.kinds()).toEqual(['detect-talk']);
+  });
+});
+
+describe('runFlow: resume points (an adopted call resumes where it was)', () => {
+  it('tells onStep each step as it is entered, before the step runs', async () => {
+    const call = new FakeCall();
+    const entered: Array<[string, number]> = [];
+    const ctx = makeContext(flowFromYaml(FLOW), call);
+    // With the number of things the call had done: the step's own actions come after.
+    const done = runFlow(ctx, 'answer', { onStep: (step) => entered.push([step, call.actions.length]) });
+    await advance(14_000);
+    call.press('1');
+    await advance(4000);
+    await done;
+    expect(entered).toEqual([
+      ['answer', 0],
+      ['welcome', 3],
+      ['main', 4],
+      ['business', 5],
+      ['closing', 6],
+      ['hangup', 7],
+    ]);
+  });
+
+  it("resumed: the first step runs its verb's resume, a later entry of the same step its runner", async () => {
+    const flow = flowFromYaml(`
+hotline: { name: Test line, number: "100" }
+steps:
+  issue: { verb: create-ticket, repeats: 0, next: again }
+  again:
+    verb: menu
+    prompt: menu.main
+    options: { 1: issue }
+    invalid: { tries: 1, then: bye }
+    noInput: { tries: 1, then: bye }
+  bye: { verb: hangup }
+`);
+    const tickets = createTicketStore(openDatabase(':memory:'), () => T0);
+    const first = tickets.create({ callId: 'call-1', caller: '13800138000', group: null });
+    const call = new FakeCall({ answered: true, defaultDurationMs: 100 });
+    const ctx = makeContext(flow, call, { services: { tickets } });
+    const done = runFlow(ctx, 'issue', { resumed: true });
+    await advance(3000); // the reading of the existing ticket, then the menu
+    expect(ctx.dataOf('ticket.created')).toEqual([]);
+    call.press('1');
+    await advance(3000);
+    call.press('9');
+    await advance(3000);
+    await done;
+    const second = ctx.dataOf('ticket.created').map((e) => e.number);
+    expect(second).toHaveLength(1);
+    expect(second[0]).not.toBe(first.number);
+    expect(ctx.dataOf('ticket.read').map((e) => e.number)).toEqual([first.number, second[0]]);
   });
 });

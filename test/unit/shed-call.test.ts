@@ -116,6 +116,7 @@ function memoryRecorder() {
   const recorder: Recorder = {
     callStarted: () => undefined,
     callAnswered: () => undefined,
+    callStep: () => undefined,
     callEnded: (id, end) => void ended.set(id, end),
     event: (callId, type, data, ts) => void events.push({ callId, type, data, ts: ts ?? 0 }),
     flush: () => undefined,

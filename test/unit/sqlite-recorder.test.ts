@@ -167,8 +167,8 @@ describe('createSqliteRecorder', () => {
     const clock = new VirtualClock();
     const db = track(openDatabase(file));
     const rec = recorder(db, { clock, flushIntervalMs: 50 });
-    rec.event('c1', 'call.adopted', { state: 'Up' });
-    rec.event('c1', 'call.adopted', { state: 'Up' });
+    rec.event('c1', 'call.adopted', { state: 'Up', resumedAt: null, reason: 'no-resume-point' });
+    rec.event('c1', 'call.adopted', { state: 'Up', resumedAt: null, reason: 'no-resume-point' });
     await clock.advance(49);
     expect(rec.stats().batches).toBe(0);
     await clock.advance(1);
@@ -182,7 +182,7 @@ describe('createSqliteRecorder', () => {
     const rec = recorder(db, { clock, flushIntervalMs: 50 });
     const locker = track(new BetterSqlite3(file));
     locker.exec('BEGIN IMMEDIATE');
-    rec.event('c1', 'call.adopted', { state: 'Up' });
+    rec.event('c1', 'call.adopted', { state: 'Up', resumedAt: null, reason: 'no-resume-point' });
     await clock.advance(50);
     expect(rec.stats()).toMatchObject({ failures: 1, buffered: 1, written: 0 });
     locker.exec('COMMIT');
@@ -192,7 +192,7 @@ describe('createSqliteRecorder', () => {
     await clock.advance(1);
     expect(rec.stats()).toMatchObject({ buffered: 0, written: 1 });
 
-    rec.event('c1', 'call.adopted', { state: 'Up' });
+    rec.event('c1', 'call.adopted', { state: 'Up', resumedAt: null, reason: 'no-resume-point' });
     expect(clock.pending).toBe(1);
     rec.close();
     expect(clock.pending).toBe(0);
@@ -250,10 +250,65 @@ describe('createSqliteRecorder', () => {
   it('close() is idempotent and writes rows recorded after it', () => {
     const db = track(openDatabase(file));
     const rec = recorder(db, { flushIntervalMs: 60_000 });
-    rec.event('c1', 'call.adopted', { state: 'Up' });
+    rec.event('c1', 'call.adopted', { state: 'Up', resumedAt: null, reason: 'no-resume-point' });
     rec.close();
     rec.close();
-    rec.event('c1', 'call.adopted', { state: 'Up' });
+    rec.event('c1', 'call.adopted', { state: 'Up', resumedAt: null, reason: 'no-resume-point' });
     expect(count(db, 'call_events')).toBe(2);
+  });
+});
+
+describe('resume points (an adopted call resumes where it was)', () => {
+  const stepOf = (db: Database, id: string) =>
+    db.prepare('SELECT resume_step AS step, resume_facts AS facts FROM calls WHERE id = ?').get(id) as { step: string | null; facts: string | null };
+
+  it("a call's steps within one batch cost one UPDATE: the last step and its facts are what is written", () => {
+    const db = track(openDatabase(file));
+    const rec = recorder(db, { flushIntervalMs: 60_000 });
+    rec.callStarted(CALL);
+    rec.callStep('c1', 'answer', { language: 'zh-CN', trail: [] });
+    rec.callStep('c1', 'lang', { language: 'zh-CN', trail: [] });
+    rec.callStep('c1', 'main', { language: 'en', trail: [] });
+    expect(rec.stats().buffered).toBe(2);
+    rec.flush();
+    expect(rec.stats()).toMatchObject({ buffered: 0, written: 2 });
+    expect(stepOf(reader(), 'c1')).toEqual({ step: 'main', facts: '{"language":"en","trail":[]}' });
+    // The next batch has a row of its own.
+    rec.callStep('c1', 'more', { language: 'en', trail: ['1'] });
+    rec.flush();
+    expect(rec.stats()).toMatchObject({ written: 3 });
+    expect(stepOf(reader(), 'c1')).toEqual({ step: 'more', facts: '{"language":"en","trail":["1"]}' });
+    rec.close();
+  });
+
+  it('two calls keep a point each; a step kept through a failed write is still replaced by the later one', () => {
+    const db = track(openDatabase(file, { busyTimeoutMs: 0 }));
+    const rec = recorder(db, { flushIntervalMs: 60_000 });
+    rec.callStarted(CALL);
+    rec.callStarted({ ...CALL, id: 'c2', channelId: 'chan-2' });
+    const locker = track(new BetterSqlite3(file));
+    locker.exec('BEGIN IMMEDIATE');
+    rec.callStep('c1', 'welcome', { language: 'zh-CN', trail: [] });
+    rec.callStep('c2', 'main', { language: 'zh-CN', trail: [] });
+    rec.flush();
+    expect(rec.stats()).toMatchObject({ failures: 1, buffered: 4 });
+    rec.callStep('c1', 'main', { language: 'zh-CN', trail: [] });
+    expect(rec.stats().buffered).toBe(4);
+    locker.exec('COMMIT');
+    rec.flush();
+    const read = reader();
+    expect(stepOf(read, 'c1').step).toBe('main');
+    expect(stepOf(read, 'c2').step).toBe('main');
+    rec.close();
+  });
+
+  it('a resume point for a call never started is logged, not written anywhere', () => {
+    const db = track(openDatabase(file));
+    const rec = recorder(db, { flushIntervalMs: 60_000 });
+    rec.callStep('ghost', 'main', { language: 'zh-CN', trail: [] });
+    rec.flush();
+    expect(count(db, 'calls')).toBe(0);
+    expect(logged().some((l) => String(l.msg).includes('never started'))).toBe(true);
+    rec.close();
   });
 });

@@ -68,4 +68,36 @@ describe('survey (N16)', () => {
     expect(box.settled).toBe(false);
     expect(call.plays().map((p) => p.prompts)).toEqual([['survey.ask']]);
   });
+
+  describe('resumed by a controller that adopted the call after a crash', () => {
+    function resume() {
+      const call = new FakeCall({ id: 'call-9', answered: true, caller: '13800138000' });
+      const ctx = makeContext(FLOW, call, { services: { surveys: store }, ticket: '2603100001' });
+      ctx.facts.agent = 'a2';
+      ctx.facts.group = 'repair';
+      const done = survey.resume(ctx, stepOf(FLOW, 'rate', 'survey'), 'rate');
+      done.catch(() => undefined);
+      return { call, ctx, box: track(done) };
+    }
+
+    it('N16/N17: a conversation already rated is not rated twice: thanks, then next', async () => {
+      store.add({ callId: 'call-9', agent: 'a2', group: 'repair', ticket: '2603100001', rating: 5, at: T0 - 1000 });
+      const { call, ctx, box } = resume();
+      await advance(2000);
+      expect(box).toEqual({ settled: true, value: 'done' });
+      expect(call.plays().map((p) => p.prompts)).toEqual([['survey.thanks']]);
+      expect(store.forCall('call-9')).toHaveLength(1);
+      expect(ctx.events).toEqual([]);
+    });
+
+    it('N16: not rated yet (or another conversation of the call was): the question is asked', async () => {
+      store.add({ callId: 'call-9', agent: 'a1', group: 'billing', ticket: null, rating: 3, at: T0 - 60_000 });
+      const { call, box } = resume();
+      await advance(1000);
+      call.press('4');
+      await advance(2000);
+      expect(box).toEqual({ settled: true, value: 'done' });
+      expect(store.forCall('call-9').map((r) => [r.agent, r.rating])).toEqual([['a1', 3], ['a2', 4]]);
+    });
+  });
 });

@@ -176,6 +176,42 @@ describe('create-ticket (N13)', () => {
     expect(ctx.facts.ticket).toBe('2603100002');
     expect(call.plays()[0]?.prompts).toEqual(['ticket.intro', ...digitsOf('2603100002'), 'ticket.again', ...digitsOf('2603100002'), 'ticket.repeat']);
   });
+
+  describe('resumed by a controller that adopted the call after a crash', () => {
+    function resumeAt(stepId: 'issue', carriedTicket?: string) {
+      const call = newCall();
+      const ctx = makeContext(FLOW, call, { services: { tickets }, ...(carriedTicket === undefined ? {} : { ticket: carriedTicket }) });
+      const done = createTicket.resume(ctx, stepOf(FLOW, stepId, 'create-ticket'), stepId);
+      done.catch(() => undefined);
+      return { call, ctx, done };
+    }
+
+    it('N13: the ticket the step had created is read again; no second ticket is made', async () => {
+      // The controller that died had created it, then stopped mid-reading.
+      tickets.create({ callId: 'call-1', caller: '13800138000', group: 'repair' });
+      const { call, ctx, done } = resumeAt('issue');
+      await advance(FIRST_MS + 4000);
+      await expect(done).resolves.toBe('done');
+      expect(tickets.find('2603100002')).toBeUndefined();
+      expect(ctx.facts.ticket).toBe(FIRST);
+      expect(call.plays().map((p) => p.prompts)).toEqual([FIRST_READING]);
+      expect(ctx.types()).toEqual(['ticket.read']);
+    });
+
+    it('N13: the call\'s newest ticket is the one carried into the step (an earlier step made it): this step makes its own', async () => {
+      tickets.create({ callId: 'call-1', caller: '13800138000', group: 'repair' });
+      const { ctx } = resumeAt('issue', FIRST);
+      await advance(0);
+      expect(ctx.dataOf('ticket.created')).toEqual([{ step: 'issue', number: '2603100002', group: 'repair' }]);
+      expect(ctx.facts.ticket).toBe('2603100002');
+    });
+
+    it('N13: no ticket made yet (the crash came first): the step runs from its start', async () => {
+      const { ctx } = resumeAt('issue');
+      await advance(0);
+      expect(ctx.dataOf('ticket.created')).toEqual([{ step: 'issue', number: FIRST, group: 'repair' }]);
+    });
+  });
 });
 
 describe('ticket-status (N13)', () => {

@@ -3,7 +3,8 @@
 import { isIdentified } from '../../calls/caller-id.js';
 import { digitPrompts } from '../../prompts/digit-prompts.js';
 import { z } from 'zod';
-import type { VerbRunner } from '../context.js';
+import type { TicketStore } from '../../tickets/ticket-store.js';
+import type { FlowContext, VerbRunner } from '../context.js';
 import { defineVerb } from '../define-verb.js';
 import { Ms, StepId } from '../schema-parts.js';
 
@@ -18,16 +19,37 @@ export const CreateTicketStep = z
   .strict();
 export type CreateTicketStep = z.output<typeof CreateTicketStep>;
 
-const run: VerbRunner<CreateTicketStep> = async (ctx, step, stepId) => {
-  const { call } = ctx;
+function ticketsOf(ctx: FlowContext): TicketStore {
   const { tickets } = ctx.services;
   if (!tickets) throw new Error('no ticket store is wired');
+  return tickets;
+}
+
+const run: VerbRunner<CreateTicketStep> = async (ctx, step, stepId) => {
+  const { call } = ctx;
   const caller = isIdentified(call.caller) ? call.caller : null;
-  const ticket = tickets.create({ callId: call.id, caller, group: step.group ?? null });
+  const ticket = ticketsOf(ctx).create({ callId: call.id, caller, group: step.group ?? null });
   ctx.facts.ticket = ticket.number;
   ctx.record('ticket.created', { step: stepId, number: ticket.number, group: ticket.group });
+  return await readNumber(ctx, step, stepId, ticket.number);
+};
 
-  const digits = digitPrompts(ticket.number);
+/**
+ * Resumed after a crash: a ticket this step created already (the call's newest, other than the
+ * one the facts carried into the step) is read again, never a second one created; none: the
+ * step runs from its start. The caller may have missed the number, not the ticket.
+ */
+const resume: VerbRunner<CreateTicketStep> = async (ctx, step, stepId) => {
+  const created = ticketsOf(ctx).newestOfCall(ctx.call.id);
+  if (!created || created.number === ctx.facts.ticket) return await run(ctx, step, stepId);
+  ctx.facts.ticket = created.number;
+  return await readNumber(ctx, step, stepId, created.number);
+};
+
+/** Reads the number twice, and again on 1 up to the step's repeats. */
+async function readNumber(ctx: FlowContext, step: CreateTicketStep, stepId: string, number: string): Promise<string> {
+  const { call } = ctx;
+  const digits = digitPrompts(number);
   const offer = (more: boolean) => (more ? ['ticket.repeat'] : []);
   // Not barge-in: a key must not cut the number short. Keys pressed meanwhile stay buffered, so
   // a caller who presses 1 during the offer is heard.
@@ -44,15 +66,16 @@ const run: VerbRunner<CreateTicketStep> = async (ctx, step, stepId) => {
     }
   } finally {
     // Logged whatever happened: a caller who hung up mid-number may call back without it (N14).
-    ctx.record('ticket.read', { step: stepId, number: ticket.number, reads, complete: !call.signal.aborted });
+    ctx.record('ticket.read', { step: stepId, number, reads, complete: !call.signal.aborted });
   }
   return step.next;
-};
+}
 
 export const createTicket = defineVerb({
   verb: 'create-ticket',
   schema: CreateTicketStep,
   run,
+  resume,
   needs: ['tickets'],
   targets: (step) => [{ path: ['next'], step: step.next }],
   windows: (step) => [{ path: ['timeoutMs'], ms: step.timeoutMs }],

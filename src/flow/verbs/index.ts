@@ -63,6 +63,8 @@ export interface StepDefinition {
   readonly verb: Verb;
   readonly needs: readonly ServiceName[];
   readonly run: VerbRunner<Step>;
+  /** How the step runs when an adopted call resumes at it (default: run). */
+  readonly resume: VerbRunner<Step>;
   targets(step: Step): TargetRef[];
   prompts(step: Step): PromptRef[];
   windows(step: Step): ListeningWindow[];

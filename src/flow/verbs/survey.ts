@@ -50,10 +50,25 @@ const run: VerbRunner<SurveyStep> = async (ctx, step, stepId) => {
   return step.next;
 };
 
+/**
+ * Resumed after a crash: a conversation this call rated already (its agent and group, carried
+ * into the step) is not rated twice (N17 scores would count it twice): the caller is thanked
+ * and goes on. Not rated yet: the step runs from its start.
+ */
+const resume: VerbRunner<SurveyStep> = async (ctx, step, stepId) => {
+  const { call, facts } = ctx;
+  const store = ctx.services.surveys;
+  const rated = store?.forCall(call.id).some((r) => r.agent === (facts.agent ?? null) && r.group === (facts.group ?? null));
+  if (!rated) return await run(ctx, step, stepId);
+  await call.play([step.thanks]);
+  return step.next;
+};
+
 export const survey = defineVerb({
   verb: 'survey',
   schema: SurveyStep,
   run,
+  resume,
   needs: ['surveys'],
   targets: (step) => [{ path: ['next'], step: step.next }],
   prompts: (step) => [
