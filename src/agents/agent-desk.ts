@@ -59,6 +59,13 @@ export interface AgentDesk {
    * either side hanging up.
    */
   awaitAccept(leg: AgentLeg, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
+  /**
+   * After a controller restart: the agent leg that was talking to this adopted call (its id and
+   * agent from the call's resume point), claimed again for the call and handed back live, so the
+   * conversation goes on; undefined when that leg is not there any more (hung up meanwhile, or
+   * already hung up as an orphan) or the agent is no longer configured. Released like any leg.
+   */
+  rejoin(agentId: string, channelId: string, callId: string): AgentLeg | undefined;
   /** The agent's screen shows the call as connected (the call bridged it). */
   connected(leg: AgentLeg, callId: string): void;
   /**

@@ -117,6 +117,27 @@ export class AriAgentDesk implements AgentDesk {
     return key === '1' && !signal.aborted;
   }
 
+  rejoin(agentId: string, channelId: string, callId: string): AgentLeg | undefined {
+    const { ari, dialer, pool, notifier, logger } = this.deps;
+    let agent: Agent;
+    try {
+      agent = pool.agent(agentId);
+    } catch {
+      return undefined; // a reload removed the agent: the leg is hung up as an orphan
+    }
+    const events = ari.takeAdoptedLeg(channelId, callId);
+    if (!events) return undefined;
+    // Not through the dispatcher: callers waiting in the queue do not come before the caller
+    // this agent is talking to. A paused or logged-out agent (changed during the restart) keeps
+    // the conversation without a claim: nothing else would be offered to them anyway.
+    const claim = pool.claim(agentId, callId) ?? unclaimed(agentId, callId);
+    const leg = dialer.adopt(channelId, events);
+    this.held.set(channelId, { claim, callId, leg });
+    notifier.connected(agentId, callId);
+    logger.info({ agent: agentId, channelId }, 'agent leg taken back after adoption: the conversation goes on');
+    return { agent, outcome: 'answered', ringMs: 0, channelId, gone: leg.gone };
+  }
+
   connected(leg: AgentLeg, callId: string): void {
     this.deps.notifier.connected(leg.agent.id, callId);
   }
@@ -145,4 +166,19 @@ export class AriAgentDesk implements AgentDesk {
     })();
     return held.releasing;
   }
+}
+
+/** The claim of an agent the pool would not give (paused or logged out): releasing it frees nothing. */
+function unclaimed(agentId: string, owner: string): AgentClaim {
+  let released = false;
+  return {
+    agentId,
+    owner,
+    get released() {
+      return released;
+    },
+    release() {
+      released = true;
+    },
+  };
 }

@@ -89,6 +89,12 @@ export type ChannelEvents = EventEmitter<ChannelEventMap & { destroyed: [cause: 
 const GONE = /not found|not in stasis|channel.*(gone|hung ?up)|unprocessable/i;
 // How long a channel's emitter outlives StasisEnd, waiting for ChannelDestroyed's cause.
 const DESTROY_GRACE_MS = 3000;
+/**
+ * How long an agent leg found talking to an adopted caller waits for that call's flow to take
+ * it back (the adopter reads the call's resume point first: milliseconds, seconds under load)
+ * before it is hung up like any orphan.
+ */
+const LEG_CLAIM_MS = 15_000;
 // AST_SOFTHANGUP_SHUTDOWN: the soft hang-up Asterisk gives every channel when it shuts down or
 // restarts (ChannelHangupRequest's `cause` is this flag when `soft` is set, not a Q.850 cause).
 export const SOFTHANGUP_SHUTDOWN = 4;
@@ -161,6 +167,11 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
    * them meanwhile, so their hang-up still arrives.
    */
   private readonly away = new Set<string>();
+  /**
+   * Agent legs found in a conversation with a caller being adopted (reconcile), by channel id:
+   * the owning call and the timer that hangs the leg up if the call's flow does not take it.
+   */
+  private readonly legsForAdopters = new Map<string, { owner: string; timer: TimerHandle }>();
   /** Issue 9: whether Asterisk runs app_amd, asked once per connection (undefined: not yet). */
   private amdModule: Promise<boolean> | undefined;
   /** Playback waiters, with the channel they play on: a channel that ends settles its waiters. */
@@ -463,6 +474,31 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     } catch (err) {
       if (!isGoneError(err)) throw err;
     }
+  }
+
+  /** The channels in a bridge; null when there is no such bridge. */
+  async bridgeChannels(bridgeId: string): Promise<string[] | null> {
+    try {
+      const bridge = (await this.request({ method: 'GET', path: ariPath('bridges', bridgeId) })) as { channels?: string[] };
+      return bridge.channels ?? [];
+    } catch (err) {
+      if (isGoneError(err)) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Hands an agent leg that was talking to an adopted caller (found by reconcile) to that
+   * caller's flow: its events from now on, or undefined when there is no such leg for this
+   * owner (never found, gone, or taken already). A leg not taken within LEG_CLAIM_MS is hung up.
+   */
+  takeAdoptedLeg(channelId: string, owner: string): ChannelEvents | undefined {
+    const waiting = this.legsForAdopters.get(channelId);
+    if (!waiting || waiting.owner !== owner) return undefined;
+    waiting.timer.cancel();
+    this.legsForAdopters.delete(channelId);
+    // A leg leaving now (its end was told to nobody) is no conversation to go on with.
+    return this.ending.has(channelId) ? undefined : this.channels.get(channelId);
   }
 
   /**
@@ -824,6 +860,19 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   }
 
   /** Hangs up a dialled leg that no call here owns (its controller stopped or lost it). */
+  /** Keeps an agent leg for its adopted caller's flow for LEG_CLAIM_MS (see takeAdoptedLeg). */
+  private keepForAdopter(channelId: string, owner: string): void {
+    this.channels.set(channelId, new EventEmitter());
+    this.channelLife.set(channelId, this.lives.child());
+    this.originated.set(channelId, 'agent-leg');
+    const timer = this.clock.timer(LEG_CLAIM_MS, this.stopController.signal, () => {
+      if (!this.legsForAdopters.delete(channelId)) return;
+      this.endOrphan(channelId, 'agent-leg');
+    });
+    this.legsForAdopters.set(channelId, { owner, timer });
+    this.logger.info({ channelId, owner }, 'keeping an agent leg for its adopted caller');
+  }
+
   private endOrphan(channelId: string, role: ChannelRole): void {
     this.logger.warn({ channelId, role }, 'hanging up a dialled leg whose call is gone');
     this.request({ method: 'DELETE', path: ariPath('channels', channelId), query: { reason: 'normal' } }).catch((err: unknown) => {
@@ -842,6 +891,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     this.ending.delete(channelId);
     this.originated.delete(channelId);
     this.away.delete(channelId);
+    this.legsForAdopters.get(channelId)?.timer.cancel();
+    this.legsForAdopters.delete(channelId);
     events.emit('destroyed', cause, causeText);
     events.removeAllListeners();
   }
@@ -877,13 +928,20 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
         this.destroyed(id, undefined);
       }
     }
-    for (const channel of inApp) {
-      if (this.channels.has(channel.id) || endedWhileListing.has(channel.id)) continue;
-      // Only inbound callers are adopted (their flow starts again). A dialled leg that nobody
-      // here knows belonged to a call of the old connection: an agent's phone rings or an agent
-      // sits in silence for a caller who is now back in the flow, and a callback leg's call is
-      // gone; both are hung up (the callback scheduler dials again by its own rules).
-      const { role } = roleOf(stasisArgs(channel.dialplan?.app_data).args);
+    const fresh = inApp.filter((c) => !this.channels.has(c.id) && !endedWhileListing.has(c.id));
+    const callers = new Set(fresh.filter((c) => roleOf(stasisArgs(c.dialplan?.app_data).args).role === 'inbound').map((c) => c.id));
+    for (const channel of fresh) {
+      // Only inbound callers are adopted (their flow resumes). A dialled leg that nobody here
+      // knows belonged to a call of the old connection. An answered agent leg whose caller is
+      // adopted now may be in a conversation with that caller: it is kept for the caller's flow
+      // to take back (takeAdoptedLeg; the conversation goes on), and hung up if it does not.
+      // Any other is hung up: an agent's phone ringing for a caller who is back in the flow, or
+      // a callback leg whose call is gone (the callback scheduler dials again by its own rules).
+      const { role, owner } = roleOf(stasisArgs(channel.dialplan?.app_data).args);
+      if (role === 'agent-leg' && owner !== undefined && callers.has(owner) && channel.state === 'Up') {
+        this.keepForAdopter(channel.id, owner);
+        continue;
+      }
       if (role !== 'inbound') {
         this.endOrphan(channel.id, role);
         continue;

@@ -57,6 +57,12 @@ export interface CallFacts {
   agent?: string;
   agentLeftFirst?: boolean;
   /**
+   * The conversation going on now: the agent and the channel of the agent's leg. The call's
+   * resume point carries it, so a controller that adopts the call after a restart takes the
+   * leg back and the conversation goes on (transfer's resume).
+   */
+  talking?: { agent: string; leg: string };
+  /**
    * N14: the caller's answer to the recording announcement: given (heard it, did not decline)
    * or declined. Absent: never asked, and then nothing is recorded.
    */

@@ -137,6 +137,13 @@ export interface CallPort {
    */
   bridge(leg: BridgeLeg, signal: AbortSignal, options?: BridgeOptions): Promise<'caller' | 'leg'>;
   /**
+   * After a controller restart: when the bridge the earlier controller made still holds this
+   * adopted call and `leg`, their conversation goes on there: `ended` settles like bridge()
+   * once one side leaves (the bridge goes then). null, with the bridge removed, when it no longer
+   * holds both (or there is no leg): the conversation is over and the flow goes on without it.
+   */
+  resumeBridge(leg: BridgeLeg | undefined, signal: AbortSignal): Promise<{ ended: Promise<'caller' | 'leg'> } | null>;
+  /**
    * N14: records the caller's channel, both directions (what the caller says and hears), from
    * now until stop(), the maximum length, or the end of the call: a hang-up at any moment leaves
    * no live recording behind. Rejects when Asterisk refuses or the call has ended.

@@ -52,6 +52,7 @@ export type SessionAri = Pick<
   | 'createBridge'
   | 'addToBridge'
   | 'destroyBridge'
+  | 'bridgeChannels'
   | 'snoop'
   | 'record'
   | 'stopRecording'
@@ -369,26 +370,53 @@ export class CallSession implements CallPort {
       this.meter.audioStarted(this.clock.now());
       // N14: both sides are in: the conversation is recorded from here (with the caller's consent).
       if (options.record) recording = await this.recordBridge(bridgeId, options.record);
-      const ended = childSignal(signal);
-      return await new Promise<'caller' | 'leg'>((resolve) => {
-        const finish = (who: 'caller' | 'leg') => {
-          this.signal.removeEventListener('abort', onCaller);
-          ended.signal.removeEventListener('abort', onLeg);
-          resolve(who);
-        };
-        const onCaller = () => finish('caller');
-        const onLeg = () => finish('leg');
-        if (this.signal.aborted) return onCaller();
-        this.signal.addEventListener('abort', onCaller, { once: true });
-        ended.signal.addEventListener('abort', onLeg, { once: true });
-        void leg.gone.then(() => ended.abort());
-      });
+      return await this.untilOneLeaves(leg, signal);
     } finally {
       if (talking) this.meter.audioEnded(this.clock.now());
       // Stopped before the bridge goes, so the file is closed and Asterisk's report still reaches us.
       await recording?.stop();
       await this.ari.destroyBridge(bridgeId);
     }
+  }
+
+  async resumeBridge(leg: BridgeLeg | undefined, signal: AbortSignal): Promise<{ ended: Promise<'caller' | 'leg'> } | null> {
+    this.signal.throwIfAborted();
+    const bridgeId = this.bridgeId;
+    const inBridge = leg ? await this.ari.bridgeChannels(bridgeId) : null;
+    if (!leg || !inBridge?.includes(this.id) || !inBridge.includes(leg.channelId)) {
+      await this.leaveStaleBridge();
+      return null;
+    }
+    // Both still in: they have been talking all along (N5: not dead air).
+    this.meter.audioStarted(this.clock.now());
+    const ended = (async () => {
+      try {
+        return await this.untilOneLeaves(leg, signal);
+      } finally {
+        this.meter.audioEnded(this.clock.now());
+        // A recording the earlier controller started on the bridge ends with it (Asterisk keeps the file).
+        await this.ari.destroyBridge(bridgeId);
+      }
+    })();
+    return { ended };
+  }
+
+  /** Waits while the caller and the leg talk: 'caller' when the caller left, 'leg' when the leg did or `signal` ended. */
+  private untilOneLeaves(leg: BridgeLeg, signal: AbortSignal): Promise<'caller' | 'leg'> {
+    const ended = childSignal(signal);
+    return new Promise<'caller' | 'leg'>((resolve) => {
+      const finish = (who: 'caller' | 'leg') => {
+        this.signal.removeEventListener('abort', onCaller);
+        ended.signal.removeEventListener('abort', onLeg);
+        resolve(who);
+      };
+      const onCaller = () => finish('caller');
+      const onLeg = () => finish('leg');
+      if (this.signal.aborted) return onCaller();
+      this.signal.addEventListener('abort', onCaller, { once: true });
+      ended.signal.addEventListener('abort', onLeg, { once: true });
+      void leg.gone.then(() => ended.abort());
+    });
   }
 
   /** N14: records the bridge; a refusal is the recording's failure, not the conversation's. */

@@ -74,14 +74,15 @@ export type CallHandler = (channel: ChannelInfo, start: CallStart) => Promise<vo
 const CAUSE_WAIT_MS = 500;
 
 /**
- * Before an adopted call's flow: a bridge the old controller left it in goes (its agent leg was
- * hung up when the call was adopted), so the caller hears the flow and a transfer can bridge it
- * again under the same id. A call resumed past its answer step gets what that step gives an
+ * Before an adopted call's flow: a bridge the old controller left it in goes, so the caller hears
+ * the flow and a transfer can bridge it again under the same id; unless the caller was talking
+ * to an agent, whose leg the transfer step resumed at takes back (the conversation goes on). A call resumed past its answer step gets what that step gives an
  * answered call: voice heard from here on (N3), in the flow.
  */
-async function adoptInFlow(call: CallSession, resumed: boolean): Promise<void> {
+async function adoptInFlow(call: CallSession, resumed: boolean, talking: boolean): Promise<void> {
   if (!call.answered) return;
-  await call.leaveStaleBridge();
+  // A conversation with an agent goes on in its bridge: the transfer step resumed at decides.
+  if (!talking) await call.leaveStaleBridge();
   if (!resumed) return;
   await call.detectTalk();
   call.enter('in-flow');
@@ -152,7 +153,11 @@ async function handleCall(
       recorder.callAnswered(call.id, clock.now(), delayMs);
     }
   };
-  const ctx: FlowContext = { call, flow, clock, logger, record, facts, services };
+  let stepNow: string | undefined;
+  const saveResumePoint = () => {
+    if (stepNow !== undefined) recorder.callStep(call.id, stepNow, carryFacts(facts));
+  };
+  const ctx: FlowContext = { call, flow, clock, logger, record, facts, services, saveResumePoint };
   logger.info({ called: call.called, adopted, direction }, 'call started');
   // Adopted after a crash or a restart: back to the step the call was in, with its facts.
   const resume = adopted ? await resumeAdopted(deps.resumePoints, call, flow, logger) : undefined;
@@ -192,10 +197,13 @@ async function handleCall(
       if (refusal) {
         await refuseCall(ctx, refusal);
       } else {
-        if (adopted) await adoptInFlow(call, Boolean(resume?.resumedAt));
+        if (adopted) await adoptInFlow(call, Boolean(resume?.resumedAt), facts.talking !== undefined);
         await runFlow(ctx, startAt ?? resume?.startAt ?? flow.start, {
           // Each step entered is the call's resume point; the recorder writes it with its batch.
-          onStep: (stepId) => recorder.callStep(call.id, stepId, carryFacts(facts)),
+          onStep: (stepId) => {
+            stepNow = stepId;
+            saveResumePoint();
+          },
           resumed: Boolean(resume?.resumedAt),
         });
       }

@@ -130,6 +130,15 @@ export interface OutboundDialerDeps {
 export class OutboundDialer {
   constructor(private readonly deps: OutboundDialerDeps) {}
 
+  /**
+   * An answered leg a controller before this one dialled, still talking to the call it is
+   * handed back to after an adoption (AriAdapter.takeAdoptedLeg gave its events): the same
+   * handle as a leg answered here.
+   */
+  adopt(channelId: string, events: ChannelEvents): AnsweredLeg {
+    return new LiveLeg(channelId, events, this.deps);
+  }
+
   async dial(params: DialParams): Promise<DialResult> {
     const { ari, clock, logger } = this.deps;
     const channelId = params.channelId ?? randomUUID();

@@ -13,8 +13,9 @@
 // cannot know was heard); menu, language, repeat-caller, ticket-status, silent-line and
 // record ask again (the answer was not taken, or was and is in the carried facts); hours and
 // hangup decide again; capture-number asks again and a number confirmed twice is merged into the
-// same callback row; transfer says where the call goes and rings the group again (the agent leg
-// of a conversation the crash cut was hung up at adoption, its bridge removed: handle-call);
+// same callback row; transfer, when the caller was talking to an agent, takes the agent's leg
+// back and the conversation goes on in the bridge Asterisk kept (else it says where the call
+// goes and rings the group again, the bridge removed);
 // reschedule-callback belongs to callbacks, whose legs are hung up, never adopted.
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -30,7 +31,8 @@ import type { CallFacts } from './call-facts.js';
  * menu keys (N6: the whisper and the agent's screen), the ticket (N13/N16: the whisper, the
  * survey), the recording answer (N14: a caller who declined is never recorded, one who agreed
  * is not asked again), the group and when it was first asked for (N9: a dropped call keeps its
- * place), the agent who talked with the caller (N16: the survey rates that conversation).
+ * place), the agent who talked with the caller (N16: the survey rates that conversation), the
+ * conversation going on (its agent and leg: the adopter takes the leg back and it goes on).
  * Left out: whether the agent hung up first (read only inside the transfer step that sets it),
  * the earlier calls today (looked up again), a callback's reserved agent (its leg dies with the
  * controller that dialled it).
@@ -45,6 +47,7 @@ const CarriedFacts = z
     group: z.string().min(1).max(200).optional(),
     queuedAt: z.number().int().nonnegative().optional(),
     agent: z.string().min(1).max(200).optional(),
+    talking: z.object({ agent: z.string().min(1).max(200), leg: z.string().min(1).max(200) }).strict().optional(),
   })
   .strict();
 export type CarriedFacts = z.output<typeof CarriedFacts>;
@@ -59,6 +62,7 @@ export function carryFacts(facts: CallFacts): CarriedFacts {
     ...(facts.group === undefined ? {} : { group: facts.group }),
     ...(facts.queuedAt === undefined ? {} : { queuedAt: facts.queuedAt }),
     ...(facts.agent === undefined ? {} : { agent: facts.agent }),
+    ...(facts.talking === undefined ? {} : { talking: { ...facts.talking } }),
   };
 }
 
@@ -70,6 +74,7 @@ function restoreFacts(facts: CallFacts, carried: CarriedFacts): void {
   if (carried.group !== undefined) facts.group = carried.group;
   if (carried.queuedAt !== undefined) facts.queuedAt = carried.queuedAt;
   if (carried.agent !== undefined) facts.agent = carried.agent;
+  if (carried.talking !== undefined) facts.talking = carried.talking;
 }
 
 /** Where an adopted call's flow starts, and what the call.adopted event says about it. */

@@ -18,6 +18,12 @@ export interface FlowContext {
   facts: CallFacts;
   /** Shared by all calls; a verb declares the ones it needs (`needs`), and the loader checks them. */
   services: Readonly<Services>;
+  /**
+   * Writes the call's resume point again, with the facts as they are now: for a fact that
+   * changes inside a step and must survive a restart (a conversation that began or ended).
+   * The point of each step entered is written without asking (handle-call).
+   */
+  saveResumePoint?(): void;
 }
 
 /** A verb runs one step and names the next one (undefined ends the flow). */

@@ -48,6 +48,12 @@ export interface EventData {
   'transfer.whisper': { agent: string; prompts: string[]; accepted: boolean };
   'transfer.bridged': { group: string; agent: string; workNumber: string };
   'transfer.ended': { agent: string; by: 'caller' | 'agent' };
+  /**
+   * Adopted after a controller restart in a conversation with `agent`: 'talking', it went on
+   * (the leg was taken back; transfer.ended follows); 'over', it had ended during the restart
+   * and the transfer step runs again.
+   */
+  'transfer.resumed': { agent: string; step: string; outcome: 'talking' | 'over' };
   'transfer.failed': { step: string; group: string; keyPath: string[] | null; prompts: string[] };
   'queue.joined': { step: string; group: string; position: number; waiting: number; callback?: number; requestedAt?: number };
   'queue.reassured': { step: string; group: string; n: number; waitedMs: number; startedAt: number; endedAt: number; interrupted: boolean };
@@ -170,6 +176,7 @@ export const EVENT_RULES: { [T in EventType]: RuleId | null } = {
   'transfer.whisper': 'N6',
   'transfer.bridged': 'N6',
   'transfer.ended': 'N6',
+  'transfer.resumed': 'N14',
   'transfer.failed': 'N6',
   'queue.joined': 'N5',
   'queue.reassured': 'N5',

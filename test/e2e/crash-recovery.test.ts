@@ -4,6 +4,9 @@
 //  - Issue 12: 50 live calls are all adopted within 0.75 s of the next controller's connection,
 //    none lost: each is served on and ends with its `call.hangup`. Each resumes where it was
 //    (in the menu): the next controller plays the menu prompt again, never the greeting.
+//  - N14 N6: killed while a caller talks to an agent, the conversation goes on: Asterisk keeps
+//    the bridge, the next controller takes the agent's leg back (nobody is rung again) and
+//    carries on from the conversation's end: the agent hangs up first, the caller rates the call.
 //  - N8: killed between the claim of a callback and the callee's dial (its agent rung and being
 //    told why), the callback is neither lost nor doubled: the claim is retaken once it is
 //    claimTimeoutMs old, the callee is dialled once and the attempt counted once.
@@ -107,6 +110,68 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
       db.close();
       await next?.stop();
       next = undefined;
+    }
+  }, 180_000);
+
+  it('N14 N6: killed during a conversation with an agent, the conversation goes on; the next controller takes the agent back and runs the survey when the agent hangs up first', async () => {
+    const flow = 'test/fixtures/flows/survey.yaml';
+    const dbFile = join(mkdtempSync(join(tmpdir(), 'hotline-crash-')), 'hotline.db');
+    first = await startControllerProcess(flow, { dbFile, env: { FLOW_TIME_SCALE: '1' } });
+    await first.api('POST', '/api/agents/s1/login');
+    const number = freshCaller();
+    const caller = await callers.dial(number);
+    await caller.answered(30_000);
+    const db = readDb(dbFile);
+    try {
+      const id = await until('the caller bridged to agent s1', 60_000, () => {
+        const row = db.row<{ id: string }>(`SELECT id FROM calls WHERE caller = ?`, number);
+        return row && db.events(row.id).some((e) => e.type === 'transfer.bridged') ? row.id : undefined;
+      });
+      // The resume point names the conversation (written with the recorder's next batch).
+      const leg = await until('the resume point names the agent leg', 5000, () => {
+        const facts = db.row<{ facts: string | null }>(`SELECT resume_facts AS facts FROM calls WHERE id = ?`, id)?.facts;
+        return facts ? (JSON.parse(facts) as { talking?: { agent: string; leg: string } }).talking?.leg : undefined;
+      });
+      await first.kill();
+      first = undefined;
+      const killedAt = Date.now();
+      // Asterisk keeps the two talking in the bridge with no controller at all.
+      expect((await observer.bridgeChannels(`call-${id}`))?.sort()).toEqual([id, leg].sort());
+
+      next = await startTestController(flow, { HOTLINE_DB: dbFile, FLOW_TIME_SCALE: '1' });
+      const resumed = await until('the conversation resumed', 20_000, () => db.events(id).find((e) => e.type === 'transfer.resumed'));
+      expect(resumed.data).toEqual({ agent: 's1', step: 'to-desk', outcome: 'talking' });
+      // Still the same bridge, still both of them: the next controller did not tear it down.
+      expect((await observer.bridgeChannels(`call-${id}`))?.sort()).toEqual([id, leg].sort());
+      expect(observer.destroyedAt(leg)).toBeUndefined();
+
+      // The agent (Local/hangs-up: 22 s after answering) hangs up first: the survey follows.
+      const ended = await until('the conversation ended', 40_000, () => db.events(id).find((e) => e.type === 'transfer.ended'));
+      expect(ended.data).toEqual({ agent: 's1', by: 'agent' });
+      const legGoneAt = observer.destroyedAt(leg);
+      expect(legGoneAt).toBeDefined();
+      console.log(`N14: the conversation went on ${legGoneAt! - killedAt} ms past the kill, until the agent hung up`);
+      expect(legGoneAt! - killedAt).toBeGreaterThan(2000);
+      await new Promise((r) => setTimeout(r, 2000));
+      await caller.press('4');
+      await until('the rating', 20_000, () => db.events(id).some((e) => e.type === 'survey.rated'));
+      await caller.ended(30_000);
+      await until('call.hangup', 10_000, () => db.events(id).some((e) => e.type === 'call.hangup'));
+
+      const types = db.events(id).map((e) => e.type);
+      const afterAdoption = types.slice(types.indexOf('call.adopted'));
+      // Nobody was rung again and nothing was said again: the conversation simply went on.
+      expect(afterAdoption.slice(0, 3)).toEqual(['call.adopted', 'transfer.resumed', 'transfer.ended']);
+      expect(afterAdoption).not.toContain('transfer.started');
+      expect(afterAdoption).not.toContain('transfer.leg');
+      expect(types.filter((t) => t === 'transfer.bridged')).toHaveLength(1);
+      expect(observer.channelsCreated('Local/hangs-up@hotline-test-agents').filter((c) => c.name.endsWith(';1'))).toHaveLength(1);
+      expect(db.events(id).find((e) => e.type === 'survey.rated')?.data).toMatchObject({ rating: 4, agent: 's1', group: 'desk' });
+    } finally {
+      db.close();
+      await next?.stop();
+      next = undefined;
+      await clearLane(callers).catch(() => undefined);
     }
   }, 180_000);
 

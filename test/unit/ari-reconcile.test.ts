@@ -145,6 +145,55 @@ describe('channel roles after a reconnect', () => {
     expect(hangups.sort()).toEqual(['agent', 'callee', 'legacy']);
   });
 
+  it('N14: an answered agent leg whose caller is adopted now is kept for that caller\'s flow, which takes it back with its events', async () => {
+    const { adapter, socket, calls, answerListing, hangups, clock } = await setup();
+    socket.open();
+    await answerListing([
+      channel('caller'),
+      { ...channel('agent', 'hotline,agent-leg,caller'), state: 'Up' },
+      // Still ringing for the caller: no conversation to keep.
+      channel('ringing', 'hotline,agent-leg,caller'),
+      // Answered, but for a caller who is not here any more.
+      { ...channel('other', 'hotline,agent-leg,old-call'), state: 'Up' },
+    ]);
+    expect(calls).toEqual([{ id: 'caller', adopted: true }]);
+    expect(hangups.sort()).toEqual(['other', 'ringing']);
+    // Only the owner takes it, once.
+    expect(adapter.takeAdoptedLeg('agent', 'someone-else')).toBeUndefined();
+    const events = adapter.takeAdoptedLeg('agent', 'caller');
+    expect(events).toBeDefined();
+    expect(adapter.takeAdoptedLeg('agent', 'caller')).toBeUndefined();
+    const keys: string[] = [];
+    events!.on('dtmf', (d) => keys.push(d));
+    socket.send({ type: 'ChannelDtmfReceived', channel: channel('agent'), digit: '5' });
+    expect(keys).toEqual(['5']);
+    // Taken: not hung up when the claim time passes.
+    await clock.advance(60_000);
+    await settle();
+    expect(hangups).not.toContain('agent');
+  });
+
+  it('N14: a kept agent leg its caller\'s flow does not take back within 15 s is hung up as an orphan', async () => {
+    const { adapter, socket, answerListing, hangups, clock } = await setup();
+    socket.open();
+    await answerListing([channel('caller'), { ...channel('agent', 'hotline,agent-leg,caller'), state: 'Up' }]);
+    await clock.advance(14_000);
+    await settle();
+    expect(hangups).toEqual([]);
+    await clock.advance(1000);
+    await settle();
+    expect(hangups).toEqual(['agent']);
+    expect(adapter.takeAdoptedLeg('agent', 'caller')).toBeUndefined();
+  });
+
+  it('N14: a kept agent leg that leaves before its caller\'s flow takes it is not handed out', async () => {
+    const { adapter, socket, answerListing } = await setup();
+    socket.open();
+    await answerListing([channel('caller'), { ...channel('agent', 'hotline,agent-leg,caller'), state: 'Up' }]);
+    socket.send({ type: 'StasisEnd', channel: channel('agent') });
+    expect(adapter.takeAdoptedLeg('agent', 'caller')).toBeUndefined();
+  });
+
   it('an agent leg of a previous controller that answers now is hung up, not taken for a new call', async () => {
     const { socket, calls, answerListing, hangups } = await setup();
     socket.open();

@@ -53,6 +53,7 @@ class ScriptedAri {
       createBridge: pending('createBridge'),
       addToBridge: pending('addToBridge'),
       destroyBridge: pending('destroyBridge'),
+      bridgeChannels: () => Promise.resolve(null),
       // Hang-ups and stops are answered at once: they are what the tests look for.
       hangup: answered('hangup'),
       stopRecording: answered('stopRecording'),

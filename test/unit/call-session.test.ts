@@ -21,6 +21,8 @@ class ScriptedAri {
   readonly requests: Request[] = [];
   readonly finished = new Map<string, (o: PlaybackOutcome) => void>();
   readonly stopped: string[] = [];
+  /** The bridges Asterisk has, with their channels (bridgeChannels answers at once). */
+  readonly bridges = new Map<string, string[]>();
 
   port(): SessionAri {
     const pending =
@@ -37,6 +39,7 @@ class ScriptedAri {
       createBridge: pending('createBridge'),
       addToBridge: pending('addToBridge'),
       destroyBridge: pending('destroyBridge'),
+      bridgeChannels: (bridgeId: string) => Promise.resolve(this.bridges.get(bridgeId) ?? null),
       // N14 recording: not scripted here (test/unit/call-recording.test.ts drives it).
       snoop: () => Promise.reject(new Error('not scripted')),
       record: () => Promise.reject(new Error('not scripted')),
@@ -198,6 +201,35 @@ describe('CallSession (N4 N5)', () => {
     await flush();
     ari.answer('destroyBridge');
     expect(await bridged).toBe('caller');
+  });
+
+  it('N14 adoption: a conversation still in its bridge goes on without a new bridge, counts as sound, and the bridge goes when the leg hangs up', async () => {
+    ari.bridges.set('call-call-1', ['call-1', 'leg-1']);
+    let legGone!: () => void;
+    const leg = { channelId: 'leg-1', gone: new Promise<void>((resolve) => (legGone = resolve)) };
+    const going = await session.resumeBridge(leg, new AbortController().signal);
+    // Nothing made or added: the two are in Asterisk's bridge already.
+    expect(ari.requests.map((r) => r.op)).toEqual([]);
+    expect(going).not.toBeNull();
+    await clock.advance(60_000);
+    legGone();
+    await flush();
+    ari.answer('destroyBridge');
+    expect(await going!.ended).toBe('leg');
+    expect(session.silence()).toEqual({ maxGapMs: 0, maxDeadAirMs: 0 });
+  });
+
+  it('N14 adoption: a bridge that lost one side (or a leg not taken back) is removed and the conversation is over: null', async () => {
+    ari.bridges.set('call-call-1', ['call-1']);
+    const leg = { channelId: 'leg-1', gone: new Promise<void>(() => undefined) };
+    const over = session.resumeBridge(leg, new AbortController().signal);
+    await flush();
+    ari.answer('destroyBridge');
+    expect(await over).toBeNull();
+    const none = session.resumeBridge(undefined, new AbortController().signal);
+    await flush();
+    ari.answer('destroyBridge');
+    expect(await none).toBeNull();
   });
 
   it('unhold after the caller left neither throws nor asks Asterisk', async () => {

@@ -95,6 +95,10 @@ class QueueDesk implements AgentDesk {
 
   connected(): void {}
 
+  rejoin(): undefined {
+    return undefined;
+  }
+
   music(): Promise<void> {
     return Promise.resolve();
   }

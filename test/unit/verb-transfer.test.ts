@@ -212,6 +212,10 @@ class FakeDesk implements AgentDesk {
     this.note({ op: 'connected', agent: leg.agent.id, callId });
   }
 
+  rejoin(): undefined {
+    return undefined;
+  }
+
   music(leg: AgentLeg, on: boolean): Promise<void> {
     this.note({ op: 'music', agent: leg.agent.id, on });
     return Promise.resolve();

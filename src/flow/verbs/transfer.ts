@@ -96,6 +96,44 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   return fallback(ctx, stepId, step.group, step.failed);
 };
 
+/**
+ * Adopted after a controller restart at this step. A caller who was talking to an agent goes on
+ * talking: the agent's leg is taken back, and the flow goes on from the conversation's end as
+ * if nothing had happened (survey or next). Otherwise, or when the conversation ended during the
+ * restart, the step runs again: the caller hears where the call goes and the group rings.
+ */
+const resume: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
+  const { call, facts } = ctx;
+  const talking = facts.talking;
+  if (!talking) return run(ctx, step, stepId);
+  const desk = ctx.services.agents;
+  const leg = desk?.rejoin(talking.agent, talking.leg, call.id);
+  call.enter('transferring');
+  let by: 'caller' | 'leg' | undefined;
+  try {
+    const going = await call.resumeBridge(leg, call.signal);
+    ctx.record('transfer.resumed', { agent: talking.agent, step: stepId, outcome: going ? 'talking' : 'over' });
+    if (going) {
+      call.enter('bridged');
+      by = await going.ended;
+    }
+  } finally {
+    // The agent talked to this caller before the restart: wrap-up either way.
+    if (leg) await desk!.release(leg, call.id, true);
+  }
+  call.enter('in-flow');
+  facts.talking = undefined;
+  if (by === undefined) {
+    ctx.saveResumePoint?.();
+    return run(ctx, step, stepId);
+  }
+  facts.agent = talking.agent;
+  facts.agentLeftFirst = by === 'leg';
+  ctx.record('transfer.ended', { agent: talking.agent, by: by === 'leg' ? 'agent' : 'caller' });
+  ctx.saveResumePoint?.();
+  return afterTalk(ctx, step);
+};
+
 /** N16: a caller whose agent hung up first is asked for a rating (the agent cannot skip it). */
 function afterTalk(ctx: FlowContext, step: TransferStep): string {
   return ctx.facts.agentLeftFirst && step.survey !== undefined ? step.survey : step.next;
@@ -219,8 +257,17 @@ async function talk(ctx: FlowContext, desk: AgentDesk, leg: AgentLeg, group: str
   call.enter('bridged');
   desk.connected(leg, call.id);
   const until = new AbortController();
+  // A restart from here on does not end the conversation: the adopter takes the leg back.
+  ctx.facts.talking = { agent: leg.agent.id, leg: leg.channelId };
+  ctx.saveResumePoint?.();
   // N14: with the caller's consent the conversation is recorded (the flow's recording mode).
-  const by = await call.bridge(leg, until.signal, agentTalkRecording(ctx, leg.agent.id));
+  let by: 'caller' | 'leg';
+  try {
+    by = await call.bridge(leg, until.signal, agentTalkRecording(ctx, leg.agent.id));
+  } finally {
+    ctx.facts.talking = undefined;
+  }
+  ctx.saveResumePoint?.();
   ctx.facts.agent = leg.agent.id;
   ctx.facts.agentLeftFirst = by === 'leg';
   ctx.record('transfer.ended', { agent: leg.agent.id, by: by === 'leg' ? 'agent' : 'caller' });
@@ -243,6 +290,7 @@ export const transfer = defineVerb({
   verb: 'transfer',
   schema: TransferStep,
   run,
+  resume,
   needs: ['agents'],
   targets: (step) => [
     { path: ['next'], step: step.next },

@@ -19,8 +19,11 @@ export class AriObserver {
   private ws: WebSocket | undefined;
   private readonly events: PlaybackEvent[] = [];
   private readonly created: Array<{ id: string; name: string; at: number }> = [];
+  private readonly destroyed = new Map<string, number>();
+  private env = readEnvironment();
 
   async connect(env = readEnvironment()): Promise<void> {
+    this.env = env;
     if (!env.ARI_URL) throw new Error('ARI_URL is not set: start the sandbox (npm run asterisk:up) or set it');
     const url = new URL(`${env.ARI_URL.replace(/^http/, 'ws')}/ari/events`);
     url.searchParams.set('app', OBSERVER_APP);
@@ -32,6 +35,7 @@ export class AriObserver {
       const event = JSON.parse(raw.toString()) as PlaybackEvent;
       if (event.type === 'PlaybackStarted' || event.type === 'PlaybackContinuing') this.events.push(event);
       if (event.type === 'ChannelCreated' && event.channel) this.created.push({ ...event.channel, at: Date.now() });
+      if (event.type === 'ChannelDestroyed' && event.channel) this.destroyed.set(event.channel.id, Date.now());
     });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -50,6 +54,22 @@ export class AriObserver {
   /** Channels Asterisk created since connect() whose name starts with `prefix` (e.g. a dialled Local/<number>@context). */
   channelsCreated(prefix: string): Array<{ id: string; name: string; at: number }> {
     return this.created.filter((c) => c.name.startsWith(prefix));
+  }
+
+  /** When Asterisk destroyed the channel (since connect()); undefined while it is up. */
+  destroyedAt(channelId: string): number | undefined {
+    return this.destroyed.get(channelId);
+  }
+
+  /** The channels in a bridge, asked of Asterisk now; null when there is no such bridge. */
+  async bridgeChannels(bridgeId: string): Promise<string[] | null> {
+    const { ARI_URL, ARI_USER, ARI_PASSWORD } = this.env;
+    const res = await fetch(`${ARI_URL}/ari/bridges/${encodeURIComponent(bridgeId)}`, {
+      headers: { Authorization: `Basic ${Buffer.from(`${ARI_USER}:${ARI_PASSWORD}`).toString('base64')}` },
+    });
+    if (res.status === 404) return null;
+    if (!res.ok) throw new Error(`GET bridge ${bridgeId}: ${res.status}`);
+    return ((await res.json()) as { channels: string[] }).channels;
   }
 
   close(): void {

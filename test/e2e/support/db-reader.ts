@@ -15,6 +15,8 @@ export interface DbReader {
   events(callId: string): DbEvent[];
   /** A single number from a query (0 when it returns nothing). */
   count(sql: string, ...args: unknown[]): number;
+  /** The first row of a query, if any. */
+  row<T>(sql: string, ...args: unknown[]): T | undefined;
   callback(id: number): { status: string; attempts: number; claimedAt: number | null; outcome: string | null; promisedBy: number } | undefined;
   close(): void;
 }
@@ -27,6 +29,7 @@ export function readDb(file: string): DbReader {
     events: (callId) =>
       (events.all(callId) as Array<Omit<DbEvent, 'data'> & { data: string }>).map((e) => ({ ...e, data: JSON.parse(e.data) as Record<string, unknown> })),
     count: (sql, ...args) => (db.prepare(sql).pluck().get(...args) as number | null) ?? 0,
+    row: <T>(sql: string, ...args: unknown[]) => db.prepare(sql).get(...args) as T | undefined,
     callback: (id) => callback.get(id) as ReturnType<DbReader['callback']>,
     close: () => db.close(),
   };

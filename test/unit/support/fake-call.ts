@@ -116,6 +116,8 @@ export interface BridgeAction extends Timed {
   /** Who left first; set when it ends. */
   result?: 'caller' | 'leg';
   endT?: number;
+  /** The conversation went on in the bridge an earlier controller made (resumeBridge). */
+  resumed?: true;
 }
 
 /** N14: a recording of the caller's channel or of a bridge, from t to endT (unset while live). */
@@ -529,6 +531,23 @@ export class FakeCall implements CallPort {
       this.meter.audioEnded(this.clock.now());
     }
     await Promise.resolve();
+  }
+
+  /**
+   * After an adoption (see CallPort.resumeBridge): with a leg and `bridgeKept`, the conversation
+   * goes on as bridge() does (its action marked resumed); else the bridge is gone (null), noted
+   * in `bridgesLeft`.
+   */
+  bridgeKept = true;
+  bridgesLeft = 0;
+  resumeBridge(leg: BridgeLeg | undefined, signal: AbortSignal): Promise<{ ended: Promise<'caller' | 'leg'> } | null> {
+    if (!leg || !this.bridgeKept) {
+      this.bridgesLeft++;
+      return Promise.resolve(null);
+    }
+    const ended = this.bridge(leg, signal);
+    (this.actions[this.actions.length - 1] as BridgeAction).resumed = true;
+    return Promise.resolve({ ended });
   }
 
   /**

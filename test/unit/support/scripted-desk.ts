@@ -25,6 +25,9 @@ export class ScriptedDesk implements AgentDesk {
   ringMs = 0;
   /** How long a whisper plays. */
   whisperMs = 0;
+  /** Agent legs an earlier controller left talking, by channel id → agent: what rejoin() can take back. */
+  leftTalking: Record<string, string> = {};
+  readonly rejoined: Array<{ agent: string; channelId: string; callId: string; t: number }> = [];
   private readonly legs = new Map<string, { claim: AgentClaim; live: Live; releasing: boolean }>();
 
   constructor(
@@ -75,6 +78,19 @@ export class ScriptedDesk implements AgentDesk {
     return Promise.resolve(true);
   }
 
+  rejoin(agentId: string, channelId: string, callId: string): AgentLeg | undefined {
+    if (this.leftTalking[channelId] !== agentId) return undefined;
+    delete this.leftTalking[channelId];
+    const agent = this.pool.agent(agentId);
+    // As AriAgentDesk: claimed past the queue, or kept without a claim when not available.
+    const claim = this.pool.claim(agentId, callId) ?? { agentId, owner: callId, released: false, release: () => undefined };
+    const live = fakeLeg(channelId);
+    this.legs.set(channelId, { claim, live, releasing: false });
+    this.rejoined.push({ agent: agentId, channelId, callId, t: this.clock.now() });
+    this.notifier?.connected(agentId, callId);
+    return { agent, outcome: 'answered', ringMs: 0, channelId, gone: live.gone };
+  }
+
   connected(leg: AgentLeg, callId: string): void {
     this.notifier?.connected(leg.agent.id, callId);
   }
@@ -91,7 +107,7 @@ export class ScriptedDesk implements AgentDesk {
 
   /** The agent hangs up its phone. */
   hangUp(agentId: string): void {
-    for (const [channelId, held] of this.legs) if (channelId.startsWith(`leg-${agentId}-`)) held.live.hangUp();
+    for (const held of this.legs.values()) if (held.claim.agentId === agentId) held.live.hangUp();
   }
 
   /** The agents whose legs are up and not released. */
