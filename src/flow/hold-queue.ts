@@ -55,11 +55,14 @@ export async function waitInQueue(attempt: AgentAttempt, stepId: string, q: Hold
   call.enter('queued');
   // N8: a caller whose callback for this group is pending takes the callback's place in line.
   const held = heldCallback(ctx, group);
-  const requestedAt = held ? Math.min(held.createdAt, joinedAt) : joinedAt;
+  // An adopted caller (attempt.since) keeps the place it had before the restart.
+  const requestedAt = Math.min(joinedAt, held?.createdAt ?? joinedAt, attempt.since ?? joinedAt);
   if (held) ctx.facts.queuedAt = Math.min(ctx.facts.queuedAt ?? requestedAt, requestedAt);
   const entry = desk.join(group, call.id, requestedAt, held?.id);
   ctx.record('queue.joined', {
-    step: stepId, group, position: entry.position(), waiting: desk.waiting(group), ...(held ? { callback: held.id, requestedAt } : {}),
+    step: stepId, group, position: entry.position(), waiting: desk.waiting(group),
+    ...(held ? { callback: held.id } : {}),
+    ...(requestedAt < joinedAt ? { requestedAt } : {}),
   });
   let outcome: QueueOutcome | undefined;
   // The agent the dispatcher gives the call, when it comes; a new wait after each re-queue (the

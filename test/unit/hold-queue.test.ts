@@ -270,6 +270,24 @@ describe('N5 dispatcher: who gets a freed agent', () => {
     void second;
   });
 
+  it('N5 N9: a caller adopted after a restart while waiting keeps its place: ahead of a caller who asked later, whoever rejoined first', async () => {
+    const others = busy('a1', 'a2');
+    const later = caller('call-2');
+    await advance(INTRO + 1000);
+    // call-1 asked for the group a minute ago; the restart put it back in the queue just now.
+    const call = new FakeCall({ id: 'call-1', answered: true, caller: '13800138001' });
+    const ctx = makeContext(FLOW, call, { services: { agents: desk } });
+    ctx.facts.group = 'desk';
+    ctx.facts.queuedAt = T0 - 60_000;
+    track(transfer.resume(ctx, stepOf(FLOW, 'to-desk', 'transfer'), 'to-desk'));
+    await advance(INTRO);
+    expect(ctx.dataOf('queue.joined')).toEqual([{ step: 'to-desk', group: 'desk', position: 1, waiting: 2, requestedAt: T0 - 60_000 }]);
+    others.get('a1')!.release();
+    await advance(0);
+    expect(desk.rung.map((r) => r.owner)).toEqual(['call-1']);
+    void later;
+  });
+
   it('a full queue (maxLength) sends a new caller to the fallback at once', async () => {
     busy('a1', 'a2');
     caller('call-1');

@@ -39,7 +39,13 @@ export const TransferStep = z
   .strict();
 export type TransferStep = z.output<typeof TransferStep>;
 
-const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
+const run: VerbRunner<TransferStep> = (ctx, step, stepId) => transferTo(ctx, step, stepId);
+
+/**
+ * The transfer. `since`: a caller adopted after a restart while waiting for this group asked for
+ * it then, and keeps that place in the hold queue (the callers ahead are adopted with theirs).
+ */
+async function transferTo(ctx: FlowContext, step: TransferStep, stepId: string, since?: number): Promise<string | undefined> {
   const { call, flow } = ctx;
   const desk = ctx.services.agents;
   const group = flow.agents.groups[step.group];
@@ -51,10 +57,16 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   ctx.record('transfer.started', { step: stepId, group: step.group, candidates: candidates.map((a) => a.id), unreachable });
   // N9: the group this call waits for, and since when (a dropped call keeps this place).
   ctx.facts.group = step.group;
-  ctx.facts.queuedAt ??= ctx.clock.now();
+  if (ctx.facts.queuedAt === undefined) {
+    ctx.facts.queuedAt = ctx.clock.now();
+    // Carried by the resume point: adopted after a restart, the caller keeps this place.
+    ctx.saveResumePoint?.();
+  }
   if (!desk) return fallback(ctx, stepId, step.group, step.failed);
 
-  const attempt: AgentAttempt = { ctx, desk, step, offer: offerFor(ctx, step.group), limitMs: ringLimit(ctx) };
+  const attempt: AgentAttempt = {
+    ctx, desk, step, offer: offerFor(ctx, step.group), limitMs: ringLimit(ctx), ...(since === undefined ? {} : { since }),
+  };
   // N8: a callback's agent was reached, and told why, before the callee was dialled: it waits
   // on hold music and is connected at once. An agent who hung up meanwhile is freed, and the
   // group's other agents are rung as for any caller.
@@ -94,18 +106,20 @@ const run: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
     if (outcome.kind === 'callback') return outcome.target;
   }
   return fallback(ctx, stepId, step.group, step.failed);
-};
+}
 
 /**
  * Adopted after a controller restart at this step. A caller who was talking to an agent goes on
  * talking: the agent's leg is taken back, and the flow goes on from the conversation's end as
  * if nothing had happened (survey or next). Otherwise, or when the conversation ended during the
- * restart, the step runs again: the caller hears where the call goes and the group rings.
+ * restart, the step runs again: the caller hears where the call goes and the group rings, and
+ * a caller who waited for the group (N5, N9) keeps the place in the hold queue it had.
  */
 const resume: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   const { call, facts } = ctx;
   const talking = facts.talking;
-  if (!talking) return run(ctx, step, stepId);
+  const since = facts.group === step.group ? facts.queuedAt : undefined;
+  if (!talking) return transferTo(ctx, step, stepId, since);
   const desk = ctx.services.agents;
   const leg = desk?.rejoin(talking.agent, talking.leg, call.id);
   call.enter('transferring');
@@ -125,7 +139,7 @@ const resume: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   facts.talking = undefined;
   if (by === undefined) {
     ctx.saveResumePoint?.();
-    return run(ctx, step, stepId);
+    return transferTo(ctx, step, stepId, since);
   }
   facts.agent = talking.agent;
   facts.agentLeftFirst = by === 'leg';
@@ -146,6 +160,8 @@ export interface AgentAttempt {
   step: TransferStep;
   offer: CallOffer;
   limitMs: number;
+  /** When the caller first asked for this group, if before this step began (an adopted caller's place). */
+  since?: number;
 }
 
 /** N1: an agent rings at most the flow's agent-side rings. */
