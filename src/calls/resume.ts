@@ -15,7 +15,7 @@
 // hangup decide again; capture-number asks again and a number confirmed twice is merged into the
 // same callback row; transfer, when the caller was talking to an agent, takes the agent's leg
 // back and the conversation goes on in the bridge Asterisk kept (else it says where the call
-// goes and rings the group again, the bridge removed);
+// goes and rings the group again, the bridge removed, a queued caller keeping its place);
 // reschedule-callback belongs to callbacks, whose legs are hung up, never adopted.
 import type { Logger } from 'pino';
 import { z } from 'zod';
