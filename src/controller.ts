@@ -10,6 +10,7 @@ import { createAgentStateStore } from './agents/agent-state-store.js';
 import { AriAgentDesk } from './agents/ari-agent-desk.js';
 import { Dispatcher } from './agents/dispatcher.js';
 import { AmiMonitor } from './ami/ami-monitor.js';
+import { adoptedCallbackStart } from './callbacks/adopted-callback.js';
 import { createCallbackStore } from './callbacks/callback-store.js';
 import { DEFAULT_PROMISE_MINUTES } from './callbacks/deadlines.js';
 import { AriAdapter } from './ari/ari-adapter.js';
@@ -188,7 +189,12 @@ export async function startController(config: Readonly<Config>, options: Control
     running.add(done);
     return done;
   };
-  ari.on('call', (channel, adopted) => void runCall(channel, { adopted }));
+  ari.on('call', (channel, adopted, callback) => {
+    if (!callback) return void runCall(channel, { adopted });
+    // N8: an answered callback's callee, adopted after a restart: the outbound call it was.
+    const taken = adoptedCallbackStart(callbacks.get(callback.callback), channel, flow);
+    void runCall(taken.channel, taken.start);
+  });
   // N8: persisted callbacks dialled back, agent first, as outbound calls that run the flow.
   const scheduler = new CallbackScheduler({
     store: callbacks,

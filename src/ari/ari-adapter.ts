@@ -55,9 +55,17 @@ export interface AriHealth {
   requests: RequestFigures;
 }
 
+/** N8: an adopted channel that is the callee of a callback a controller before this one dialled. */
+export interface AdoptedCallback {
+  callback: number;
+}
+
 export interface AdapterEvents {
-  /** A channel is ours to handle; adopted when it was already in the app at (re)connect. */
-  call: [channel: ChannelInfo, adopted: boolean];
+  /**
+   * A channel is ours to handle; adopted when it was already in the app at (re)connect, and then
+   * `callback` when it is an answered callback's callee (an outbound call), not a caller.
+   */
+  call: [channel: ChannelInfo, adopted: boolean, callback?: AdoptedCallback];
   connected: [];
   disconnected: [];
 }
@@ -815,10 +823,11 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     for (const ended of this.endedWhileListing) ended.add(channelId);
   }
 
-  private adopt(channel: ChannelInfo, adopted: boolean): void {
+  private adopt(channel: ChannelInfo, adopted: boolean, callback?: AdoptedCallback): void {
     this.channels.set(channel.id, new EventEmitter());
     this.channelLife.set(channel.id, this.lives.child());
-    this.emit('call', channel, adopted);
+    if (callback) this.emit('call', channel, adopted, callback);
+    else this.emit('call', channel, adopted);
   }
 
   private endChannel(channelId: string, cause: number | undefined, causeText: string | undefined): void {
@@ -929,25 +938,37 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       }
     }
     const fresh = inApp.filter((c) => !this.channels.has(c.id) && !endedWhileListing.has(c.id));
-    const callers = new Set(fresh.filter((c) => roleOf(stasisArgs(c.dialplan?.app_data).args).role === 'inbound').map((c) => c.id));
+    const calls = new Map<string, AdoptedCallback | undefined>();
     for (const channel of fresh) {
-      // Only inbound callers are adopted (their flow resumes). A dialled leg that nobody here
-      // knows belonged to a call of the old connection. An answered agent leg whose caller is
-      // adopted now may be in a conversation with that caller: it is kept for the caller's flow
-      // to take back (takeAdoptedLeg; the conversation goes on), and hung up if it does not.
-      // Any other is hung up: an agent's phone ringing for a caller who is back in the flow, or
-      // a callback leg whose call is gone (the callback scheduler dials again by its own rules).
       const { role, owner } = roleOf(stasisArgs(channel.dialplan?.app_data).args);
-      if (role === 'agent-leg' && owner !== undefined && callers.has(owner) && channel.state === 'Up') {
+      if (role === 'inbound') calls.set(channel.id, undefined);
+      const callback = role === 'callback-leg' && channel.state === 'Up' ? callbackOf(owner) : undefined;
+      if (callback !== undefined) calls.set(channel.id, { callback });
+    }
+    for (const channel of fresh) {
+      // Inbound callers and answered callbacks' callees are adopted (their flow resumes). A
+      // dialled leg that nobody here knows belonged to a call of the old connection. An
+      // answered agent leg whose call is adopted now may be in a conversation with it: it is
+      // kept for the call's flow to take back (takeAdoptedLeg; the conversation goes on), and
+      // hung up if it does not. Any other is hung up: an agent's phone ringing for a caller who
+      // is back in the flow, or a callee still ringing (the scheduler dials again by its rules).
+      const { role, owner } = roleOf(stasisArgs(channel.dialplan?.app_data).args);
+      if (role === 'agent-leg' && owner !== undefined && calls.has(owner) && channel.state === 'Up') {
         this.keepForAdopter(channel.id, owner);
         continue;
       }
-      if (role !== 'inbound') {
+      if (!calls.has(channel.id)) {
         this.endOrphan(channel.id, role);
         continue;
       }
-      this.logger.info({ channelId: channel.id, state: channel.state }, 'adopting channel already in the app');
-      this.adopt(channel, true);
+      this.logger.info({ channelId: channel.id, state: channel.state, role }, 'adopting channel already in the app');
+      this.adopt(channel, true, calls.get(channel.id));
     }
   }
+}
+
+/** The callback id a callee leg's owner names (`callback-<id>`, the scheduler's), if it does. */
+function callbackOf(owner: string | undefined): number | undefined {
+  const id = /^callback-(\d{1,15})$/.exec(owner ?? '')?.[1];
+  return id === undefined ? undefined : Number(id);
 }

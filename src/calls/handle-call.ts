@@ -76,8 +76,9 @@ const CAUSE_WAIT_MS = 500;
 /**
  * Before an adopted call's flow: a bridge the old controller left it in goes, so the caller hears
  * the flow and a transfer can bridge it again under the same id; unless the caller was talking
- * to an agent, whose leg the transfer step resumed at takes back (the conversation goes on). A call resumed past its answer step gets what that step gives an
- * answered call: voice heard from here on (N3), in the flow.
+ * to an agent, whose leg the transfer step resumed at takes back (the conversation goes on). A
+ * call resumed past its answer step gets what that step gives an answered call: voice heard
+ * from here on (N3), in the flow.
  */
 async function adoptInFlow(call: CallSession, resumed: boolean, talking: boolean): Promise<void> {
   if (!call.answered) return;
@@ -160,14 +161,16 @@ async function handleCall(
   const ctx: FlowContext = { call, flow, clock, logger, record, facts, services, saveResumePoint };
   logger.info({ called: call.called, adopted, direction }, 'call started');
   // Adopted after a crash or a restart: back to the step the call was in, with its facts.
-  const resume = adopted ? await resumeAdopted(deps.resumePoints, call, flow, logger) : undefined;
+  // Starting over is at startAt when given (an adopted callback's entry), else the flow's start.
+  const resume = adopted ? await resumeAdopted(deps.resumePoints, call, { start: startAt ?? flow.start, steps: flow.steps }, logger) : undefined;
   if (resume) {
     const { resumedAt, reason, recorded } = resume;
     record('call.adopted', {
       state: channel.state, resumedAt, ...(reason === undefined ? {} : { reason }), ...(recorded === undefined ? {} : { recorded }),
     });
   }
-  if (callback) {
+  // Logged once, by the controller that dialled it (not again by one that adopted the callee).
+  if (callback && !adopted) {
     record('callback.started', {
       id: callback.id, attempt: callback.attempt, reason: callback.reason, group: callback.group, agent: callback.claim.agentId,
     });
@@ -180,7 +183,7 @@ async function handleCall(
     // move it on: it is in the flow from here (a transfer from 'answered' is not a transition).
     if (direction === 'outbound' && call.answered) call.enter('in-flow');
     // N9: the callback of a dropped call begins with the apology.
-    if (callback?.reason === 'dropped') await call.play(['dropped.apology']);
+    if (callback?.reason === 'dropped' && !adopted) await call.play(['dropped.apology']);
     // N11: a caller the blacklist refuses hears the refusal instead of the flow.
     const refusal = direction === 'inbound' && deps.blacklist ? screenCall(ctx, deps.blacklist, { adopted }) : undefined;
     if (refusal) outcome = 'blacklisted';
@@ -198,7 +201,7 @@ async function handleCall(
         await refuseCall(ctx, refusal);
       } else {
         if (adopted) await adoptInFlow(call, Boolean(resume?.resumedAt), facts.talking !== undefined);
-        await runFlow(ctx, startAt ?? resume?.startAt ?? flow.start, {
+        await runFlow(ctx, resume?.startAt ?? startAt ?? flow.start, {
           // Each step entered is the call's resume point; the recorder writes it with its batch.
           onStep: (stepId) => {
             stepNow = stepId;

@@ -16,7 +16,7 @@
 // same callback row; transfer, when the caller was talking to an agent, takes the agent's leg
 // back and the conversation goes on in the bridge Asterisk kept (else it says where the call
 // goes and rings the group again, the bridge removed, a queued caller keeping its place);
-// reschedule-callback belongs to callbacks, whose legs are hung up, never adopted.
+// reschedule-callback asks for the hour again (an adopted callee has its callback from its row).
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { Digit, StepId } from '../flow/schema-parts.js';

@@ -7,6 +7,9 @@
 //  - N14 N6: killed while a caller talks to an agent, the conversation goes on: Asterisk keeps
 //    the bridge, the next controller takes the agent's leg back (nobody is rung again) and
 //    carries on from the conversation's end: the agent hangs up first, the caller rates the call.
+//  - N8 N14: killed while a callback's callee talks to the agent, the callee is adopted as the
+//    outbound call it was (not hung up: its callback is done, nobody would call it again) and
+//    the conversation goes on; the callback is neither redone nor counted twice.
 //  - N8: killed between the claim of a callback and the callee's dial (its agent rung and being
 //    told why), the callback is neither lost nor doubled: the claim is retaken once it is
 //    claimTimeoutMs old, the callee is dialled once and the attempt counted once.
@@ -167,6 +170,55 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
       expect(types.filter((t) => t === 'transfer.bridged')).toHaveLength(1);
       expect(observer.channelsCreated('Local/hangs-up@hotline-test-agents').filter((c) => c.name.endsWith(';1'))).toHaveLength(1);
       expect(db.events(id).find((e) => e.type === 'survey.rated')?.data).toMatchObject({ rating: 4, agent: 's1', group: 'desk' });
+    } finally {
+      db.close();
+      await next?.stop();
+      next = undefined;
+      await clearLane(callers).catch(() => undefined);
+    }
+  }, 180_000);
+
+  it('N8 N14: killed while a callback\'s callee talks to the agent, the callee is adopted as the outbound call it was and the conversation goes on', async () => {
+    const flow = 'test/fixtures/flows/callback-crash.yaml';
+    const dbFile = join(mkdtempSync(join(tmpdir(), 'hotline-crash-')), 'hotline.db');
+    first = await startControllerProcess(flow, { dbFile, env: { FLOW_TIME_SCALE: '1' } });
+    await first.api('POST', '/api/agents/k1/login');
+    const number = freshCaller();
+    const { callback } = await first.api<{ callback: { id: number } }>('POST', '/api/callbacks', { number, reason: 'unanswered-query', group: 'desk' });
+    const callee = `Local/${number}@hotline-test-callees`;
+    const db = readDb(dbFile);
+    try {
+      const calleeId = await until('the callee dialled', 60_000, () => observer.channelsCreated(callee).find((c) => c.name.endsWith(';1'))?.id);
+      await until('the callee bridged to k1', 60_000, () => db.events(calleeId).some((e) => e.type === 'transfer.bridged'));
+      const leg = await until('the resume point names the agent leg', 5000, () => {
+        const facts = db.row<{ facts: string | null }>(`SELECT resume_facts AS facts FROM calls WHERE id = ?`, calleeId)?.facts;
+        return facts ? (JSON.parse(facts) as { talking?: { agent: string; leg: string } }).talking?.leg : undefined;
+      });
+      await first.kill();
+      first = undefined;
+      expect((await observer.bridgeChannels(`call-${calleeId}`))?.sort()).toEqual([calleeId, leg].sort());
+
+      next = await startTestController(flow, { HOTLINE_DB: dbFile, FLOW_TIME_SCALE: '1' });
+      const resumed = await until('the conversation resumed', 20_000, () => db.events(calleeId).find((e) => e.type === 'transfer.resumed'));
+      expect(resumed.data).toEqual({ agent: 'k1', step: 'callback-desk', outcome: 'talking' });
+      expect(db.events(calleeId).find((e) => e.type === 'call.adopted')?.data).toMatchObject({ resumedAt: 'callback-desk' });
+      expect((await observer.bridgeChannels(`call-${calleeId}`))?.sort()).toEqual([calleeId, leg].sort());
+      expect(observer.destroyedAt(calleeId)).toBeUndefined();
+
+      // The agent puts the phone down: the callee hears the goodbye and the hotline hangs up.
+      await observer.hangup(leg);
+      const ended = await until('the conversation ended', 20_000, () => db.events(calleeId).find((e) => e.type === 'transfer.ended'));
+      expect(ended.data).toEqual({ agent: 'k1', by: 'agent' });
+      await until('call.hangup', 30_000, () => db.events(calleeId).some((e) => e.type === 'call.hangup'));
+      const types = db.events(calleeId).map((e) => e.type);
+      const afterAdoption = types.slice(types.indexOf('call.adopted'));
+      expect(afterAdoption.slice(0, 3)).toEqual(['call.adopted', 'transfer.resumed', 'transfer.ended']);
+      expect(afterAdoption).toContain('goodbye.played');
+      for (const t of ['callback.started', 'transfer.started', 'transfer.leg']) expect(afterAdoption).not.toContain(t);
+      // Still the callee's call, on its number; the callback done once, the callee dialled once.
+      expect(db.row<{ caller: string }>(`SELECT caller FROM calls WHERE id = ?`, calleeId)?.caller).toBe(number);
+      expect(db.callback(callback.id)).toMatchObject({ status: 'done', attempts: 1, outcome: 'answered' });
+      expect(observer.channelsCreated(callee).filter((c) => c.name.endsWith(';1'))).toHaveLength(1);
     } finally {
       db.close();
       await next?.stop();

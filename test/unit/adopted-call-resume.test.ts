@@ -9,6 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AriAdapter } from '../../src/ari/ari-adapter.js';
 import type { AriRequest } from '../../src/ari/ari-request.js';
 import type { ChannelInfo } from '../../src/ari/types.js';
+import { adoptedCallbackStart } from '../../src/callbacks/adopted-callback.js';
+import { createCallbackStore, type CallbackStore } from '../../src/callbacks/callback-store.js';
 import { createCallFacts } from '../../src/calls/call-facts.js';
 import { CallRegistry } from '../../src/calls/call-registry.js';
 import { createCallHandler } from '../../src/calls/handle-call.js';
@@ -70,7 +72,14 @@ interface Controller {
   press(callId: string, digit: string): void;
 }
 
-async function startController(db: Database, flow: Flow, startAt: number, listing: ChannelInfo[] = [], points?: ResumePoints): Promise<Controller> {
+async function startController(
+  db: Database,
+  flow: Flow,
+  startAt: number,
+  listing: ChannelInfo[] = [],
+  points?: ResumePoints,
+  callbacks?: CallbackStore,
+): Promise<Controller> {
   const clock = new VirtualClock(startAt);
   const socket = new ScriptedSocket();
   const media: string[][] = [];
@@ -104,7 +113,12 @@ async function startController(db: Database, flow: Flow, startAt: number, listin
     resumePoints: points ?? createResumePoints(db),
   });
   const running: Array<Promise<void>> = [];
-  ari.on('call', (c, adopted) => void running.push(handle(c, { adopted })));
+  ari.on('call', (c, adopted, callback) => {
+    if (!callback) return void running.push(handle(c, { adopted }));
+    // As the controller does (src/controller.ts): the callee as the outbound call it was.
+    const taken = adoptedCallbackStart(callbacks?.get(callback.callback), c, flow);
+    running.push(handle(taken.channel, taken.start));
+  });
   await ari.start();
   socket.open();
   await clock.advance(0);
@@ -266,6 +280,67 @@ steps:
   });
 });
 
+describe('an adopted callback callee (N8)', () => {
+  const CALLBACK_FLOW = flowFromYaml(`
+hotline: { name: Test line, number: "4008008000" }
+agents:
+  agents: { k1: { endpoint: PJSIP/k1, workNumber: "1077", name: 一号 } }
+  groups: { desk: { name: 服务台, strategy: ordered, members: [k1] } }
+callbacks: { dial: "PJSIP/{number}@trunk", group: desk, entry: callback-greet }
+steps:
+  answer: { verb: answer, next: bye }
+  callback-greet:
+    verb: menu
+    prompt: callback.greeting
+    options: { 1: business }
+    timeoutMs: 3000
+    invalid: { tries: 2, then: bye }
+    noInput: { tries: 2, then: bye }
+  business: { verb: play, prompt: info.business, next: bye }
+  bye: { verb: hangup }
+`);
+  const callee = (state: 'Up' | 'Ring', owner: string): ChannelInfo => ({
+    id: 'callee-1',
+    name: 'PJSIP/trunk-0001',
+    state,
+    caller: { number: '4008008000', name: '' },
+    dialplan: { context: 'hotline-callbacks', exten: 's', priority: 1, app_name: 'Stasis', app_data: `hotline,callback-leg,${owner}` },
+    creationtime: new Date(T0).toISOString(),
+  });
+
+  it('N8 N9 N18: resumed at its step in the language of the call that asked, with no second apology and no second callback.started', async () => {
+    const store = createCallbackStore(db);
+    const row = store.add({ callId: 'c0', number: '13900139000', reason: 'dropped', now: T0 - 60_000, language: 'en' });
+    // What the first controller wrote before it died: the callee at the callback's menu, in English.
+    const rec = createSqliteRecorder(db, { logger: silent, clock: new VirtualClock(T0) });
+    rec.callStarted({ id: 'callee-1', channelId: 'callee-1', caller: '13900139000', called: '4008008000', startedAt: T0 });
+    rec.callStep('callee-1', 'callback-greet', { language: 'en', trail: [] });
+    rec.close();
+
+    const next = await startController(db, CALLBACK_FLOW, T0 + 10_000, [callee('Up', `callback-${row.id}`)], undefined, store);
+    await next.clock.advance(PROMPT_MS + 100);
+    next.press('callee-1', '1');
+    await next.clock.advance(10_000);
+    await Promise.all(next.running);
+    expect(adoptedData('callee-1')).toEqual({ state: 'Up', resumedAt: 'callback-greet' });
+    expect(next.media).toEqual([[sound('callback.greeting', 'en')], [sound('info.business', 'en')]]);
+    const types = typesOf('callee-1');
+    expect(types).not.toContain('callback.started');
+    expect(next.media.flat()).not.toContain(sound('dropped.apology', 'en'));
+    expect(types).toContain('call.hangup');
+  });
+
+  it('N8: a callee whose point was never written starts over at the callback entry, not at the inbound start', async () => {
+    const store = createCallbackStore(db);
+    const row = store.add({ callId: 'c0', number: '13900139000', reason: 'unanswered-query', now: T0 - 60_000 });
+    const next = await startController(db, CALLBACK_FLOW, T0 + 10_000, [callee('Up', `callback-${row.id}`)], undefined, store);
+    await next.clock.advance(PROMPT_MS + 100);
+    expect(adoptedData('callee-1')).toEqual({ state: 'Up', resumedAt: null, reason: 'no-resume-point' });
+    expect(next.media[0]).toEqual([sound('callback.greeting')]);
+    expect(next.transport.lines()).not.toContain('POST channels/callee-1/answer');
+  });
+});
+
 describe('the facts carried with a resume point', () => {
   const facts = () => createCallFacts({ direction: 'inbound', caller: '13800138000', language: 'zh-CN' });
   const call = (id: string, f = facts()) => ({ id, answered: true, facts: f });
@@ -277,7 +352,7 @@ describe('the facts carried with a resume point', () => {
     rec.close();
   }
 
-  it('every fact a later step reads comes back as it was written (language, keys, ticket, consent, group, place, agent)', async () => {
+  it('every fact a later step reads comes back as it was written (language, keys, ticket, consent, group, place, agent, the conversation going on)', async () => {
     const arbitraryFacts: fc.Arbitrary<CarriedFacts> = fc.record(
       {
         language: fc.constantFrom(...LANGUAGES),
@@ -287,6 +362,7 @@ describe('the facts carried with a resume point', () => {
         group: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
         queuedAt: fc.integer({ min: 0, max: 2 ** 45 }),
         agent: fc.stringMatching(/^[0-9]{3,6}$/),
+        talking: fc.record({ agent: fc.stringMatching(/^[a-z0-9]{1,8}$/), leg: fc.uuid() }),
       },
       { requiredKeys: ['language', 'trail'] },
     );

@@ -44,10 +44,10 @@ async function setup() {
     clock,
     links: { socket, transport },
   });
-  const calls: Array<{ id: string; adopted: boolean }> = [];
+  const calls: Array<{ id: string; adopted: boolean; callback?: number }> = [];
   const ends: string[] = [];
-  adapter.on('call', (c, adopted) => {
-    calls.push({ id: c.id, adopted });
+  adapter.on('call', (c, adopted, callback) => {
+    calls.push({ id: c.id, adopted, ...(callback ? { callback: callback.callback } : {}) });
     adapter.events(c.id)?.on('end', () => ends.push(c.id));
   });
   await adapter.start();
@@ -171,6 +171,21 @@ describe('channel roles after a reconnect', () => {
     await clock.advance(60_000);
     await settle();
     expect(hangups).not.toContain('agent');
+  });
+
+  it('N8 N14: an answered callback callee is adopted as that callback\'s call, and its agent leg kept for it; a callee still ringing is hung up', async () => {
+    const { adapter, socket, calls, answerListing, hangups } = await setup();
+    socket.open();
+    await answerListing([
+      { ...channel('callee', 'hotline,callback-leg,callback-12'), state: 'Up' },
+      { ...channel('agent', 'hotline,agent-leg,callee'), state: 'Up' },
+      channel('ringing-callee', 'hotline,callback-leg,callback-13'),
+      // An owner that names no callback: nothing to adopt it as.
+      { ...channel('odd', 'hotline,callback-leg,somebody'), state: 'Up' },
+    ]);
+    expect(calls).toEqual([{ id: 'callee', adopted: true, callback: 12 }]);
+    expect(hangups.sort()).toEqual(['odd', 'ringing-callee']);
+    expect(adapter.takeAdoptedLeg('agent', 'callee')).toBeDefined();
   });
 
   it('N14: a kept agent leg its caller\'s flow does not take back within 15 s is hung up as an orphan', async () => {

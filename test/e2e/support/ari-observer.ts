@@ -63,13 +63,24 @@ export class AriObserver {
 
   /** The channels in a bridge, asked of Asterisk now; null when there is no such bridge. */
   async bridgeChannels(bridgeId: string): Promise<string[] | null> {
-    const { ARI_URL, ARI_USER, ARI_PASSWORD } = this.env;
-    const res = await fetch(`${ARI_URL}/ari/bridges/${encodeURIComponent(bridgeId)}`, {
-      headers: { Authorization: `Basic ${Buffer.from(`${ARI_USER}:${ARI_PASSWORD}`).toString('base64')}` },
-    });
+    const res = await this.rest('GET', `bridges/${encodeURIComponent(bridgeId)}`);
     if (res.status === 404) return null;
     if (!res.ok) throw new Error(`GET bridge ${bridgeId}: ${res.status}`);
     return ((await res.json()) as { channels: string[] }).channels;
+  }
+
+  /** Hangs a channel up, as the person on it does (an agent putting the phone down). */
+  async hangup(channelId: string): Promise<void> {
+    const res = await this.rest('DELETE', `channels/${encodeURIComponent(channelId)}`);
+    if (!res.ok) throw new Error(`DELETE channel ${channelId}: ${res.status}`);
+  }
+
+  private rest(method: 'GET' | 'DELETE', path: string): Promise<Response> {
+    const { ARI_URL, ARI_USER, ARI_PASSWORD } = this.env;
+    return fetch(`${ARI_URL}/ari/${path}`, {
+      method,
+      headers: { Authorization: `Basic ${Buffer.from(`${ARI_USER}:${ARI_PASSWORD}`).toString('base64')}` },
+    });
   }
 
   close(): void {
