@@ -510,6 +510,19 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   }
 
   /**
+   * The adopted call `owner` will not take back these kept agent legs (all but `except`, the one
+   * its conversation goes on with): they are hung up now, not after LEG_CLAIM_MS of silence.
+   */
+  endKeptLegs(owner: string, except?: string): void {
+    for (const [channelId, kept] of this.legsForAdopters) {
+      if (kept.owner !== owner || channelId === except) continue;
+      kept.timer.cancel();
+      this.legsForAdopters.delete(channelId);
+      this.endOrphan(channelId, 'agent-leg');
+    }
+  }
+
+  /**
    * N14: a snoop channel on a caller's channel that hears both directions, placed in the app
    * under an id chosen here with role `snoop` and its call as Stasis arguments (so it is never
    * taken for a new caller, and an orphaned one is hung up after a reconnect). Its events are

@@ -164,6 +164,9 @@ async function handleCall(
   // Starting over is at startAt when given (an adopted callback's entry), else the flow's start.
   const resume = adopted ? await resumeAdopted(deps.resumePoints, call, { start: startAt ?? flow.start, steps: flow.steps }, logger) : undefined;
   if (resume) {
+    // An agent leg kept for this call that no conversation of it goes on with (an agent still
+    // hearing the whisper, or waiting on hold music for a callee) is hung up now.
+    ari.endKeptLegs(call.id, facts.talking?.leg);
     const { resumedAt, reason, recorded } = resume;
     record('call.adopted', {
       state: channel.state, resumedAt, ...(reason === undefined ? {} : { reason }), ...(recorded === undefined ? {} : { recorded }),

@@ -201,6 +201,21 @@ describe('channel roles after a reconnect', () => {
     expect(adapter.takeAdoptedLeg('agent', 'caller')).toBeUndefined();
   });
 
+  it('N14: kept legs the adopted call will not take back are hung up at once, all but the one its conversation goes on with', async () => {
+    const { adapter, socket, answerListing, hangups } = await setup();
+    socket.open();
+    await answerListing([
+      channel('caller'),
+      { ...channel('talking', 'hotline,agent-leg,caller'), state: 'Up' },
+      { ...channel('whispered', 'hotline,agent-leg,caller'), state: 'Up' },
+    ]);
+    adapter.endKeptLegs('caller', 'talking');
+    await settle();
+    expect(hangups).toEqual(['whispered']);
+    expect(adapter.takeAdoptedLeg('whispered', 'caller')).toBeUndefined();
+    expect(adapter.takeAdoptedLeg('talking', 'caller')).toBeDefined();
+  });
+
   it('N14: a kept agent leg that leaves before its caller\'s flow takes it is not handed out', async () => {
     const { adapter, socket, answerListing } = await setup();
     socket.open();
