@@ -18,11 +18,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AriObserver } from './support/ari-observer.js';
-import { readDb, until } from './support/db-reader.js';
+import { readDb, until, type DbReader } from './support/db-reader.js';
 import { startControllerProcess, type KillableController } from './support/controller-process.js';
 import { clearLane } from './support/lane.js';
 import { TestCallers, type Caller } from './support/test-caller.js';
 import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
+
+/** The agent leg a call's resume point names while the call talks to an agent (written with the recorder's next batch). */
+function talkingLeg(db: DbReader, callId: string): Promise<string> {
+  return until('the resume point names the agent leg', 5000, () => {
+    const facts = db.row<{ facts: string | null }>(`SELECT resume_facts AS facts FROM calls WHERE id = ?`, callId)?.facts;
+    return facts ? (JSON.parse(facts) as { talking?: { agent: string; leg: string } }).talking?.leg : undefined;
+  });
+}
 
 describe('a controller killed with SIGKILL (crash recovery)', () => {
   const callers = new TestCallers();
@@ -131,10 +139,7 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
         return row && db.events(row.id).some((e) => e.type === 'transfer.bridged') ? row.id : undefined;
       });
       // The resume point names the conversation (written with the recorder's next batch).
-      const leg = await until('the resume point names the agent leg', 5000, () => {
-        const facts = db.row<{ facts: string | null }>(`SELECT resume_facts AS facts FROM calls WHERE id = ?`, id)?.facts;
-        return facts ? (JSON.parse(facts) as { talking?: { agent: string; leg: string } }).talking?.leg : undefined;
-      });
+      const leg = await talkingLeg(db, id);
       await first.kill();
       first = undefined;
       const killedAt = Date.now();
@@ -190,10 +195,7 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
     try {
       const calleeId = await until('the callee dialled', 60_000, () => observer.channelsCreated(callee).find((c) => c.name.endsWith(';1'))?.id);
       await until('the callee bridged to k1', 60_000, () => db.events(calleeId).some((e) => e.type === 'transfer.bridged'));
-      const leg = await until('the resume point names the agent leg', 5000, () => {
-        const facts = db.row<{ facts: string | null }>(`SELECT resume_facts AS facts FROM calls WHERE id = ?`, calleeId)?.facts;
-        return facts ? (JSON.parse(facts) as { talking?: { agent: string; leg: string } }).talking?.leg : undefined;
-      });
+      const leg = await talkingLeg(db, calleeId);
       await first.kill();
       first = undefined;
       expect((await observer.bridgeChannels(`call-${calleeId}`))?.sort()).toEqual([calleeId, leg].sort());

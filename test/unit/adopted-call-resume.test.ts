@@ -48,13 +48,14 @@ steps:
 `;
 const FLOW = flowFromYaml(FLOW_YAML);
 
-function channel(id: string, state: 'Ring' | 'Up'): ChannelInfo {
+/** A channel in the app: a caller (Stasis arguments none), or a dialled leg (`hotline,<role>,<owner>`). */
+function channel(id: string, state: 'Ring' | 'Up', appData = 'hotline'): ChannelInfo {
   return {
     id,
     name: `PJSIP/trunk-${id}`,
     state,
     caller: { number: '13800138000', name: '' },
-    dialplan: { context: 'hotline-inbound', exten: '4008008000', priority: 3, app_name: 'Stasis', app_data: 'hotline' },
+    dialplan: { context: 'hotline-inbound', exten: '4008008000', priority: 3, app_name: 'Stasis', app_data: appData },
     creationtime: new Date(T0).toISOString(),
   };
 }
@@ -299,14 +300,7 @@ steps:
   business: { verb: play, prompt: info.business, next: bye }
   bye: { verb: hangup }
 `);
-  const callee = (state: 'Up' | 'Ring', owner: string): ChannelInfo => ({
-    id: 'callee-1',
-    name: 'PJSIP/trunk-0001',
-    state,
-    caller: { number: '4008008000', name: '' },
-    dialplan: { context: 'hotline-callbacks', exten: 's', priority: 1, app_name: 'Stasis', app_data: `hotline,callback-leg,${owner}` },
-    creationtime: new Date(T0).toISOString(),
-  });
+  const callee = (owner: string) => channel('callee-1', 'Up', `hotline,callback-leg,${owner}`);
 
   it('N8 N9 N18: resumed at its step in the language of the call that asked, with no second apology and no second callback.started', async () => {
     const store = createCallbackStore(db);
@@ -317,7 +311,7 @@ steps:
     rec.callStep('callee-1', 'callback-greet', { language: 'en', trail: [] });
     rec.close();
 
-    const next = await startController(db, CALLBACK_FLOW, T0 + 10_000, [callee('Up', `callback-${row.id}`)], undefined, store);
+    const next = await startController(db, CALLBACK_FLOW, T0 + 10_000, [callee(`callback-${row.id}`)], undefined, store);
     await next.clock.advance(PROMPT_MS + 100);
     next.press('callee-1', '1');
     await next.clock.advance(10_000);
@@ -333,7 +327,7 @@ steps:
   it('N8: a callee whose point was never written starts over at the callback entry, not at the inbound start', async () => {
     const store = createCallbackStore(db);
     const row = store.add({ callId: 'c0', number: '13900139000', reason: 'unanswered-query', now: T0 - 60_000 });
-    const next = await startController(db, CALLBACK_FLOW, T0 + 10_000, [callee('Up', `callback-${row.id}`)], undefined, store);
+    const next = await startController(db, CALLBACK_FLOW, T0 + 10_000, [callee(`callback-${row.id}`)], undefined, store);
     await next.clock.advance(PROMPT_MS + 100);
     expect(adoptedData('callee-1')).toEqual({ state: 'Up', resumedAt: null, reason: 'no-resume-point' });
     expect(next.media[0]).toEqual([sound('callback.greeting')]);
