@@ -98,7 +98,7 @@ const GONE = /not found|not in stasis|channel.*(gone|hung ?up)|unprocessable/i;
 // How long a channel's emitter outlives StasisEnd, waiting for ChannelDestroyed's cause.
 const DESTROY_GRACE_MS = 3000;
 /**
- * How long an agent leg found talking to an adopted caller waits for that call's flow to take
+ * How long an agent leg found talking to an adopted call waits for that call's flow to take
  * it back (the adopter reads the call's resume point first: milliseconds, seconds under load)
  * before it is hung up like any orphan.
  */
@@ -176,7 +176,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
    */
   private readonly away = new Set<string>();
   /**
-   * Agent legs found in a conversation with a caller being adopted (reconcile), by channel id:
+   * Agent legs found in a conversation with a call being adopted (reconcile), by channel id:
    * the owning call and the timer that hangs the leg up if the call's flow does not take it.
    */
   private readonly legsForAdopters = new Map<string, { owner: string; timer: TimerHandle }>();
@@ -496,8 +496,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   }
 
   /**
-   * Hands an agent leg that was talking to an adopted caller (found by reconcile) to that
-   * caller's flow: its events from now on, or undefined when there is no such leg for this
+   * Hands an agent leg that was talking to an adopted call (found by reconcile) to that
+   * call's flow: its events from now on, or undefined when there is no such leg for this
    * owner (never found, gone, or taken already). A leg not taken within LEG_CLAIM_MS is hung up.
    */
   takeAdoptedLeg(channelId: string, owner: string): ChannelEvents | undefined {
@@ -881,8 +881,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
     this.channelLife.delete(channelId);
   }
 
-  /** Hangs up a dialled leg that no call here owns (its controller stopped or lost it). */
-  /** Keeps an agent leg for its adopted caller's flow for LEG_CLAIM_MS (see takeAdoptedLeg). */
+  /** Keeps an agent leg for its adopted call's flow for LEG_CLAIM_MS (see takeAdoptedLeg). */
   private keepForAdopter(channelId: string, owner: string): void {
     this.channels.set(channelId, new EventEmitter());
     this.channelLife.set(channelId, this.lives.child());
@@ -892,9 +891,10 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       this.endOrphan(channelId, 'agent-leg');
     });
     this.legsForAdopters.set(channelId, { owner, timer });
-    this.logger.info({ channelId, owner }, 'keeping an agent leg for its adopted caller');
+    this.logger.info({ channelId, owner }, 'keeping an agent leg for its adopted call');
   }
 
+  /** Hangs up a dialled leg that no call here owns (its controller stopped or lost it). */
   private endOrphan(channelId: string, role: ChannelRole): void {
     this.logger.warn({ channelId, role }, 'hanging up a dialled leg whose call is gone');
     this.request({ method: 'DELETE', path: ariPath('channels', channelId), query: { reason: 'normal' } }).catch((err: unknown) => {
