@@ -34,7 +34,7 @@ describe('controller down or restarting', () => {
   it('N14: a call in progress survives a controller restart: the new controller adopts it and finishes it', async () => {
     const callers = new TestCallers();
     await callers.connect();
-    const first = await startTestController('test/fixtures/flows/e2e.yaml');
+    let first: Awaited<ReturnType<typeof startTestController>> | undefined = await startTestController('test/fixtures/flows/e2e.yaml');
     let second: Awaited<ReturnType<typeof startTestController>> | undefined;
     try {
       const number = freshCaller();
@@ -42,6 +42,7 @@ describe('controller down or restarting', () => {
       await caller.answered();
       await waitForEvent(first, number, 'menu.prompted');
       await first.stop();
+      first = undefined;
 
       second = await startTestController('test/fixtures/flows/e2e.yaml');
       await waitForEvent(second, number, 'menu.prompted');
@@ -57,6 +58,9 @@ describe('controller down or restarting', () => {
       expect(call).toMatchObject({ hangupBy: 'system', outcome: 'completed' });
     } finally {
       callers.close();
+      // Stopped here too when the test failed before: a controller left on the lane's
+      // application would take the next test's calls.
+      await first?.stop();
       await second?.stop();
     }
   });

@@ -13,6 +13,13 @@ interface AriEventLike {
   [key: string]: unknown;
 }
 
+/** Per caller application: when this process's last socket for it has closed at Asterisk (see connect). */
+const closing = new Map<string, Promise<void>>();
+/** After the close handshake, how long Asterisk is given to unregister the application. */
+const CLOSE_SETTLE_MS = 250;
+/** A close that never completes holds the next connect this long at most. */
+const CLOSE_WAIT_MS = 3000;
+
 export class TestCallers {
   private ws: WebSocket | undefined;
   readonly events: AriEventLike[] = [];
@@ -29,6 +36,11 @@ export class TestCallers {
   }
 
   async connect(): Promise<void> {
+    // A socket of this process for the same application may still be closing (the test or file
+    // before, in the same lane): Asterisk deactivates an application when any of its sockets
+    // closes, even one a newer socket has replaced (ari_websockets.c, session_unregister_app_cb),
+    // and the new socket would then get no StasisStart at all.
+    await closing.get(this.lane.callerApp);
     const url = new URL(this.base.replace(/^http/, 'ws') + '/events');
     url.searchParams.set('app', this.lane.callerApp);
     const ws = new WebSocket(url, { headers: { Authorization: this.auth } });
@@ -44,7 +56,18 @@ export class TestCallers {
   }
 
   close(): void {
-    this.ws?.close();
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = undefined;
+    closing.set(
+      this.lane.callerApp,
+      new Promise<void>((resolve) => {
+        // Asterisk unregisters the application just after it answers the close.
+        ws.once('close', () => setTimeout(resolve, CLOSE_SETTLE_MS));
+        setTimeout(resolve, CLOSE_WAIT_MS);
+      }),
+    );
+    ws.close();
   }
 
   async rest(method: string, path: string, query: Record<string, string> = {}): Promise<unknown> {
