@@ -17,7 +17,8 @@ import type { EventData, EventType, Recorder } from '../store/events.js';
 import type { ResumePoints } from '../store/resume-points.js';
 import type { TicketStore } from '../tickets/ticket-store.js';
 import type { SurveyStore } from '../surveys/survey-store.js';
-import type { Recordings } from '../recording/call-recording.js';
+import { closeLeftRecordings, resumeRecordings, type Recordings } from '../recording/call-recording.js';
+import type { RecordingRow } from '../recording/recording-store.js';
 import type { BlacklistStore } from '../blacklist/blacklist-store.js';
 import { refuseCall, screenCall } from '../blacklist/screen-call.js';
 import { createCallFacts, type CallbackCall, type CallDirection } from './call-facts.js';
@@ -181,6 +182,8 @@ async function handleCall(
 
   let outcome = 'completed';
   let ticket: Ticket | undefined;
+  /** N14: recordings an earlier controller left open, closed once this call has ended. */
+  let leftRecordings: RecordingRow[] = [];
   try {
     // An outbound call (a callback) starts answered at callbacks.entry, with no answer step to
     // move it on: it is in the flow from here (a transfer from 'answered' is not a transition).
@@ -203,7 +206,10 @@ async function handleCall(
       if (refusal) {
         await refuseCall(ctx, refusal);
       } else {
-        if (adopted) await adoptInFlow(call, Boolean(resume?.resumedAt), facts.talking !== undefined);
+        if (adopted) {
+          await adoptInFlow(call, Boolean(resume?.resumedAt), facts.talking !== undefined);
+          leftRecordings = await resumeRecordings(ctx);
+        }
         await runFlow(ctx, resume?.startAt ?? startAt ?? flow.start, {
           // Each step entered is the call's resume point; the recorder writes it with its batch.
           onStep: (stepId) => {
@@ -231,6 +237,8 @@ async function handleCall(
     // A callee who hung up before reaching the reserved agent frees it (no-op once released).
     await callback?.releaseAgent().catch((err: unknown) => logger.warn({ err }, 'freeing the reserved agent failed'));
     ticket?.release();
+    // Not when the call goes on under the next controller: its adopter closes them.
+    if (leftRecordings.length > 0 && outcome !== 'detached') await closeLeftRecordings(ctx, leftRecordings);
     if (outcome === 'detached') {
       // The call goes on under the next controller, which adopts it and finishes its record.
       record('call.detached', {});

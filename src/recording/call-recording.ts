@@ -10,7 +10,7 @@ import { isChannelGone } from '../ari/types.js';
 import type { FlowContext } from '../flow/context.js';
 import type { RecordingFileInfo, RecordingFiles } from './recording-files.js';
 import type { RecordingPolicy } from './recording-policy.js';
-import type { RecordingStore, RecordingWho } from './recording-store.js';
+import type { RecordingRow, RecordingStore, RecordingWho } from './recording-store.js';
 
 /** The service the record step and the transfer use (wired by the controller). */
 export interface Recordings {
@@ -114,5 +114,51 @@ export async function keep(
     ctx.record('recording.stopped', { id, name: live.name, status, durationMs, bytes, ...(cause === undefined ? {} : { cause }) });
   } catch (err) {
     ctx.logger.error({ err, id, name: live.name }, 'recording: its end could not be stored');
+  }
+}
+
+/**
+ * N14 after a controller restart: the recordings of this adopted call that the controller before
+ * left open, to close once the call has ended (closeLeftRecordings). Its whole-call recording
+ * ended with it (the snoop channel was hung up as an orphan): when the caller consented, the
+ * recording goes on from here in a new file, a row of its own. An agent conversation's recording
+ * goes on with the conversation, on its bridge, until that bridge goes.
+ */
+export async function resumeRecordings(ctx: FlowContext): Promise<RecordingRow[]> {
+  const recordings = ctx.services.recordings;
+  if (!recordings) return [];
+  const left = [...recordings.store.liveFor(ctx.call.id, 'call'), ...recordings.store.liveFor(ctx.call.id, 'agent')];
+  const wholeCall = left.some((row) => row.mode === 'call');
+  if (wholeCall && ctx.facts.recording === 'given' && ctx.flow.recording.mode === 'call') await recordWholeCall(ctx, recordings);
+  return left;
+}
+
+/**
+ * Closes the rows a controller before left open, once the call has ended (their files are final
+ * then): from the file, as keep() does, with `recording.stopped`; failed when there is no file.
+ * Never rejects (a store failure is logged).
+ */
+export async function closeLeftRecordings(ctx: FlowContext, rows: readonly RecordingRow[]): Promise<void> {
+  const recordings = ctx.services.recordings;
+  if (!recordings) return;
+  for (const row of rows) {
+    let file: RecordingFileInfo | undefined;
+    try {
+      file = await recordings.files.inspect(row.name, row.format);
+    } catch (err) {
+      ctx.logger.warn({ err, name: row.name }, 'recording: its file could not be inspected');
+    }
+    const status = file ? 'done' : 'failed';
+    const cause = file ? undefined : 'left open by a stopped controller; no file';
+    const durationMs = file?.durationMs ?? null;
+    const bytes = file?.bytes ?? null;
+    // The file's length says when it ended; the clock (now) is the last resort.
+    const endedAt = durationMs === null ? ctx.clock.now() : row.startedAt + durationMs;
+    try {
+      if (!recordings.store.finish(row.id, { endedAt, durationMs, bytes, status, cause: cause ?? null })) continue;
+      ctx.record('recording.stopped', { id: row.id, name: row.name, status, durationMs, bytes, ...(cause === undefined ? {} : { cause }) });
+    } catch (err) {
+      ctx.logger.error({ err, id: row.id, name: row.name }, 'recording: its end could not be stored');
+    }
   }
 }

@@ -124,8 +124,8 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
     }
   }, 180_000);
 
-  it('N14 N6: killed during a conversation with an agent, the conversation goes on; the next controller takes the agent back and runs the survey when the agent hangs up first', async () => {
-    const flow = 'test/fixtures/flows/survey.yaml';
+  it('N14 N6: killed during a conversation with an agent, the conversation goes on (and its recording); the next controller takes the agent back and runs the survey when the agent hangs up first', async () => {
+    const flow = 'test/fixtures/flows/survey-recorded.yaml';
     const dbFile = join(mkdtempSync(join(tmpdir(), 'hotline-crash-')), 'hotline.db');
     first = await startControllerProcess(flow, { dbFile, env: { FLOW_TIME_SCALE: '1' } });
     await first.api('POST', '/api/agents/s1/login');
@@ -175,6 +175,18 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
       expect(types.filter((t) => t === 'transfer.bridged')).toHaveLength(1);
       expect(observer.channelsCreated('Local/hangs-up@hotline-test-agents').filter((c) => c.name.endsWith(';1'))).toHaveLength(1);
       expect(db.events(id).find((e) => e.type === 'survey.rated')?.data).toMatchObject({ rating: 4, agent: 's1', group: 'desk' });
+      // N14: the conversation's recording, started by the first controller on the bridge, went on
+      // in Asterisk past the kill until the bridge went; the next controller closed its row from
+      // the file, with recording.stopped.
+      const started = db.events(id).find((e) => e.type === 'recording.started');
+      expect(started?.data).toMatchObject({ mode: 'agent', agent: 's1' });
+      const stopped = await until('the recording closed', 10_000, () =>
+        db.events(id).find((e) => e.type === 'recording.stopped' && e.data.id === started?.data.id),
+      );
+      expect(stopped.data).toMatchObject({ status: 'done' });
+      expect(types.indexOf('call.adopted')).toBeLessThan(db.events(id).findIndex((e) => e.type === 'recording.stopped'));
+      console.log(`N14: the conversation's recording is ${String(stopped.data.durationMs)} ms long, ${legGoneAt! - killedAt} ms of it after the kill`);
+      expect(stopped.data.durationMs as number).toBeGreaterThan(legGoneAt! - killedAt);
     } finally {
       db.close();
       await next?.stop();

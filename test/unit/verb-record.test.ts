@@ -4,7 +4,7 @@
 // recording with its row from start to end. A hang-up at any moment leaves no live recording.
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { agentTalkRecording, type Recordings } from '../../src/recording/call-recording.js';
+import { agentTalkRecording, closeLeftRecordings, resumeRecordings, type Recordings } from '../../src/recording/call-recording.js';
 import type { RecordingFileInfo, RecordingFiles } from '../../src/recording/recording-files.js';
 import { createRecordingStore } from '../../src/recording/recording-store.js';
 import { record } from '../../src/flow/verbs/record.js';
@@ -353,5 +353,67 @@ describe('a hang-up at any moment leaves no live recording (N14, property)', () 
       ),
       { numRuns: 60, seed: 14 },
     );
+  });
+});
+
+describe('N14 recordings of a call adopted after a controller restart', () => {
+  /** What the controller before had open for call-1 when it stopped: a whole-call and an agent recording. */
+  function leftOpen(modes: Array<'call' | 'agent'>) {
+    return modes.map((mode, i) =>
+      recordings.store.start({
+        callId: 'call-1', name: `rec-left-${i}`, format: 'wav', mode, who: mode === 'call' ? 'caller' : 'caller+agent',
+        agent: mode === 'call' ? null : 'a1', startedAt: T0 - 60_000,
+      }),
+    );
+  }
+  function adopted(recording?: 'given' | 'declined', flow: Flow = CALL_MODE) {
+    const call = new FakeCall({ answered: true });
+    const ctx = makeContext(flow, call, { services: { recordings } });
+    if (recording) ctx.facts.recording = recording;
+    return { call, ctx };
+  }
+
+  it('N14: a consented whole-call recording goes on in a new file; the left rows close from their files once the call has ended, with recording.stopped', async () => {
+    const [call0, agent0] = leftOpen(['call', 'agent']);
+    const { call, ctx } = adopted('given');
+    const left = await resumeRecordings(ctx);
+    expect(left.map((r) => r.id)).toEqual([call0!.id, agent0!.id]);
+    // The new recording: its own row, live.
+    expect(call.liveRecordings()).toHaveLength(1);
+    await advance(0);
+    expect(recordings.store.liveFor('call-1', 'call').map((r) => r.name)).toEqual(['rec-left-0', call.liveRecordings()[0]!.name]);
+
+    recordings.files.put('rec-left-0', { bytes: 480_044, durationMs: 30_000 });
+    await closeLeftRecordings(ctx, left);
+    expect(recordings.store.get(call0!.id)).toMatchObject({ status: 'done', durationMs: 30_000, bytes: 480_044, endedAt: T0 - 30_000 });
+    // No file for the agent conversation's: failed, and why.
+    expect(recordings.store.get(agent0!.id)).toMatchObject({ status: 'failed', cause: 'left open by a stopped controller; no file' });
+    expect(ctx.dataOf('recording.stopped')).toEqual([
+      { id: call0!.id, name: 'rec-left-0', status: 'done', durationMs: 30_000, bytes: 480_044 },
+      { id: agent0!.id, name: 'rec-left-1', status: 'failed', durationMs: null, bytes: null, cause: 'left open by a stopped controller; no file' },
+    ]);
+    // The new recording is not among them: it ends as any recording does.
+    expect(recordings.store.liveFor('call-1', 'call')).toHaveLength(1);
+  });
+
+  it('N14: no recording is started for a caller who declined, nor for one who was not being recorded', async () => {
+    leftOpen(['call']);
+    const declined = adopted('declined');
+    await resumeRecordings(declined.ctx);
+    expect(declined.call.liveRecordings()).toEqual([]);
+
+    recordings = { store: createRecordingStore(openDatabase(':memory:')), files: memoryFiles() };
+    const notYet = adopted('given');
+    expect(await resumeRecordings(notYet.ctx)).toEqual([]);
+    expect(notYet.call.liveRecordings()).toEqual([]);
+  });
+
+  it('N14: a row closed meanwhile (by the retention job) is not closed or logged twice', async () => {
+    const [row] = leftOpen(['agent']);
+    const { ctx } = adopted('given');
+    const left = await resumeRecordings(ctx);
+    recordings.store.finish(row!.id, { endedAt: T0, durationMs: 1000, bytes: 100, status: 'done' });
+    await closeLeftRecordings(ctx, left);
+    expect(ctx.dataOf('recording.stopped')).toEqual([]);
   });
 });
