@@ -24,6 +24,16 @@ import { clearLane } from './support/lane.js';
 import { TestCallers, type Caller } from './support/test-caller.js';
 import { freshCaller, startTestController, type TestController } from './support/test-controller.js';
 
+/** A database of its own for a test's first controller (and the next one). */
+const freshDbFile = () => join(mkdtempSync(join(tmpdir(), 'hotline-crash-')), 'hotline.db');
+
+/** The first controller, in its own process, at unscaled timings, with `agent` logged in. */
+async function startWithAgent(flow: string, dbFile: string, agent: string): Promise<KillableController> {
+  const proc = await startControllerProcess(flow, { dbFile, env: { FLOW_TIME_SCALE: '1' } });
+  await proc.api('POST', `/api/agents/${agent}/login`);
+  return proc;
+}
+
 /** The agent leg a call's resume point names while the call talks to an agent (written with the recorder's next batch). */
 function talkingLeg(db: DbReader, callId: string): Promise<string> {
   return until('the resume point names the agent leg', 5000, () => {
@@ -52,7 +62,7 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
   });
 
   it('issue 12 N14: with 50 live calls, the next controller adopts every one within 0.75 s of connecting; none is lost', async () => {
-    const dbFile = join(mkdtempSync(join(tmpdir(), 'hotline-crash-')), 'hotline.db');
+    const dbFile = freshDbFile();
     first = await startControllerProcess('test/fixtures/flows/e2e.yaml', { dbFile });
     const numbers = Array.from({ length: Number(process.env.CRASH_CALLS ?? 50) }, () => freshCaller());
     const live: Caller[] = await Promise.all(numbers.map((n) => callers.dial(n)));
@@ -126,9 +136,8 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
 
   it('N14 N6: killed during a conversation with an agent, the conversation goes on (and its recording); the next controller takes the agent back and runs the survey when the agent hangs up first', async () => {
     const flow = 'test/fixtures/flows/survey-recorded.yaml';
-    const dbFile = join(mkdtempSync(join(tmpdir(), 'hotline-crash-')), 'hotline.db');
-    first = await startControllerProcess(flow, { dbFile, env: { FLOW_TIME_SCALE: '1' } });
-    await first.api('POST', '/api/agents/s1/login');
+    const dbFile = freshDbFile();
+    first = await startWithAgent(flow, dbFile, 's1');
     const number = freshCaller();
     const caller = await callers.dial(number);
     await caller.answered(30_000);
@@ -197,9 +206,8 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
 
   it('N8 N14: killed while a callback\'s callee talks to the agent, the callee is adopted as the outbound call it was and the conversation goes on', async () => {
     const flow = 'test/fixtures/flows/callback-crash.yaml';
-    const dbFile = join(mkdtempSync(join(tmpdir(), 'hotline-crash-')), 'hotline.db');
-    first = await startControllerProcess(flow, { dbFile, env: { FLOW_TIME_SCALE: '1' } });
-    await first.api('POST', '/api/agents/k1/login');
+    const dbFile = freshDbFile();
+    first = await startWithAgent(flow, dbFile, 'k1');
     const number = freshCaller();
     const { callback } = await first.api<{ callback: { id: number } }>('POST', '/api/callbacks', { number, reason: 'unanswered-query', group: 'desk' });
     const callee = `Local/${number}@hotline-test-callees`;
@@ -243,9 +251,8 @@ describe('a controller killed with SIGKILL (crash recovery)', () => {
 
   it('N8: killed between the claim and the dial (the agent rung and being told why), the callback is retaken once its claim is claimTimeoutMs old and the callee is dialled once', async () => {
     const flow = 'test/fixtures/flows/callback-crash.yaml';
-    const dbFile = join(mkdtempSync(join(tmpdir(), 'hotline-crash-')), 'hotline.db');
-    first = await startControllerProcess(flow, { dbFile, env: { FLOW_TIME_SCALE: '1' } });
-    await first.api('POST', '/api/agents/k1/login');
+    const dbFile = freshDbFile();
+    first = await startWithAgent(flow, dbFile, 'k1');
     const number = freshCaller();
     const { callback } = await first.api<{ callback: { id: number } }>('POST', '/api/callbacks', { number, reason: 'unanswered-query', group: 'desk' });
     const db = readDb(dbFile);
