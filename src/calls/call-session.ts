@@ -411,7 +411,8 @@ export class CallSession implements CallPort {
         resolve(who);
       };
       const onCaller = () => finish('caller');
-      const onLeg = () => finish('leg');
+      // A signal derived from the call's aborts with it: then the caller left, not the leg.
+      const onLeg = () => finish(this.signal.aborted ? 'caller' : 'leg');
       if (this.signal.aborted) return onCaller();
       this.signal.addEventListener('abort', onCaller, { once: true });
       ended.signal.addEventListener('abort', onLeg, { once: true });

@@ -219,6 +219,16 @@ describe('CallSession (N4 N5)', () => {
     expect(session.silence()).toEqual({ maxGapMs: 0, maxDeadAirMs: 0 });
   });
 
+  it('N14 adoption: the caller hanging up ends a resumed conversation as the caller, even with a signal derived from the call\'s', async () => {
+    ari.bridges.set('call-call-1', ['call-1', 'leg-1']);
+    const leg = { channelId: 'leg-1', gone: new Promise<void>(() => undefined) };
+    const going = await session.resumeBridge(leg, session.signal);
+    events.emit('end', 16, undefined);
+    await flush();
+    ari.answer('destroyBridge');
+    expect(await going!.ended).toBe('caller');
+  });
+
   it('N14 adoption: a bridge that lost one side (or a leg not taken back) is removed and the conversation is over: null', async () => {
     ari.bridges.set('call-call-1', ['call-1']);
     const leg = { channelId: 'leg-1', gone: new Promise<void>(() => undefined) };

@@ -125,7 +125,8 @@ const resume: VerbRunner<TransferStep> = async (ctx, step, stepId) => {
   call.enter('transferring');
   let by: 'caller' | 'leg' | undefined;
   try {
-    const going = await call.resumeBridge(leg, call.signal);
+    // Not the call's own signal: a caller who hangs up must end it as the caller, not as the leg.
+    const going = await call.resumeBridge(leg, new AbortController().signal);
     ctx.record('transfer.resumed', { agent: talking.agent, step: stepId, outcome: going ? 'talking' : 'over' });
     if (going) {
       call.enter('bridged');
