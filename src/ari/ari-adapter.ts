@@ -103,6 +103,15 @@ const DESTROY_GRACE_MS = 3000;
  * before it is hung up like any orphan.
  */
 const LEG_CLAIM_MS = 15_000;
+/**
+ * How long after its request a prompt that has not started is asked about. Asterisk can lose
+ * a prompt played in the instant a bridge goes: play_uri (res_stasis_playback.c) queues it on
+ * the bridge the channel's control still names, which the channel has left, and nothing plays
+ * and no PlaybackFinished ever comes. Still `queued` by then, it is stopped and played again.
+ */
+const PLAYBACK_START_CHECK_MS = 1000;
+/** The suffix of a prompt's id when it is played again. */
+const AGAIN = '-again';
 // AST_SOFTHANGUP_SHUTDOWN: the soft hang-up Asterisk gives every channel when it shuts down or
 // restarts (ChannelHangupRequest's `cause` is this flag when `soft` is set, not a Q.850 cause).
 export const SOFTHANGUP_SHUTDOWN = 4;
@@ -184,6 +193,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   private amdModule: Promise<boolean> | undefined;
   /** Playback waiters, with the channel they play on: a channel that ends settles its waiters. */
   private readonly playbacks = new ChannelWaiters<PlaybackOutcome>();
+  /** A prompt played again (see PLAYBACK_START_CHECK_MS): its first id → the id playing now. */
+  private readonly replayed = new Map<string, string>();
   /** N14: recording waiters by name, with the channel recorded (none for a bridge's). */
   private readonly recordings = new ChannelWaiters<RecordingOutcome>();
   // Every request not about a channel and each ending channel's grace timer listen here while
@@ -394,11 +405,45 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       this.playbacks.delete(playbackId);
       throw err;
     }
+    this.clock.timer(PLAYBACK_START_CHECK_MS, this.signalFor(channelId), () => void this.checkStarted(channelId, media, playbackId));
     // Wrapped: an async function returning a bare promise would make the caller wait for the end.
     return { finished };
   }
 
-  async stopPlayback(playbackId: string): Promise<void> {
+  /**
+   * A prompt that has not started a second after its request: when Asterisk still has it
+   * `queued` (its answer comes in order with the events on the events socket: a start already
+   * sent would have come first), it is stopped and played again once, under a new id that the
+   * same waiter follows. Harmless when the channel was only slow: the caller had heard nothing.
+   */
+  private async checkStarted(channelId: string, media: string[], playbackId: string): Promise<void> {
+    const waiting = () => this.playbacks.channelOf(playbackId) !== undefined && !this.playbacks.isMarked(playbackId);
+    if (!waiting()) return;
+    const signal = this.signalFor(channelId);
+    let state: string | undefined;
+    try {
+      state = ((await this.request({ method: 'GET', path: ariPath('playbacks', playbackId) }, signal)) as { state?: string }).state;
+    } catch {
+      return; // finished meanwhile (not found), or the channel left: its waiter settles as usual
+    }
+    if (state !== 'queued' || !waiting()) return;
+    const again = `${playbackId}${AGAIN}`;
+    this.logger.warn({ channelId, playbackId, media }, 'prompt never started (lost as a bridge went?): playing it again');
+    this.playbacks.rename(playbackId, again);
+    this.replayed.set(playbackId, again);
+    try {
+      await this.request({ method: 'DELETE', path: ariPath('playbacks', playbackId) }, signal).catch(() => undefined);
+      await this.channelOp('play', channelId, { method: 'POST', path: ariPath('channels', channelId, 'play'), query: { media, playbackId: again } });
+    } catch (err) {
+      // The channel left, or Asterisk refused: the waiter ends now rather than never.
+      this.logger.warn({ err, channelId, playbackId }, 'playing a lost prompt again failed');
+      this.settlePlayback(again, isGoneError(err) ? 'gone' : 'failed');
+    }
+  }
+
+  async stopPlayback(first: string): Promise<void> {
+    // A prompt played again (checkStarted) is stopped under the id it plays under now.
+    const playbackId = this.replayed.get(first) ?? first;
     // Ends with the playback's channel: once it has left there is nothing to stop.
     const signal = this.signalFor(this.playbacks.channelOf(playbackId));
     try {
@@ -820,6 +865,9 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       case 'ChannelTalkingFinished':
         if (channel) this.channels.get(channel.id)?.emit('talk-end', event.duration_ms ?? 0);
         return;
+      case 'PlaybackStarted':
+        if (event.playback) this.playbacks.mark(event.playback.id);
+        return;
       case 'PlaybackFinished':
         if (event.playback) this.settlePlayback(event.playback.id, event.playback.state === 'failed' ? 'failed' : 'done');
         return;
@@ -857,6 +905,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   /** A channel left: its playbacks will never finish, and its recordings have ended. */
   private settlePlaybacksOf(channelId: string): void {
     this.playbacks.settleChannel(channelId, 'gone');
+    // Prompts played again are rare: this map is almost always empty.
+    for (const [first, again] of this.replayed) if (this.playbacks.channelOf(again) === undefined) this.replayed.delete(first);
     this.recordings.settleChannel(channelId, { state: 'gone' });
   }
 
@@ -921,6 +971,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
 
   private settlePlayback(playbackId: string, outcome: PlaybackOutcome): void {
     this.playbacks.settle(playbackId, outcome);
+    if (playbackId.endsWith(AGAIN)) this.replayed.delete(playbackId.slice(0, -AGAIN.length));
   }
 
   /**

@@ -235,6 +235,76 @@ describe('channel roles after a reconnect', () => {
   });
 });
 
+describe('prompts lost by Asterisk (a play in the instant a bridge goes)', () => {
+  async function playing(state: string) {
+    const h = await setup();
+    const gets: string[] = [];
+    const deletes: string[] = [];
+    h.transport
+      .on('GET playbacks/:id', (r) => {
+        gets.push(decodeURIComponent(r.path.split('/')[1]!));
+        return { id: 'x', state };
+      })
+      .on('DELETE playbacks/:id', (r) => {
+        deletes.push(decodeURIComponent(r.path.split('/')[1]!));
+      });
+    h.socket.open();
+    await h.answerListing([]);
+    h.socket.send({ type: 'StasisStart', channel: channel('c5') });
+    const { finished } = await h.adapter.play('c5', ['sound:bye'], 'pb-5');
+    const outcome: string[] = [];
+    void finished.then((o) => outcome.push(o));
+    return { ...h, gets, deletes, outcome };
+  }
+
+  it('N5: a prompt still queued a second after its request is stopped and played again; the same waiter follows it to its end', async () => {
+    const { socket, clock, gets, deletes, plays, outcome, adapter } = await playing('queued');
+    await clock.advance(999);
+    await settle();
+    expect(gets).toEqual([]);
+    await clock.advance(1);
+    await settle();
+    expect(gets).toEqual(['pb-5']);
+    expect(deletes).toEqual(['pb-5']);
+    expect(plays).toEqual(['pb-5', 'pb-5-again']);
+    // A late end of the lost one changes nothing; the one played again ends the wait.
+    socket.send({ type: 'PlaybackFinished', playback: { id: 'pb-5', state: 'done', target_uri: 'channel:c5' } });
+    await settle();
+    expect(outcome).toEqual([]);
+    // Stopping it by the id it was asked under stops the one playing now.
+    await adapter.stopPlayback('pb-5');
+    expect(deletes).toEqual(['pb-5', 'pb-5-again']);
+    expect(outcome).toEqual(['stopped']);
+  });
+
+  it('N5: a prompt that has started is not asked about; one Asterisk is playing (only slow to say so) is left alone', async () => {
+    const started = await playing('queued');
+    started.socket.send({ type: 'PlaybackStarted', playback: { id: 'pb-5', state: 'playing', target_uri: 'channel:c5' } });
+    await started.clock.advance(2000);
+    await settle();
+    expect(started.gets).toEqual([]);
+
+    const slow = await playing('playing');
+    await slow.clock.advance(2000);
+    await settle();
+    expect(slow.gets).toEqual(['pb-5']);
+    expect(slow.deletes).toEqual([]);
+    expect(slow.plays).toEqual(['pb-5']);
+    slow.socket.send({ type: 'PlaybackFinished', playback: { id: 'pb-5', state: 'done', target_uri: 'channel:c5' } });
+    await settle();
+    expect(slow.outcome).toEqual(['done']);
+  });
+
+  it('N5: a prompt played again ends with its channel like any other', async () => {
+    const { socket, clock, outcome } = await playing('queued');
+    await clock.advance(1000);
+    await settle();
+    socket.send({ type: 'StasisEnd', channel: channel('c5') });
+    await settle();
+    expect(outcome).toEqual(['gone']);
+  });
+});
+
 describe('playback waiters', () => {
   it('race: a whisper whose PlaybackFinished was lost ends when its channel is destroyed', async () => {
     const { adapter, socket, answerListing } = await setup();
