@@ -412,9 +412,9 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
 
   /**
    * A prompt that has not started a second after its request: when Asterisk still has it
-   * `queued` (its answer comes in order with the events on the events socket: a start already
-   * sent would have come first), it is stopped and played again once, under a new id that the
-   * same waiter follows. Harmless when the channel was only slow: the caller had heard nothing.
+   * `queued`, it is stopped and played again once, under a new id that the same waiter follows.
+   * `queued` means the caller has heard nothing of it, so a channel that was only slow to start
+   * it loses nothing either; one already `playing` (its PlaybackStarted late) is left alone.
    */
   private async checkStarted(channelId: string, media: string[], playbackId: string): Promise<void> {
     const waiting = () => this.playbacks.channelOf(playbackId) !== undefined && !this.playbacks.isMarked(playbackId);
