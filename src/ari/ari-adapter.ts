@@ -396,7 +396,12 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
    * settles 'gone' when the channel leaves, so a PlaybackFinished lost while the events socket
    * was down cannot hold a call (or an agent's whisper) until the other side hangs up.
    */
-  async play(channelId: string, media: string[], playbackId: string): Promise<{ finished: Promise<PlaybackOutcome> }> {
+  /**
+   * Plays media on a channel in the app; `finished` settles with the playback's end.
+   * `checkStart`: the channel has just left a bridge, so the prompt may be lost in Asterisk
+   * (see PLAYBACK_START_CHECK_MS); it is checked and played again if it was.
+   */
+  async play(channelId: string, media: string[], playbackId: string, options: { checkStart?: boolean } = {}): Promise<{ finished: Promise<PlaybackOutcome> }> {
     if (!this.channels.has(channelId)) throw new ChannelGoneError(channelId, 'play', 'not in the app');
     const finished = new Promise<PlaybackOutcome>((resolve) => this.playbacks.add(playbackId, channelId, resolve));
     try {
@@ -405,7 +410,9 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
       this.playbacks.delete(playbackId);
       throw err;
     }
-    this.clock.timer(PLAYBACK_START_CHECK_MS, this.signalFor(channelId), () => void this.checkStarted(channelId, media, playbackId));
+    if (options.checkStart) {
+      this.clock.timer(PLAYBACK_START_CHECK_MS, this.signalFor(channelId), () => void this.checkStarted(channelId, media, playbackId));
+    }
     // Wrapped: an async function returning a bare promise would make the caller wait for the end.
     return { finished };
   }
@@ -415,6 +422,8 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
    * `queued`, it is stopped and played again once, under a new id that the same waiter follows.
    * `queued` means the caller has heard nothing of it, so a channel that was only slow to start
    * it loses nothing either; one already `playing` (its PlaybackStarted late) is left alone.
+   * Asked only for a prompt played just after its channel left a bridge: elsewhere `queued` for
+   * a second is normal (behind a prompt an earlier controller started, seen after adoptions).
    */
   private async checkStarted(channelId: string, media: string[], playbackId: string): Promise<void> {
     const waiting = () => this.playbacks.channelOf(playbackId) !== undefined && !this.playbacks.isMarked(playbackId);

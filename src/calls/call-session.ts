@@ -33,6 +33,8 @@ import { SilenceMeter, type SilenceFigures } from './silence-meter.js';
 // How long a "failed" prompt waits for the hang-up that usually caused it (StasisEnd follows
 // PlaybackFinished within milliseconds).
 const FAILED_PLAY_GRACE_MS = 300;
+/** How long after the call's bridge went a prompt is checked to start (AriAdapter.play, checkStart). */
+const AFTER_BRIDGE_MS = 2000;
 // N14: how long a snoop channel may take to enter the app before recording it is given up.
 const SNOOP_READY_MS = 5000;
 // N14: after a stop request, how long to wait for Asterisk's RecordingFinished (normally at once).
@@ -100,6 +102,8 @@ export class CallSession implements CallPort {
   private readonly entry: { context: string; exten: string; generated: boolean } | undefined;
   private readonly digits: string[] = [];
   private readonly ari: SessionAri;
+  /** When the call's bridge last went (epoch ms); -Infinity: never bridged. */
+  private bridgeGoneAt = -Infinity;
   private readonly events: ChannelEvents;
   private readonly clock: Clock;
 
@@ -337,6 +341,18 @@ export class CallSession implements CallPort {
     }
   }
 
+  /**
+   * Removes the call's bridge, noting when: a prompt played just after can be lost in Asterisk,
+   * and play() asks the adapter to check that it starts (AriAdapter.play, checkStart).
+   */
+  private async leaveBridge(bridgeId: string): Promise<void> {
+    try {
+      await this.ari.destroyBridge(bridgeId);
+    } finally {
+      this.bridgeGoneAt = this.clock.now();
+    }
+  }
+
   /** The bridge this call's transfers use: one at a time, named after the call. */
   private get bridgeId(): string {
     return `call-${this.id}`;
@@ -350,6 +366,8 @@ export class CallSession implements CallPort {
    */
   async leaveStaleBridge(): Promise<void> {
     try {
+      // Not leaveBridge(): there is usually no such bridge, and the adopted call's first prompt
+      // may rightly wait behind one the earlier controller started (no start check wanted).
       await this.ari.destroyBridge(this.bridgeId);
     } catch (err) {
       if (!this.signal.aborted) this.logger.warn({ err }, 'removing the bridge an earlier controller left failed');
@@ -375,7 +393,7 @@ export class CallSession implements CallPort {
       if (talking) this.meter.audioEnded(this.clock.now());
       // Stopped before the bridge goes, so the file is closed and Asterisk's report still reaches us.
       await recording?.stop();
-      await this.ari.destroyBridge(bridgeId);
+      await this.leaveBridge(bridgeId);
     }
   }
 
@@ -395,7 +413,7 @@ export class CallSession implements CallPort {
       } finally {
         this.meter.audioEnded(this.clock.now());
         // A recording the earlier controller started on the bridge ends with it (Asterisk keeps the file).
-        await this.ari.destroyBridge(bridgeId);
+        await this.leaveBridge(bridgeId);
       }
     })();
     return { ended };
@@ -623,7 +641,8 @@ export class CallSession implements CallPort {
     this.signal.addEventListener('abort', stopUnlessDetached, { once: true });
     let audible = false;
     try {
-      const { finished } = await this.ari.play(this.id, media, playbackId);
+      const checkStart = this.clock.now() - this.bridgeGoneAt < AFTER_BRIDGE_MS;
+      const { finished } = await this.ari.play(this.id, media, playbackId, checkStart ? { checkStart } : undefined);
       requested = true;
       this.meter.audioStarted(this.clock.now());
       audible = true;

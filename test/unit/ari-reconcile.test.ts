@@ -236,7 +236,7 @@ describe('channel roles after a reconnect', () => {
 });
 
 describe('prompts lost by Asterisk (a play in the instant a bridge goes)', () => {
-  async function playing(state: string) {
+  async function playing(state: string, checkStart = true) {
     const h = await setup();
     const gets: string[] = [];
     const deletes: string[] = [];
@@ -251,7 +251,7 @@ describe('prompts lost by Asterisk (a play in the instant a bridge goes)', () =>
     h.socket.open();
     await h.answerListing([]);
     h.socket.send({ type: 'StasisStart', channel: channel('c5') });
-    const { finished } = await h.adapter.play('c5', ['sound:bye'], 'pb-5');
+    const { finished } = await h.adapter.play('c5', ['sound:bye'], 'pb-5', { checkStart });
     const outcome: string[] = [];
     void finished.then((o) => outcome.push(o));
     return { ...h, gets, deletes, outcome };
@@ -275,6 +275,14 @@ describe('prompts lost by Asterisk (a play in the instant a bridge goes)', () =>
     await adapter.stopPlayback('pb-5');
     expect(deletes).toEqual(['pb-5', 'pb-5-again']);
     expect(outcome).toEqual(['stopped']);
+  });
+
+  it('N5: a prompt played with no bridge just gone is never asked about, even while queued (behind an earlier controller\'s prompt)', async () => {
+    const { clock, gets, plays } = await playing('queued', false);
+    await clock.advance(5000);
+    await settle();
+    expect(gets).toEqual([]);
+    expect(plays).toEqual(['pb-5']);
   });
 
   it('N5: a prompt that has started is not asked about; one Asterisk is playing (only slow to say so) is left alone', async () => {

@@ -45,10 +45,10 @@ class ScriptedAri {
       record: () => Promise.reject(new Error('not scripted')),
       stopRecording: pending('stopRecording'),
       continueAt: pending('continueAt'),
-      play: (_channelId: string, _media: string[], playbackId: string) => {
+      play: (_channelId: string, _media: string[], playbackId: string, options?: { checkStart?: boolean }) => {
         const finished = new Promise<PlaybackOutcome>((resolve) => this.finished.set(playbackId, resolve));
         return new Promise<{ finished: Promise<PlaybackOutcome> }>((resolve, reject) =>
-          this.requests.push({ op: 'play', args: [playbackId], resolve: () => resolve({ finished }), reject }),
+          this.requests.push({ op: 'play', args: [playbackId, options?.checkStart === true], resolve: () => resolve({ finished }), reject }),
         );
       },
       stopPlayback: (playbackId: string) => {
@@ -186,6 +186,35 @@ describe('CallSession (N4 N5)', () => {
     ari.answer('destroyBridge');
     expect(await bridged).toBe('leg');
     expect(session.silence()).toEqual({ maxGapMs: 0, maxDeadAirMs: 0 });
+  });
+
+  it('N5: a prompt played just after the bridge went is checked to start (Asterisk can lose it); one played later is not', async () => {
+    let legGone!: () => void;
+    const leg = { channelId: 'leg-1', gone: new Promise<void>((resolve) => (legGone = resolve)) };
+    const bridged = session.bridge(leg, new AbortController().signal);
+    ari.answer('createBridge');
+    await flush();
+    ari.answer('addToBridge');
+    await flush();
+    ari.answer('addToBridge');
+    await flush();
+    legGone();
+    await flush();
+    ari.answer('destroyBridge');
+    await bridged;
+    const first = session.play(['survey.ask']);
+    await flush();
+    const firstPlay = ari.answer('play');
+    expect(firstPlay.args[1]).toBe(true);
+    ari.finished.get(String(firstPlay.args[0]))?.('done');
+    await first;
+    await clock.advance(2000);
+    const later = session.play(['survey.thanks']);
+    await flush();
+    const laterPlay = ari.answer('play');
+    expect(laterPlay.args[1]).toBe(false);
+    ari.finished.get(String(laterPlay.args[0]))?.('done');
+    await later;
   });
 
   it('bridge ends with the caller: "caller" when the caller hangs up first', async () => {
