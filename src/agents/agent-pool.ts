@@ -97,6 +97,25 @@ interface Live {
   lastCallEndedAt: number | null;
 }
 
+/**
+ * A claim that holds no agent: for a conversation taken back after a restart from an agent the
+ * pool would not give (paused or logged out), or a callback adopted with no agent reserved any
+ * more. Releasing it frees nothing.
+ */
+export function noClaim(agentId: string, owner: string): AgentClaim {
+  let released = false;
+  return {
+    agentId,
+    owner,
+    get released() {
+      return released;
+    },
+    release() {
+      released = true;
+    },
+  };
+}
+
 class Claim implements AgentClaim {
   #released = false;
   readonly #free: (claim: Claim, options: ReleaseOptions) => void;

@@ -9,7 +9,7 @@ import type { AnsweredLeg, OutboundDialer } from '../calls/outbound-leg.js';
 import type { Language } from '../prompts/language.js';
 import type { AgentDesk, AgentLeg, Candidates } from './agent-desk.js';
 import type { AgentNotifier } from './agent-notifier.js';
-import { AgentPoolError, type Agent, type AgentClaim, type AgentPool } from './agent-pool.js';
+import { AgentPoolError, noClaim, type Agent, type AgentClaim, type AgentPool } from './agent-pool.js';
 import type { CallOffer } from './call-offer.js';
 import type { Dispatcher, QueueEntry } from './dispatcher.js';
 import { checkReachability } from './endpoint-reachability.js';
@@ -130,7 +130,7 @@ export class AriAgentDesk implements AgentDesk {
     // Not through the dispatcher: callers waiting in the queue do not come before the caller
     // this agent is talking to. A paused or logged-out agent (changed during the restart) keeps
     // the conversation without a claim: nothing else would be offered to them anyway.
-    const claim = pool.claim(agentId, callId) ?? unclaimed(agentId, callId);
+    const claim = pool.claim(agentId, callId) ?? noClaim(agentId, callId);
     const leg = dialer.adopt(channelId, events);
     this.held.set(channelId, { claim, callId, leg });
     notifier.connected(agentId, callId);
@@ -168,17 +168,3 @@ export class AriAgentDesk implements AgentDesk {
   }
 }
 
-/** The claim of an agent the pool would not give (paused or logged out): releasing it frees nothing. */
-function unclaimed(agentId: string, owner: string): AgentClaim {
-  let released = false;
-  return {
-    agentId,
-    owner,
-    get released() {
-      return released;
-    },
-    release() {
-      released = true;
-    },
-  };
-}

@@ -894,10 +894,15 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
   }
 
   private adopt(channel: ChannelInfo, adopted: boolean, callback?: AdoptedCallback): void {
-    this.channels.set(channel.id, new EventEmitter());
-    this.channelLife.set(channel.id, this.lives.child());
+    this.follow(channel.id);
     if (callback) this.emit('call', channel, adopted, callback);
     else this.emit('call', channel, adopted);
+  }
+
+  /** A channel found in the app is followed from now on: its events, and requests that end with it. */
+  private follow(channelId: string): void {
+    this.channels.set(channelId, new EventEmitter());
+    this.channelLife.set(channelId, this.lives.child());
   }
 
   private endChannel(channelId: string, cause: number | undefined, causeText: string | undefined): void {
@@ -942,8 +947,7 @@ export class AriAdapter extends EventEmitter<AdapterEvents> {
 
   /** Keeps an agent leg for its adopted call's flow for LEG_CLAIM_MS (see takeAdoptedLeg). */
   private keepForAdopter(channelId: string, owner: string): void {
-    this.channels.set(channelId, new EventEmitter());
-    this.channelLife.set(channelId, this.lives.child());
+    this.follow(channelId);
     this.originated.set(channelId, 'agent-leg');
     const timer = this.clock.timer(LEG_CLAIM_MS, this.stopController.signal, () => {
       if (!this.legsForAdopters.delete(channelId)) return;

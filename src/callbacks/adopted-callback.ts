@@ -5,7 +5,7 @@
 // is not: an agent already talking to the callee is taken back by the transfer step resumed at
 // (the call's resume point names the leg), and one still waiting on hold music was hung up with
 // the old controller's other legs, so the transfer rings the group as for any caller.
-import type { AgentClaim } from '../agents/agent-pool.js';
+import { noClaim } from '../agents/agent-pool.js';
 import type { AgentLeg } from '../agents/agent-desk.js';
 import type { ChannelInfo } from '../ari/types.js';
 import type { CallbackCall } from '../calls/call-facts.js';
@@ -33,7 +33,7 @@ export function adoptedCallbackStart(
 
 /** The callback as its adopted call sees it: no agent reserved any more (see above). */
 function adoptedCallback(row: CallbackRow, defaultGroup: string): CallbackCall {
-  const claim: AgentClaim = { agentId: '', owner: `callback-${row.id}`, released: true, release: () => undefined };
+  const claim = noClaim('', `callback-${row.id}`);
   const leg: AgentLeg = {
     agent: { id: '', endpoint: '', workNumber: '', name: '' },
     outcome: 'failed',

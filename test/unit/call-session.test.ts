@@ -90,6 +90,14 @@ describe('CallSession (N4 N5)', () => {
   let events: ChannelEvents;
   let session: CallSession;
 
+  /** Asterisk makes the bridge and adds both channels to it (bridge()'s three requests). */
+  const answerBridgeUp = async () => {
+    for (const op of ['createBridge', 'addToBridge', 'addToBridge']) {
+      ari.answer(op);
+      await flush();
+    }
+  };
+
   beforeEach(() => {
     clock = new VirtualClock(Date.UTC(2026, 0, 5, 2, 0, 0));
     ari = new ScriptedAri();
@@ -174,12 +182,7 @@ describe('CallSession (N4 N5)', () => {
     let legGone!: () => void;
     const leg = { channelId: 'leg-1', gone: new Promise<void>((resolve) => (legGone = resolve)) };
     const bridged = session.bridge(leg, new AbortController().signal);
-    ari.answer('createBridge');
-    await flush();
-    ari.answer('addToBridge');
-    await flush();
-    ari.answer('addToBridge');
-    await flush();
+    await answerBridgeUp();
     await clock.advance(120_000);
     legGone();
     await flush();
@@ -192,12 +195,7 @@ describe('CallSession (N4 N5)', () => {
     let legGone!: () => void;
     const leg = { channelId: 'leg-1', gone: new Promise<void>((resolve) => (legGone = resolve)) };
     const bridged = session.bridge(leg, new AbortController().signal);
-    ari.answer('createBridge');
-    await flush();
-    ari.answer('addToBridge');
-    await flush();
-    ari.answer('addToBridge');
-    await flush();
+    await answerBridgeUp();
     legGone();
     await flush();
     ari.answer('destroyBridge');
@@ -220,12 +218,7 @@ describe('CallSession (N4 N5)', () => {
   it('bridge ends with the caller: "caller" when the caller hangs up first', async () => {
     const leg = { channelId: 'leg-1', gone: new Promise<void>(() => undefined) };
     const bridged = session.bridge(leg, new AbortController().signal);
-    ari.answer('createBridge');
-    await flush();
-    ari.answer('addToBridge');
-    await flush();
-    ari.answer('addToBridge');
-    await flush();
+    await answerBridgeUp();
     events.emit('end', 16, undefined);
     await flush();
     ari.answer('destroyBridge');

@@ -4,7 +4,7 @@
 // dispatcher's order are real.
 import type { AgentDesk, AgentLeg, Candidates, QueueEntry } from '../../../src/agents/agent-desk.js';
 import type { AgentNotifier } from '../../../src/agents/agent-notifier.js';
-import type { Agent, AgentClaim, AgentPool } from '../../../src/agents/agent-pool.js';
+import { noClaim, type Agent, type AgentClaim, type AgentPool } from '../../../src/agents/agent-pool.js';
 import type { CallOffer } from '../../../src/agents/call-offer.js';
 import type { Dispatcher } from '../../../src/agents/dispatcher.js';
 import type { VirtualClock } from '../../../src/clock/virtual-clock.js';
@@ -83,7 +83,7 @@ export class ScriptedDesk implements AgentDesk {
     delete this.leftTalking[channelId];
     const agent = this.pool.agent(agentId);
     // As AriAgentDesk: claimed past the queue, or kept without a claim when not available.
-    const claim = this.pool.claim(agentId, callId) ?? { agentId, owner: callId, released: false, release: () => undefined };
+    const claim = this.pool.claim(agentId, callId) ?? noClaim(agentId, callId);
     const live = fakeLeg(channelId);
     this.legs.set(channelId, { claim, live, releasing: false });
     this.rejoined.push({ agent: agentId, channelId, callId, t: this.clock.now() });
